@@ -1,0 +1,5 @@
+//! oauth-preflight: will this Microsoft Entra app registration work as ngrok's custom OAuth app?
+//!
+//! Data flows one way (DESIGN.md §2): `cli -> registration -> checks -> findings -> report`.
+
+pub mod registration;

@@ -1,0 +1,366 @@
+//! Reading registration files: size limits, shape detection, JSON paths in errors, normalisation.
+
+use super::raw::{RawApp, RawPublicClient};
+use super::{
+    AccessKind, Audience, EmulatorConfig, Implicit, PasswordCredential, Permission, Platform,
+    RedirectUri, Registration, SecretValue, Shape,
+};
+use std::io::Read;
+use std::path::Path;
+
+/// Larger inputs are refused before they are read: a tenant of 10,000 apps is about 50 MB.
+pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Why a registration file could not be used. Each message fits on one line and names no secret.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{source_name}: {message}")]
+    Io {
+        source_name: String,
+        message: String,
+    },
+    #[error("{source_name}: {error}")]
+    Parse {
+        source_name: String,
+        #[source]
+        error: ParseError,
+    },
+}
+
+/// Why bytes are not registration JSON.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("not JSON: the text starts with {0}")]
+    NotJson(String),
+    #[error("invalid JSON at {path}: {message}")]
+    Json { path: String, message: String },
+    #[error(
+        "not an app registration at {0}: expected an application object with appId (az ad app show), \
+         an array of them (az ad app list) or a Graph list {{\"value\":[...]}}"
+    )]
+    NotARegistration(String),
+    #[error("no app registrations in the file (empty list)")]
+    NoApps,
+}
+
+/// Reads and parses a file, or standard input for `-`.
+pub fn load_path(path: &str) -> Result<Vec<Registration>, LoadError> {
+    let io_error = |message: String| LoadError::Io {
+        source_name: display_name(path),
+        message,
+    };
+    let bytes = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(MAX_INPUT_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| io_error(format!("cannot read standard input: {e}")))?;
+        if buf.len() as u64 > MAX_INPUT_BYTES {
+            return Err(io_error(too_large()));
+        }
+        buf
+    } else {
+        let p = Path::new(path);
+        let meta = std::fs::metadata(p).map_err(|e| io_error(describe_io(&e)))?;
+        if meta.is_dir() {
+            return Err(io_error("is a directory, not a registration file".into()));
+        }
+        if meta.len() > MAX_INPUT_BYTES {
+            return Err(io_error(too_large()));
+        }
+        std::fs::read(p).map_err(|e| io_error(describe_io(&e)))?
+    };
+    parse_bytes(&bytes).map_err(|error| LoadError::Parse {
+        source_name: display_name(path),
+        error,
+    })
+}
+
+fn display_name(path: &str) -> String {
+    if path == "-" {
+        "<stdin>".into()
+    } else {
+        path.into()
+    }
+}
+
+fn too_large() -> String {
+    format!(
+        "larger than {} MiB; split the list (az ad app list --query '[0:5000]')",
+        MAX_INPUT_BYTES >> 20
+    )
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => format!("cannot read: {e}"),
+    }
+}
+
+/// Parses one document: an app, an array of apps, or `{"value":[...]}`.
+pub fn parse_bytes(bytes: &[u8]) -> Result<Vec<Registration>, ParseError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes); // PowerShell writes a BOM
+    let Some(first) = bytes.iter().find(|b| !b.is_ascii_whitespace()) else {
+        return Err(ParseError::Empty);
+    };
+    match first {
+        b'[' => {
+            let raws: Vec<RawApp> = deserialize(bytes)?;
+            normalise_list(raws, "$")
+        }
+        b'{' => {
+            let mut raw: RawApp = deserialize(bytes)?;
+            match raw.value.take() {
+                Some(list) => normalise_list(list, "$.value"),
+                None => Ok(vec![normalise(raw, "$")?]),
+            }
+        }
+        _ => {
+            let start: String = String::from_utf8_lossy(&bytes[..bytes.len().min(64)])
+                .trim()
+                .chars()
+                .take(20)
+                .collect();
+            Err(ParseError::NotJson(format!("{start:?}")))
+        }
+    }
+}
+
+/// Fast path without path tracking; on error, parse again to name the JSON path.
+fn deserialize<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ParseError> {
+    serde_json::from_slice(bytes).map_err(|_| {
+        let de = &mut serde_json::Deserializer::from_slice(bytes);
+        match serde_path_to_error::deserialize::<_, T>(de) {
+            Err(e) => {
+                let path = e.path().to_string();
+                let path = if path == "." {
+                    "$".to_owned()
+                } else {
+                    format!("$.{path}").replace(".[", "[")
+                };
+                ParseError::Json {
+                    path,
+                    message: e.into_inner().to_string(),
+                }
+            }
+            // Cannot happen (same input, same type), but never panic on input.
+            Ok(_) => ParseError::Json {
+                path: "$".into(),
+                message: "inconsistent parse".into(),
+            },
+        }
+    })
+}
+
+fn normalise_list(raws: Vec<RawApp>, at: &str) -> Result<Vec<Registration>, ParseError> {
+    if raws.is_empty() {
+        return Err(ParseError::NoApps);
+    }
+    raws.into_iter()
+        .enumerate()
+        .map(|(i, raw)| normalise(raw, &format!("{at}[{i}]")))
+        .collect()
+}
+
+fn looks_like_registration(raw: &RawApp) -> bool {
+    raw.app_id.is_some()
+        || raw.sign_in_audience.is_some()
+        || raw.available_to_other_tenants.is_some()
+        || raw.web.is_some()
+        || raw.reply_urls_with_type.is_some()
+        || raw.reply_urls.is_some()
+        || raw.required_resource_access.is_some()
+        || raw.password_credentials.is_some()
+}
+
+fn detect_shape(raw: &RawApp) -> Shape {
+    if raw.available_to_other_tenants.is_some() || raw.reply_urls.is_some() {
+        Shape::LegacyManifest
+    } else if raw.reply_urls_with_type.is_some()
+        || raw.oauth2_allow_implicit_flow.is_some()
+        || raw.oauth2_allow_id_token_implicit_flow.is_some()
+        || raw.access_token_accepted_version.is_some()
+        || (raw.name.is_some() && raw.web.is_none())
+    {
+        Shape::AadManifest
+    } else {
+        Shape::GraphApplication
+    }
+}
+
+fn normalise(raw: RawApp, at: &str) -> Result<Registration, ParseError> {
+    if !looks_like_registration(&raw) {
+        return Err(ParseError::NotARegistration(at.to_owned()));
+    }
+    let shape = detect_shape(&raw);
+    let audience = match (&raw.sign_in_audience, raw.available_to_other_tenants) {
+        (Some(s), _) => Audience::parse(s),
+        (None, Some(true)) => Audience::MultipleOrgs,
+        (None, Some(false)) => Audience::MyOrg,
+        (None, None) => Audience::Missing,
+    };
+    let legacy_public = matches!(raw.public_client, Some(RawPublicClient::Flag(true)));
+    let mut redirect_uris = Vec::new();
+    let mut push = |uris: Option<Vec<String>>, platform| {
+        redirect_uris.extend(
+            uris.unwrap_or_default()
+                .into_iter()
+                .map(|uri| RedirectUri { uri, platform }),
+        );
+    };
+    let web_implicit = raw.web.as_ref().and_then(|w| w.implicit_grant_settings.as_ref());
+    let implicit = Implicit {
+        id_tokens: web_implicit
+            .and_then(|i| i.enable_id_token_issuance)
+            .or(raw.oauth2_allow_id_token_implicit_flow)
+            .unwrap_or(false),
+        access_tokens: web_implicit
+            .and_then(|i| i.enable_access_token_issuance)
+            .or(raw.oauth2_allow_implicit_flow)
+            .unwrap_or(false),
+    };
+    push(raw.web.and_then(|w| w.redirect_uris), Platform::Web);
+    push(raw.spa.and_then(|s| s.redirect_uris), Platform::Spa);
+    if let Some(RawPublicClient::Redirects(r)) = raw.public_client {
+        push(r.redirect_uris, Platform::PublicClient);
+    }
+    for r in raw.reply_urls_with_type.unwrap_or_default() {
+        let platform = match r.kind.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            Some("spa") => Platform::Spa,
+            Some("installedclient") => Platform::PublicClient,
+            _ => Platform::Web,
+        };
+        push(Some(vec![r.url]), platform);
+    }
+    let legacy_platform = if legacy_public {
+        Platform::PublicClient
+    } else {
+        Platform::Web
+    };
+    push(raw.reply_urls, legacy_platform);
+
+    let permissions = raw
+        .required_resource_access
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|r| {
+            let resource = r.resource_app_id.to_ascii_lowercase();
+            r.resource_access.into_iter().map(move |a| Permission {
+                resource_app_id: resource.clone(),
+                id: a.id.to_ascii_lowercase(),
+                kind: match a.kind.as_str() {
+                    k if k.eq_ignore_ascii_case("scope") => AccessKind::Scope,
+                    k if k.eq_ignore_ascii_case("role") => AccessKind::Role,
+                    _ => AccessKind::Unknown,
+                },
+            })
+        })
+        .collect();
+    let password_credentials = raw
+        .password_credentials
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| PasswordCredential {
+            key_id: p.key_id,
+            display_name: p.display_name,
+            hint: p.hint,
+            start: p.start_date_time,
+            end: p.end_date_time,
+        })
+        .collect();
+    let emulator = raw.x_emulator.map_or_else(EmulatorConfig::default, |x| EmulatorConfig {
+        secrets: x
+            .secrets
+            .into_iter()
+            .map(|s| (s.key_id.to_ascii_lowercase(), SecretValue::new(s.value)))
+            .collect(),
+        home_tenant: x.home_tenant,
+        admin_consented: x.admin_consented,
+    });
+    Ok(Registration {
+        shape,
+        app_id: raw.app_id,
+        object_id: raw.id.or(raw.object_id),
+        display_name: raw.display_name.or(raw.name),
+        publisher_domain: raw.publisher_domain,
+        audience,
+        requested_access_token_version: raw
+            .api
+            .and_then(|a| a.requested_access_token_version)
+            .or(raw.access_token_accepted_version),
+        redirect_uris,
+        implicit,
+        fallback_public_client: raw
+            .is_fallback_public_client
+            .or(raw.allow_public_client)
+            .unwrap_or(false),
+        permissions,
+        password_credentials,
+        key_credential_count: raw.key_credentials.map_or(0, |k| k.len()),
+        publisher_verified: raw
+            .verified_publisher
+            .and_then(|v| v.verified_publisher_id)
+            .is_some_and(|id| !id.is_empty()),
+        emulator,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        parse_bytes(text.as_bytes()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn detects_each_shape() {
+        let graph = parse_bytes(br#"{"appId":"a","web":{"redirectUris":["https://x/"]}}"#).unwrap();
+        assert_eq!(graph[0].shape, Shape::GraphApplication);
+        let aad = parse_bytes(br#"{"appId":"a","replyUrlsWithType":[{"url":"u","type":"Spa"}]}"#)
+            .unwrap();
+        assert_eq!(aad[0].shape, Shape::AadManifest);
+        assert_eq!(aad[0].redirect_uris[0].platform, Platform::Spa);
+        let legacy =
+            parse_bytes(br#"{"appId":"a","availableToOtherTenants":true,"replyUrls":["u"]}"#)
+                .unwrap();
+        assert_eq!(legacy[0].shape, Shape::LegacyManifest);
+        assert_eq!(legacy[0].audience, Audience::MultipleOrgs);
+        let list = parse_bytes(br#"{"@odata.context":"x","value":[{"appId":"a"},{"appId":"b"}]}"#)
+            .unwrap();
+        assert_eq!(list.len(), 2);
+    }
+
+    #[test]
+    fn legacy_public_client_flag_moves_reply_urls_to_public_client() {
+        let r = parse_bytes(br#"{"appId":"a","publicClient":true,"replyUrls":["u"]}"#).unwrap();
+        assert_eq!(r[0].redirect_uris[0].platform, Platform::PublicClient);
+    }
+
+    #[test]
+    fn errors_name_the_json_path() {
+        let e = err(r#"{"appId":"a","passwordCredentials":[{"endDateTime":"soon"}]}"#);
+        assert!(e.contains("$.passwordCredentials[0].endDateTime"), "{e}");
+        let e = err(r#"[{"appId":"a"},{"appId":5}]"#);
+        assert!(e.contains("$[1].appId"), "{e}");
+        assert!(err("").contains("empty"));
+        assert!(err("  \n").contains("empty"));
+        assert!(err("<html>").contains("not JSON"));
+        assert!(err(r#"{"appId":"a""#).contains("EOF"));
+        assert!(err(r#"{"foo":1}"#).contains("not an app registration at $"));
+        assert!(err(r#"[{"appId":"a"},{"bar":2}]"#).contains("at $[1]"));
+        assert!(err("[]").contains("no app registrations"));
+        assert!(err(r#"{"value":[]}"#).contains("no app registrations"));
+        assert!(err("[1]").contains("$[0]"));
+    }
+
+    #[test]
+    fn bom_is_accepted() {
+        assert_eq!(parse_bytes(b"\xEF\xBB\xBF{\"appId\":\"a\"}").unwrap().len(), 1);
+    }
+}

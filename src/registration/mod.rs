@@ -1,0 +1,340 @@
+//! The app registration, normalised from every JSON shape a user has at hand.
+//!
+//! `lint` reads it for static checks and the emulator reads it to behave like the Microsoft
+//! identity platform for that registration, so a registration is parsed exactly once, here.
+//! The shape is detected from the fields present, never chosen by a flag.
+
+mod load;
+mod raw;
+
+pub use load::{LoadError, MAX_INPUT_BYTES, load_path, parse_bytes};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::fmt;
+
+/// Which JSON shape a registration came from. Field names in evidence follow the shape, so a
+/// user is told the name they see in their own file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shape {
+    /// The Microsoft Graph `application` resource: `az ad app show`, `GET /applications/{id}`.
+    GraphApplication,
+    /// The portal's Azure AD Graph manifest (shown by the portal until 2025-01-07).
+    AadManifest,
+    /// The "App registrations (Legacy)" manifest: `availableToOtherTenants`, `replyUrls`.
+    LegacyManifest,
+}
+
+impl Shape {
+    /// The `signInAudience` field as this shape names it.
+    pub fn audience_field(self) -> &'static str {
+        match self {
+            Self::LegacyManifest => "availableToOtherTenants",
+            _ => "signInAudience",
+        }
+    }
+
+    /// The access-token version field as this shape names it.
+    pub fn token_version_field(self) -> &'static str {
+        match self {
+            Self::GraphApplication => "api.requestedAccessTokenVersion",
+            _ => "accessTokenAcceptedVersion",
+        }
+    }
+
+    /// Where redirect URIs of `platform` live in this shape.
+    pub fn redirect_field(self, platform: Platform) -> &'static str {
+        match (self, platform) {
+            (Self::GraphApplication, Platform::Web) => "web.redirectUris",
+            (Self::GraphApplication, Platform::Spa) => "spa.redirectUris",
+            (Self::GraphApplication, Platform::PublicClient) => "publicClient.redirectUris",
+            (Self::AadManifest, Platform::Web) => "replyUrlsWithType[type=Web]",
+            (Self::AadManifest, Platform::Spa) => "replyUrlsWithType[type=Spa]",
+            (Self::AadManifest, Platform::PublicClient) => "replyUrlsWithType[type=InstalledClient]",
+            (Self::LegacyManifest, _) => "replyUrls",
+        }
+    }
+
+    /// The implicit-grant switches as this shape names them: (ID tokens, access tokens).
+    pub fn implicit_fields(self) -> (&'static str, &'static str) {
+        match self {
+            Self::GraphApplication => (
+                "web.implicitGrantSettings.enableIdTokenIssuance",
+                "web.implicitGrantSettings.enableAccessTokenIssuance",
+            ),
+            _ => ("oauth2AllowIdTokenImplicitFlow", "oauth2AllowImplicitFlow"),
+        }
+    }
+
+    /// The secret expiry field as this shape names it.
+    pub fn secret_end_field(self) -> &'static str {
+        match self {
+            Self::GraphApplication => "passwordCredentials[].endDateTime",
+            _ => "passwordCredentials[].endDate",
+        }
+    }
+
+    /// A stable name for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::GraphApplication => "graph-application",
+            Self::AadManifest => "aad-manifest",
+            Self::LegacyManifest => "legacy-manifest",
+        }
+    }
+}
+
+/// Who may sign in (`signInAudience`).
+/// <https://learn.microsoft.com/entra/identity-platform/supported-accounts-validation>
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// `AzureADMyOrg`: one organisation only. ngrok cannot use it.
+    MyOrg,
+    /// `AzureADMultipleOrgs`: any organisation.
+    MultipleOrgs,
+    /// `AzureADandPersonalMicrosoftAccount`: any organisation and personal accounts.
+    MultipleOrgsAndPersonal,
+    /// `PersonalMicrosoftAccount`: personal accounts only.
+    PersonalOnly,
+    /// A value Microsoft does not define.
+    Other(String),
+    /// The field is absent.
+    Missing,
+}
+
+impl Audience {
+    fn parse(value: &str) -> Self {
+        const NAMES: [(&str, Audience); 4] = [
+            ("AzureADMyOrg", Audience::MyOrg),
+            ("AzureADMultipleOrgs", Audience::MultipleOrgs),
+            ("AzureADandPersonalMicrosoftAccount", Audience::MultipleOrgsAndPersonal),
+            ("PersonalMicrosoftAccount", Audience::PersonalOnly),
+        ];
+        NAMES
+            .into_iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(value))
+            .map_or_else(|| Self::Other(value.to_owned()), |(_, a)| a)
+    }
+
+    /// The `signInAudience` value, as Microsoft spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MyOrg => "AzureADMyOrg",
+            Self::MultipleOrgs => "AzureADMultipleOrgs",
+            Self::MultipleOrgsAndPersonal => "AzureADandPersonalMicrosoftAccount",
+            Self::PersonalOnly => "PersonalMicrosoftAccount",
+            Self::Other(s) => s,
+            Self::Missing => "(absent)",
+        }
+    }
+
+    /// Work or school accounts of any tenant may sign in.
+    pub fn is_multitenant(&self) -> bool {
+        matches!(self, Self::MultipleOrgs | Self::MultipleOrgsAndPersonal)
+    }
+
+    /// Personal Microsoft accounts may sign in.
+    pub fn allows_personal(&self) -> bool {
+        matches!(self, Self::MultipleOrgsAndPersonal | Self::PersonalOnly)
+    }
+
+    /// Work or school accounts may sign in.
+    pub fn allows_work(&self) -> bool {
+        matches!(self, Self::MyOrg | Self::MultipleOrgs | Self::MultipleOrgsAndPersonal)
+    }
+}
+
+/// The platform a redirect URI is registered under; it decides how the code may be redeemed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Platform {
+    /// Web: a confidential client that redeems the code with a secret. What ngrok needs.
+    Web,
+    /// Single-page application: redemption only cross-origin, never with a secret (AADSTS9002327).
+    Spa,
+    /// Mobile and desktop: a public client; sending a secret fails (AADSTS700025).
+    PublicClient,
+}
+
+impl Platform {
+    /// The name the portal's Authentication blade shows.
+    pub fn portal_name(self) -> &'static str {
+        match self {
+            Self::Web => "Web",
+            Self::Spa => "Single-page application",
+            Self::PublicClient => "Mobile and desktop applications",
+        }
+    }
+}
+
+/// One registered redirect URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectUri {
+    pub uri: String,
+    pub platform: Platform,
+}
+
+/// Whether `/authorize` may return tokens directly (implicit grant).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Implicit {
+    pub id_tokens: bool,
+    pub access_tokens: bool,
+}
+
+/// `Scope` (delegated, on behalf of the user) or `Role` (application permission).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessKind {
+    Scope,
+    Role,
+    /// Neither `Scope` nor `Role`.
+    Unknown,
+}
+
+/// One permission of `requiredResourceAccess`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permission {
+    /// The resource's appId (Microsoft Graph is `00000003-0000-0000-c000-000000000000`).
+    pub resource_app_id: String,
+    /// The permission id (lowercased).
+    pub id: String,
+    pub kind: AccessKind,
+}
+
+/// A client secret as the registration lists it: metadata only, never the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordCredential {
+    /// The portal's "Secret ID".
+    pub key_id: Option<String>,
+    pub display_name: Option<String>,
+    /// First three characters of the value, as Microsoft stores them.
+    pub hint: Option<String>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+impl PasswordCredential {
+    /// Accepted by the token endpoint at `now`.
+    pub fn is_live_at(&self, now: DateTime<Utc>) -> bool {
+        self.start.is_none_or(|s| s <= now) && self.end.is_none_or(|e| e > now)
+    }
+}
+
+/// A secret value. `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretValue(String);
+
+impl SecretValue {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value itself, for the one place that must send or compare it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretValue([redacted])")
+    }
+}
+
+impl fmt::Display for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The `x-emulator` extension (DESIGN.md §6): what the emulator needs beyond Microsoft's fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmulatorConfig {
+    /// Secret values by `passwordCredentials` keyId.
+    pub secrets: Vec<(String, SecretValue)>,
+    /// The tenant that owns the app (default `contoso`).
+    pub home_tenant: Option<String>,
+    /// Scopes an administrator has consented to tenant-wide.
+    pub admin_consented: Vec<String>,
+}
+
+/// One app registration, normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub shape: Shape,
+    /// The Application (client) ID, as written.
+    pub app_id: Option<String>,
+    pub object_id: Option<String>,
+    pub display_name: Option<String>,
+    pub publisher_domain: Option<String>,
+    pub audience: Audience,
+    pub requested_access_token_version: Option<i64>,
+    pub redirect_uris: Vec<RedirectUri>,
+    pub implicit: Implicit,
+    /// `isFallbackPublicClient` (legacy `allowPublicClient`): "Allow public client flows".
+    pub fallback_public_client: bool,
+    pub permissions: Vec<Permission>,
+    pub password_credentials: Vec<PasswordCredential>,
+    /// Certificates; ngrok cannot use them, only a secret.
+    pub key_credential_count: usize,
+    pub publisher_verified: bool,
+    pub emulator: EmulatorConfig,
+}
+
+impl Registration {
+    /// Redirect URIs registered under `platform`.
+    pub fn redirects(&self, platform: Platform) -> impl Iterator<Item = &str> {
+        self.redirect_uris
+            .iter()
+            .filter(move |r| r.platform == platform)
+            .map(|r| r.uri.as_str())
+    }
+
+    /// A name for people: the display name, else the appId, else a placeholder.
+    pub fn label(&self) -> &str {
+        self.display_name
+            .as_deref()
+            .or(self.app_id.as_deref())
+            .unwrap_or("(unnamed app)")
+    }
+}
+
+/// True when `s` is a GUID in the 8-4-4-4-12 hex form Entra uses for ids.
+pub fn is_guid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guid_shape() {
+        assert!(is_guid("e1fe6dd8-ba31-4d61-89e7-88639da4683d"));
+        assert!(is_guid("E1FE6DD8-BA31-4D61-89E7-88639DA4683D"));
+        assert!(!is_guid("e1fe6dd8ba314d6189e788639da4683d"));
+        assert!(!is_guid("e1fe6dd8-ba31-4d61-89e7-88639da4683"));
+        assert!(!is_guid("g1fe6dd8-ba31-4d61-89e7-88639da4683d"));
+        assert!(!is_guid("e1fe6dd8-ba31-4d61-89e7-88639da4683d "));
+    }
+
+    #[test]
+    fn audience_parses_case_insensitively_and_keeps_unknowns() {
+        assert_eq!(Audience::parse("azureadmultipleorgs"), Audience::MultipleOrgs);
+        assert_eq!(Audience::parse("Everyone"), Audience::Other("Everyone".into()));
+        assert!(Audience::MultipleOrgsAndPersonal.allows_personal());
+        assert!(!Audience::MyOrg.is_multitenant());
+    }
+
+    #[test]
+    fn secret_value_never_formats() {
+        let s = SecretValue::new("abc~very-secret");
+        assert!(!format!("{s:?} {s}").contains("very-secret"));
+    }
+}

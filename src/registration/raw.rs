@@ -1,0 +1,152 @@
+//! The registration JSON as users have it, field for field, before normalisation.
+//!
+//! One serde struct covers every shape we accept, so a file is parsed in a single pass whatever it
+//! is: the Microsoft Graph `application` resource (what `az ad app show` prints), the portal's
+//! legacy Azure AD Graph manifest (`replyUrlsWithType`, `oauth2AllowImplicitFlow`, ...), and the
+//! even older "App registrations (Legacy)" names (`availableToOtherTenants`, `replyUrls`).
+//! A Graph list response (`{"value":[...]}`) is the same struct with `value` set.
+//! Unknown fields are skipped without being materialised, which keeps a 50 MB tenant export fast.
+//!
+//! Field mapping: <https://learn.microsoft.com/entra/identity-platform/azure-active-directory-graph-app-manifest-deprecation>.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// One JSON document: an app, or a Graph list response whose `value` holds apps.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawApp {
+    /// Graph list responses: `{"@odata.context": "...", "value": [...]}`.
+    pub(crate) value: Option<Vec<RawApp>>,
+
+    pub(crate) app_id: Option<String>,
+    /// Object id (Graph and AAD Graph manifest); legacy manifests call it `objectId`.
+    pub(crate) id: Option<String>,
+    pub(crate) object_id: Option<String>,
+    pub(crate) display_name: Option<String>,
+    /// AAD Graph manifest name for the display name.
+    pub(crate) name: Option<String>,
+    pub(crate) publisher_domain: Option<String>,
+
+    pub(crate) sign_in_audience: Option<String>,
+    /// Legacy: `true` = multitenant (work or school accounts only).
+    pub(crate) available_to_other_tenants: Option<bool>,
+
+    pub(crate) api: Option<RawApi>,
+    /// AAD Graph manifest name of `api.requestedAccessTokenVersion`.
+    pub(crate) access_token_accepted_version: Option<i64>,
+
+    pub(crate) web: Option<RawWeb>,
+    pub(crate) spa: Option<RawRedirects>,
+    /// Graph: `{"redirectUris": [...]}`; legacy manifests: a boolean (= `allowPublicClient`).
+    pub(crate) public_client: Option<RawPublicClient>,
+    pub(crate) reply_urls_with_type: Option<Vec<RawReplyUrl>>,
+    pub(crate) reply_urls: Option<Vec<String>>,
+    pub(crate) oauth2_allow_implicit_flow: Option<bool>,
+    pub(crate) oauth2_allow_id_token_implicit_flow: Option<bool>,
+    pub(crate) is_fallback_public_client: Option<bool>,
+    pub(crate) allow_public_client: Option<bool>,
+
+    pub(crate) required_resource_access: Option<Vec<RawResourceAccess>>,
+    pub(crate) password_credentials: Option<Vec<RawPasswordCredential>>,
+    pub(crate) key_credentials: Option<Vec<serde::de::IgnoredAny>>,
+    pub(crate) verified_publisher: Option<RawVerifiedPublisher>,
+
+    /// Our extension for the emulator; `lint` ignores it.
+    #[serde(rename = "x-emulator")]
+    pub(crate) x_emulator: Option<RawEmulator>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawApi {
+    pub(crate) requested_access_token_version: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawWeb {
+    pub(crate) redirect_uris: Option<Vec<String>>,
+    pub(crate) implicit_grant_settings: Option<RawImplicit>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawImplicit {
+    pub(crate) enable_access_token_issuance: Option<bool>,
+    pub(crate) enable_id_token_issuance: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawRedirects {
+    pub(crate) redirect_uris: Option<Vec<String>>,
+}
+
+/// `publicClient` is an object in Graph JSON and a boolean in the oldest manifests.
+#[derive(Debug, Deserialize)]
+#[serde(untagged, expecting = "an object with redirectUris, or a boolean")]
+pub(crate) enum RawPublicClient {
+    Redirects(RawRedirects),
+    Flag(bool),
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawReplyUrl {
+    pub(crate) url: String,
+    /// `Web`, `Spa` or `InstalledClient`.
+    #[serde(rename = "type")]
+    pub(crate) kind: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawResourceAccess {
+    pub(crate) resource_app_id: String,
+    #[serde(default)]
+    pub(crate) resource_access: Vec<RawAccess>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RawAccess {
+    pub(crate) id: String,
+    /// `Scope` (delegated) or `Role` (application).
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawPasswordCredential {
+    pub(crate) key_id: Option<String>,
+    pub(crate) display_name: Option<String>,
+    pub(crate) hint: Option<String>,
+    #[serde(alias = "startDate")]
+    pub(crate) start_date_time: Option<DateTime<Utc>>,
+    /// AAD Graph manifests call it `endDate`.
+    #[serde(alias = "endDate")]
+    pub(crate) end_date_time: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawVerifiedPublisher {
+    pub(crate) verified_publisher_id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawEmulator {
+    #[serde(default)]
+    pub(crate) secrets: Vec<RawEmulatorSecret>,
+    pub(crate) home_tenant: Option<String>,
+    #[serde(default)]
+    pub(crate) admin_consented: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawEmulatorSecret {
+    pub(crate) key_id: String,
+    pub(crate) value: String,
+}
