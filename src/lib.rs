@@ -2,4 +2,10 @@
 //!
 //! Data flows one way (DESIGN.md §2): `cli -> registration -> checks -> findings -> report`.
 
+pub mod app;
+pub mod checks;
+pub mod cli;
+pub mod entra;
+pub mod lint;
 pub mod registration;
+pub mod report;

@@ -213,7 +213,10 @@ fn normalise(raw: RawApp, at: &str) -> Result<Registration, ParseError> {
                 .map(|uri| RedirectUri { uri, platform }),
         );
     };
-    let web_implicit = raw.web.as_ref().and_then(|w| w.implicit_grant_settings.as_ref());
+    let web_implicit = raw
+        .web
+        .as_ref()
+        .and_then(|w| w.implicit_grant_settings.as_ref());
     let implicit = Implicit {
         id_tokens: web_implicit
             .and_then(|i| i.enable_id_token_issuance)
@@ -273,15 +276,17 @@ fn normalise(raw: RawApp, at: &str) -> Result<Registration, ParseError> {
             end: p.end_date_time,
         })
         .collect();
-    let emulator = raw.x_emulator.map_or_else(EmulatorConfig::default, |x| EmulatorConfig {
-        secrets: x
-            .secrets
-            .into_iter()
-            .map(|s| (s.key_id.to_ascii_lowercase(), SecretValue::new(s.value)))
-            .collect(),
-        home_tenant: x.home_tenant,
-        admin_consented: x.admin_consented,
-    });
+    let emulator = raw
+        .x_emulator
+        .map_or_else(EmulatorConfig::default, |x| EmulatorConfig {
+            secrets: x
+                .secrets
+                .into_iter()
+                .map(|s| (s.key_id.to_ascii_lowercase(), SecretValue::new(s.value)))
+                .collect(),
+            home_tenant: x.home_tenant,
+            admin_consented: x.admin_consented,
+        });
     Ok(Registration {
         shape,
         app_id: raw.app_id,
@@ -361,6 +366,9 @@ mod tests {
 
     #[test]
     fn bom_is_accepted() {
-        assert_eq!(parse_bytes(b"\xEF\xBB\xBF{\"appId\":\"a\"}").unwrap().len(), 1);
+        assert_eq!(
+            parse_bytes(b"\xEF\xBB\xBF{\"appId\":\"a\"}").unwrap().len(),
+            1
+        );
     }
 }

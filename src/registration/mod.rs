@@ -51,7 +51,9 @@ impl Shape {
             (Self::GraphApplication, Platform::PublicClient) => "publicClient.redirectUris",
             (Self::AadManifest, Platform::Web) => "replyUrlsWithType[type=Web]",
             (Self::AadManifest, Platform::Spa) => "replyUrlsWithType[type=Spa]",
-            (Self::AadManifest, Platform::PublicClient) => "replyUrlsWithType[type=InstalledClient]",
+            (Self::AadManifest, Platform::PublicClient) => {
+                "replyUrlsWithType[type=InstalledClient]"
+            }
             (Self::LegacyManifest, _) => "replyUrls",
         }
     }
@@ -108,7 +110,10 @@ impl Audience {
         const NAMES: [(&str, Audience); 4] = [
             ("AzureADMyOrg", Audience::MyOrg),
             ("AzureADMultipleOrgs", Audience::MultipleOrgs),
-            ("AzureADandPersonalMicrosoftAccount", Audience::MultipleOrgsAndPersonal),
+            (
+                "AzureADandPersonalMicrosoftAccount",
+                Audience::MultipleOrgsAndPersonal,
+            ),
             ("PersonalMicrosoftAccount", Audience::PersonalOnly),
         ];
         NAMES
@@ -141,7 +146,10 @@ impl Audience {
 
     /// Work or school accounts may sign in.
     pub fn allows_work(&self) -> bool {
-        matches!(self, Self::MyOrg | Self::MultipleOrgs | Self::MultipleOrgsAndPersonal)
+        matches!(
+            self,
+            Self::MyOrg | Self::MultipleOrgs | Self::MultipleOrgsAndPersonal
+        )
     }
 }
 
@@ -326,8 +334,14 @@ mod tests {
 
     #[test]
     fn audience_parses_case_insensitively_and_keeps_unknowns() {
-        assert_eq!(Audience::parse("azureadmultipleorgs"), Audience::MultipleOrgs);
-        assert_eq!(Audience::parse("Everyone"), Audience::Other("Everyone".into()));
+        assert_eq!(
+            Audience::parse("azureadmultipleorgs"),
+            Audience::MultipleOrgs
+        );
+        assert_eq!(
+            Audience::parse("Everyone"),
+            Audience::Other("Everyone".into())
+        );
         assert!(Audience::MultipleOrgsAndPersonal.allows_personal());
         assert!(!Audience::MyOrg.is_multitenant());
     }

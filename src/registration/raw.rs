@@ -17,7 +17,7 @@ use serde::Deserialize;
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RawApp {
     /// Graph list responses: `{"@odata.context": "...", "value": [...]}`.
-    pub(crate) value: Option<Vec<RawApp>>,
+    pub(crate) value: Option<Vec<Self>>,
 
     pub(crate) app_id: Option<String>,
     /// Object id (Graph and AAD Graph manifest); legacy manifests call it `objectId`.

@@ -1,0 +1,71 @@
+//! `app.exists` and `implicit.disabled`: the app's identity and its Authentication switches.
+
+use super::{CheckId, Finding, portal, quoted};
+use crate::registration::{Registration, is_guid};
+
+/// `app.exists`: statically, the registration carries an Application (client) ID in GUID form.
+pub(super) fn exists(reg: &Registration) -> Finding {
+    const ID: CheckId = CheckId::AppExists;
+    let fix = || {
+        format!(
+            "{}: copy 'Application (client) ID' (not 'Object ID'); export the app with \
+             `az ad app show --id <client id>`",
+            portal(reg, "Overview")
+        )
+    };
+    match reg.app_id.as_deref() {
+        Some(id) if is_guid(id) => Finding::pass(
+            ID,
+            "the registration has a client id",
+            format!("appId = {} ({})", quoted(id), reg.label()),
+        ),
+        Some(id) => Finding::fail(
+            ID,
+            "the client id is not a GUID",
+            format!(
+                "appId = {}: Entra client ids look like 8-4-4-4-12 hex digits",
+                quoted(id)
+            ),
+            fix(),
+        ),
+        None => Finding::fail(
+            ID,
+            "the registration has no client id",
+            "appId is absent: this is not a complete application object".to_owned(),
+            fix(),
+        ),
+    }
+}
+
+/// `implicit.disabled`: ngrok redeems a code server-side; tokens in the URL are not needed and
+/// widen the attack surface.
+/// <https://learn.microsoft.com/entra/identity-platform/v2-oauth2-implicit-grant-flow>
+pub(super) fn implicit_disabled(reg: &Registration) -> Finding {
+    const ID: CheckId = CheckId::ImplicitDisabled;
+    let (id_field, access_field) = reg.shape.implicit_fields();
+    let on: Vec<String> = [
+        (reg.implicit.id_tokens, id_field),
+        (reg.implicit.access_tokens, access_field),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, field)| format!("{field} = true"))
+    .collect();
+    if on.is_empty() {
+        return Finding::pass(
+            ID,
+            "implicit grant is off",
+            format!("{id_field} and {access_field} are false or absent"),
+        );
+    }
+    Finding::warn(
+        ID,
+        "implicit grant is on, and ngrok does not need it",
+        on.join(", "),
+        format!(
+            "{}: under 'Implicit grant and hybrid flows' untick 'Access tokens' and 'ID tokens'. \
+             Manifest: set {id_field} and {access_field} to false",
+            portal(reg, "Authentication")
+        ),
+    )
+}

@@ -1,0 +1,218 @@
+//! `redirect.ngrok`: ngrok's callback is a **Web** redirect URI, letter for letter.
+//!
+//! Entra compares redirect URIs exactly (path case included) and by platform: the same URI under
+//! "Single-page application" or "Mobile and desktop" makes the code unredeemable with a secret
+//! (AADSTS9002327, AADSTS700025). A missing one is AADSTS50011 on an error page.
+//! <https://learn.microsoft.com/entra/identity-platform/reply-url>
+
+use super::{CheckId, Finding, portal, quoted};
+use crate::entra::NGROK_CALLBACK;
+use crate::registration::{Platform, Registration};
+
+/// A URI cut into the parts Entra compares. No percent-decoding: Entra does not decode either.
+#[derive(Debug, PartialEq, Eq)]
+struct Parts<'a> {
+    scheme: &'a str,
+    host: &'a str,
+    port: Option<&'a str>,
+    path: &'a str,
+    /// Query and fragment, with their `?`/`#`.
+    rest: &'a str,
+}
+
+fn split(uri: &str) -> Option<Parts<'_>> {
+    let (scheme, after) = uri.split_once("://")?;
+    let auth_end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let (authority, tail) = after.split_at(auth_end);
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (h, Some(p)),
+        _ => (authority, None),
+    };
+    let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
+    let (path, rest) = tail.split_at(path_end);
+    Some(Parts {
+        scheme,
+        host,
+        port,
+        path,
+        rest,
+    })
+}
+
+/// Why `candidate` is close to, but not, `wanted`; `None` when it is not close at all.
+fn near_miss(candidate: &str, wanted: &str) -> Option<String> {
+    if candidate.trim() != candidate && candidate.trim() == wanted {
+        return Some("has spaces around it".into());
+    }
+    let (c, w) = (split(candidate.trim())?, split(wanted)?);
+    let same_host = c.host.eq_ignore_ascii_case(w.host);
+    let same_path_ci = c.path.trim_end_matches('/').eq_ignore_ascii_case(w.path);
+    if !same_host {
+        let host = c.host.to_ascii_lowercase();
+        // A loopback URI is the local callback of `run`, not a mistyped ngrok callback.
+        let loopback = matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]");
+        let ngrokish = host.contains("ngrok");
+        return (ngrokish || (same_path_ci && !loopback)).then(|| {
+            format!(
+                "host is {}, but ngrok's callback host is {}",
+                quoted(c.host),
+                quoted(w.host)
+            )
+        });
+    }
+    let mut why = Vec::new();
+    if !c.scheme.eq_ignore_ascii_case(w.scheme) {
+        why.push(format!("uses {}:// instead of {}://", c.scheme, w.scheme));
+    } else if c.scheme != w.scheme {
+        why.push("the scheme is not in lowercase".into());
+    }
+    if c.host != w.host {
+        why.push("the host is not in lowercase".into());
+    }
+    if c.port.is_some() {
+        why.push(format!("names port {}", c.port.unwrap_or_default()));
+    }
+    if c.path != w.path {
+        if c.path.trim_end_matches('/') == w.path {
+            why.push("has a trailing slash".into());
+        } else if same_path_ci {
+            why.push(format!(
+                "path {} differs in letter case (paths are case-sensitive)",
+                quoted(c.path)
+            ));
+        } else {
+            why.push(format!(
+                "path is {}, ngrok calls back on {}",
+                quoted(c.path),
+                quoted(w.path)
+            ));
+        }
+    }
+    if !c.rest.is_empty() {
+        why.push(format!("carries {}", quoted(c.rest)));
+    }
+    (!why.is_empty()).then(|| why.join(", "))
+}
+
+/// `redirect.ngrok`.
+pub(super) fn ngrok(reg: &Registration) -> Finding {
+    const ID: CheckId = CheckId::RedirectNgrok;
+    let web_field = reg.shape.redirect_field(Platform::Web);
+    if reg.redirects(Platform::Web).any(|u| u == NGROK_CALLBACK) {
+        return Finding::pass(
+            ID,
+            "ngrok's callback is a Web redirect URI",
+            format!("{web_field} contains {}", quoted(NGROK_CALLBACK)),
+        );
+    }
+    let mut notes = Vec::new();
+    for r in &reg.redirect_uris {
+        let field = reg.shape.redirect_field(r.platform);
+        let platform_note = (r.platform != Platform::Web).then(|| {
+            format!(
+                "registered under '{}' instead of 'Web' (the code could not be redeemed with a \
+                 secret)",
+                r.platform.portal_name()
+            )
+        });
+        let reasons: Vec<String> =
+            match (r.uri == NGROK_CALLBACK, near_miss(&r.uri, NGROK_CALLBACK)) {
+                (true, _) => platform_note.into_iter().collect(),
+                (false, Some(why)) => std::iter::once(why).chain(platform_note).collect(),
+                (false, None) => continue,
+            };
+        notes.push(format!(
+            "{field}: {} {}",
+            quoted(&r.uri),
+            reasons.join("; ")
+        ));
+    }
+    let title = if notes.is_empty() {
+        "ngrok's callback is not a redirect URI of this app (AADSTS50011 at sign-in)"
+    } else {
+        "ngrok's callback is not registered exactly under Web (AADSTS50011 at sign-in)"
+    };
+    let evidence = if notes.is_empty() {
+        let web: Vec<&str> = reg.redirects(Platform::Web).collect();
+        format!("{web_field} = {}", quoted(&web))
+    } else {
+        notes.join("; ")
+    };
+    let remove = if notes.is_empty() {
+        String::new()
+    } else {
+        " and remove the misplaced or mistyped entries named above".to_owned()
+    };
+    Finding::fail(
+        ID,
+        title,
+        evidence,
+        format!(
+            "{}: under 'Web' (Add a platform > Web if there is none) add the redirect URI {} \
+             exactly{remove}. Manifest: add it to {web_field}",
+            portal(reg, "Authentication"),
+            NGROK_CALLBACK
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn miss(uri: &str) -> Option<String> {
+        near_miss(uri, NGROK_CALLBACK)
+    }
+
+    #[test]
+    fn near_misses_are_named() {
+        assert_eq!(miss(NGROK_CALLBACK), None);
+        assert_eq!(
+            miss("https://idp.ngrok.com/oauth2/callback/").unwrap(),
+            "has a trailing slash"
+        );
+        assert!(
+            miss("http://idp.ngrok.com/oauth2/callback")
+                .unwrap()
+                .contains("http://")
+        );
+        assert!(
+            miss("https://idp.ngrok.com/OAuth2/Callback")
+                .unwrap()
+                .contains("letter case")
+        );
+        assert!(
+            miss("https://idp.ngrok.io/oauth2/callback")
+                .unwrap()
+                .contains("host is")
+        );
+        assert!(
+            miss("https://myapp.example/oauth2/callback")
+                .unwrap()
+                .contains("host is")
+        );
+        assert!(
+            miss("https://idp.ngrok.com:443/oauth2/callback")
+                .unwrap()
+                .contains("port 443")
+        );
+        assert!(
+            miss("https://idp.ngrok.com/oauth2/callback?x=1")
+                .unwrap()
+                .contains("?x=1")
+        );
+        assert!(
+            miss(" https://idp.ngrok.com/oauth2/callback")
+                .unwrap()
+                .contains("spaces")
+        );
+        assert!(
+            miss("https://idp.ngrok.com/callback")
+                .unwrap()
+                .contains("path is")
+        );
+        assert_eq!(miss("https://example.com/signin-oidc"), None);
+        assert_eq!(miss("http://localhost:8765/oauth2/callback"), None);
+        assert_eq!(miss("not a uri"), None);
+    }
+}

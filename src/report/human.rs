@@ -1,0 +1,89 @@
+//! The human report: a line per check, evidence and fix under the ones that need attention.
+
+use super::{RenderOptions, Report, total};
+use crate::checks::Status;
+use std::io::{self, Write};
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn status(&self, s: Status) -> String {
+        let (code, text) = match s {
+            Status::Pass => ("32", "PASS"),
+            Status::Warn => ("33", "WARN"),
+            Status::Fail => ("31;1", "FAIL"),
+            Status::Skip => ("2", "SKIP"),
+        };
+        self.wrap(code, text)
+    }
+
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+pub(super) fn render(
+    reports: &[Report],
+    opts: RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let paint = Paint { on: opts.color };
+    let width = reports
+        .iter()
+        .flat_map(|r| &r.checks)
+        .map(|f| f.id.as_str().len())
+        .max()
+        .unwrap_or(0);
+    for report in reports {
+        let mut head = format!("{} {}", report.mode.as_str(), report.label());
+        if let Some(src) = &report.target.source {
+            head.push_str(&format!(" [{src}]"));
+        }
+        if let Some(authority) = &report.target.authority {
+            head.push_str(&format!(" via {authority}"));
+        }
+        writeln!(out, "{}", paint.wrap("1", &head))?;
+        for f in &report.checks {
+            writeln!(
+                out,
+                "  {} {:width$}  {}",
+                paint.status(f.status),
+                f.id.as_str(),
+                f.title
+            )?;
+            if f.status >= Status::Warn || opts.verbose {
+                writeln!(out, "         evidence: {}", f.evidence)?;
+            }
+            if let Some(fix) = &f.fix {
+                writeln!(out, "         fix: {fix}")?;
+                writeln!(out, "         docs: {}", f.docs)?;
+            }
+        }
+        let s = report.summary;
+        writeln!(
+            out,
+            "  {} pass, {} warn, {} fail, {} skip\n",
+            s.pass, s.warn, s.fail, s.skip
+        )?;
+    }
+    if reports.len() > 1 {
+        let s = total(reports);
+        let failing = reports.iter().filter(|r| r.summary.fail > 0).count();
+        writeln!(
+            out,
+            "{} apps, {failing} failing: {} pass, {} warn, {} fail, {} skip",
+            reports.len(),
+            s.pass,
+            s.warn,
+            s.fail,
+            s.skip
+        )?;
+    }
+    Ok(())
+}

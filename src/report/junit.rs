@@ -1,0 +1,103 @@
+//! JUnit XML: one `<testsuite>` per target, one `<testcase>` per check; `fail` is a `<failure>`,
+//! `skip` a `<skipped>`, `warn` a `<failure>` only with `--strict` (else noted in `<system-out>`).
+//! Written by hand: a dozen lines of escaping do not justify a dependency.
+
+use super::{RenderOptions, Report, total};
+use crate::checks::Status;
+use std::io::{self, Write};
+
+/// Escapes text for XML attributes and content; drops characters XML 1.0 forbids.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub(super) fn render(
+    reports: &[Report],
+    opts: RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let failing = |s: Status| s == Status::Fail || (opts.strict && s == Status::Warn);
+    let count_failures = |r: &Report| r.checks.iter().filter(|f| failing(f.status)).count();
+    let all = total(reports);
+    let failures: usize = reports.iter().map(count_failures).sum();
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="oauth-preflight" tests="{}" failures="{failures}" errors="0" skipped="{}">"#,
+        all.pass + all.warn + all.fail + all.skip,
+        all.skip
+    )?;
+    for r in reports {
+        writeln!(
+            out,
+            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="0" skipped="{}">"#,
+            esc(&format!("{} {}", r.mode.as_str(), r.label())),
+            r.checks.len(),
+            count_failures(r),
+            r.summary.skip
+        )?;
+        let class = esc(&format!(
+            "oauth-preflight.{}.{}",
+            r.mode.as_str(),
+            r.target.client_id.as_deref().unwrap_or("unknown")
+        ));
+        for f in &r.checks {
+            write!(
+                out,
+                r#"    <testcase classname="{class}" name="{}">"#,
+                f.id.as_str()
+            )?;
+            let body = match &f.fix {
+                Some(fix) => format!(
+                    "{}\nevidence: {}\nfix: {fix}\ndocs: {}",
+                    f.title, f.evidence, f.docs
+                ),
+                None => format!("{}\nevidence: {}", f.title, f.evidence),
+            };
+            if failing(f.status) {
+                write!(
+                    out,
+                    r#"<failure message="{}" type="{}">{}</failure>"#,
+                    esc(&f.title),
+                    f.status.as_str(),
+                    esc(&body)
+                )?;
+            } else if f.status == Status::Skip {
+                write!(out, r#"<skipped message="{}"/>"#, esc(&f.evidence))?;
+            } else {
+                let tag = if f.status == Status::Warn {
+                    "warning: "
+                } else {
+                    ""
+                };
+                write!(out, "<system-out>{tag}{}</system-out>", esc(&body))?;
+            }
+            writeln!(out, "</testcase>")?;
+        }
+        writeln!(out, "  </testsuite>")?;
+    }
+    writeln!(out, "</testsuites>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn escapes_markup_and_drops_control_characters() {
+        assert_eq!(esc("a<b>&\"'\u{1}c"), "a&lt;b&gt;&amp;&quot;&apos;c");
+    }
+}

@@ -1,0 +1,165 @@
+//! Reports: findings grouped per target, rendered as human text, JSON (`oauth-preflight/report/v1`,
+//! DESIGN.md §5) or JUnit XML.
+
+mod human;
+mod junit;
+
+use crate::checks::{Finding, Status};
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// The JSON schema id; bumped only for incompatible changes.
+pub const SCHEMA: &str = "oauth-preflight/report/v1";
+
+/// Which command produced a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Lint,
+    Run,
+    Probe,
+}
+
+impl Mode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Lint => "lint",
+            Self::Run => "run",
+            Self::Probe => "probe",
+        }
+    }
+}
+
+/// What was checked. `source` and `shape` extend the v1 schema compatibly.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub client_id: Option<String>,
+    pub display_name: Option<String>,
+    pub authority: Option<String>,
+    pub tenant: Option<String>,
+    /// The file the registration came from (lint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The registration JSON shape detected (lint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape: Option<&'static str>,
+}
+
+/// Counts per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub pass: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub skip: usize,
+}
+
+impl Summary {
+    fn add(&mut self, status: Status) {
+        match status {
+            Status::Pass => self.pass += 1,
+            Status::Warn => self.warn += 1,
+            Status::Fail => self.fail += 1,
+            Status::Skip => self.skip += 1,
+        }
+    }
+
+    fn merge(&mut self, other: Self) {
+        self.pass += other.pass;
+        self.warn += other.warn;
+        self.fail += other.fail;
+        self.skip += other.skip;
+    }
+}
+
+/// The findings for one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub mode: Mode,
+    pub target: Target,
+    pub checks: Vec<Finding>,
+    pub summary: Summary,
+}
+
+impl Report {
+    /// A report whose summary is counted from its findings.
+    pub fn new(mode: Mode, target: Target, checks: Vec<Finding>) -> Self {
+        let mut summary = Summary::default();
+        for f in &checks {
+            summary.add(f.status);
+        }
+        Self {
+            mode,
+            target,
+            checks,
+            summary,
+        }
+    }
+
+    /// "Display name (client id)", or whichever is known.
+    pub fn label(&self) -> String {
+        match (&self.target.display_name, &self.target.client_id) {
+            (Some(n), Some(id)) => format!("{n} ({id})"),
+            (Some(n), None) => n.clone(),
+            (None, Some(id)) => id.clone(),
+            (None, None) => "(unnamed app)".into(),
+        }
+    }
+}
+
+/// The summary over several reports.
+pub fn total(reports: &[Report]) -> Summary {
+    let mut s = Summary::default();
+    for r in reports {
+        s.merge(r.summary);
+    }
+    s
+}
+
+/// Output format (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// One line per check, evidence and fix under the ones that need attention.
+    #[default]
+    Human,
+    /// `oauth-preflight/report/v1`.
+    Json,
+    /// JUnit XML: one testsuite per target, one testcase per check.
+    Junit,
+}
+
+/// How to render.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    pub format: Format,
+    /// ANSI colour (human format only).
+    pub color: bool,
+    /// Show evidence under passing checks too (`-v`).
+    pub verbose: bool,
+    /// Warnings count as failures (`--strict`): JUnit reports them as failures.
+    pub strict: bool,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema: &'static str,
+    reports: &'a [Report],
+}
+
+/// Writes `reports` in the chosen format.
+pub fn render(reports: &[Report], opts: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    match opts.format {
+        Format::Human => human::render(reports, opts, out),
+        Format::Json => {
+            serde_json::to_writer(
+                &mut *out,
+                &Document {
+                    schema: SCHEMA,
+                    reports,
+                },
+            )?;
+            out.write_all(b"\n")
+        }
+        Format::Junit => junit::render(reports, opts, out),
+    }
+}
