@@ -35,6 +35,8 @@ pub enum Error {
     Load(#[from] LoadError),
     #[error("{0}")]
     Usage(String),
+    #[error("{0}")]
+    Incomplete(String),
     #[error("cannot write the report to {path}: {source}")]
     Output {
         path: String,
@@ -48,6 +50,7 @@ impl Error {
     pub fn exit(&self) -> Exit {
         match self {
             Self::Load(_) | Self::Usage(_) | Self::Output { .. } => Exit::Input,
+            Self::Incomplete(_) => Exit::Incomplete,
         }
     }
 }
@@ -66,6 +69,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             };
             crate::lint::lint_files(&args.files, &opts)?
         }
+        Command::Emulate(args) => return crate::emulate::run(args),
     };
     emit(&reports, &cli.global)?;
     Ok(verdict(&reports, cli.global.strict))

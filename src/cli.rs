@@ -37,6 +37,9 @@ pub enum Command {
     /// Static checks of registration JSON: `az ad app show`, `az ad app list`, Graph
     /// `/applications`, or the portal manifest.
     Lint(LintArgs),
+    /// A local Microsoft identity platform (discovery, authorize, token, JWKS, Graph /me) for
+    /// your registrations, on loopback HTTPS, until SIGINT or SIGTERM.
+    Emulate(EmulateArgs),
 }
 
 /// `lint` flags.
@@ -52,4 +55,29 @@ pub struct LintArgs {
     /// Warn when the newest client secret expires within this many days.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub secret_min_days: u32,
+}
+
+/// `emulate` flags.
+#[derive(Debug, Args)]
+pub struct EmulateArgs {
+    /// Registration JSON to serve (repeatable); without it, the bundled fixture apps.
+    #[arg(long = "app", value_name = "FILE")]
+    pub apps: Vec<String>,
+    /// Address to listen on (loopback only); port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: String,
+    /// Write the emulator's CA certificate (PEM) here; clients must trust it.
+    #[arg(long, value_name = "FILE")]
+    pub ca_out: Option<String>,
+    /// The user who signs in when a request has no login_hint (default alice@contoso.example).
+    #[arg(long, value_name = "UPN")]
+    pub user: Option<String>,
+    /// Inject a fault (repeatable): id-token-bad-signature, id-token-alg-none, id-token-wrong-aud,
+    /// id-token-wrong-iss, id-token-expired, id-token-nonce-mismatch, id-token-no-kid,
+    /// key-rotation, graph-down, token-endpoint-html-500, slow-token-endpoint[=SECS].
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+    /// Sign with freshly generated RSA keys instead of the embedded test keys.
+    #[arg(long)]
+    pub generate_keys: bool,
 }

@@ -5,7 +5,10 @@
 pub mod app;
 pub mod checks;
 pub mod cli;
+pub mod emulate;
+pub mod emulator;
 pub mod entra;
+pub mod fixtures;
 pub mod lint;
 pub mod registration;
 pub mod report;

@@ -1,0 +1,204 @@
+//! Microsoft Graph under `/graph`: `/v1.0/me` and `/oidc/userinfo`, answering per the token as
+//! Graph does: 401 for a missing, invalid, expired or wrong-audience token, 403 without
+//! User.Read or a superset, 400 for an app-only token on `/me`, else the user.
+//! <https://learn.microsoft.com/graph/api/user-get>
+
+use super::errors::Stamp;
+use super::faults::Fault;
+use super::keys::SigningKey;
+use super::routes::{Req, Resp, json};
+use super::tokens::graph_signed_header;
+use super::{State, USERS, User};
+use crate::entra::{self, GRAPH_APP_ID};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::{HeaderValue, Method, StatusCode, header};
+use serde_json::{Value, json};
+
+fn graph_error(status: StatusCode, code: &str, message: &str, stamp: &Stamp) -> Resp {
+    let body = json!({"error": {
+        "code": code,
+        "message": message,
+        "innerError": {
+            "date": stamp.at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            "request-id": stamp.trace_id,
+            "client-request-id": stamp.correlation_id,
+        }
+    }});
+    let mut r = json(status, body.to_string());
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\""),
+        );
+    }
+    r
+}
+
+/// The claims Graph acts on, from a token it accepted.
+struct Grant {
+    user: Option<&'static User>,
+    scp: String,
+}
+
+/// Validates an access token for Graph; `Err` is the 401 message.
+fn accept(state: &State, token: &str) -> Result<Grant, &'static str> {
+    if token.is_empty() {
+        return Err("Access token is empty.");
+    }
+    let now = state.now().timestamp();
+    let claims = if let Some(sealed) = token.strip_prefix("EwB") {
+        // A personal account's opaque token.
+        state
+            .unseal(sealed)
+            .filter(|v| v["k"] == "at")
+            .ok_or("Invalid JWT token. The token is malformed.")?
+    } else {
+        verify_jwt(state, token)?
+    };
+    let aud = claims["aud"].as_str().unwrap_or_default();
+    if !matches!(
+        aud,
+        GRAPH_APP_ID | "https://graph.microsoft.com" | "https://graph.microsoft.com/"
+    ) {
+        return Err("Access token validation failure. Invalid audience.");
+    }
+    if claims["exp"].as_i64().is_none_or(|exp| exp <= now) {
+        return Err("Lifetime validation failed, the token is expired.");
+    }
+    let user = claims["oid"]
+        .as_str()
+        .and_then(|oid| USERS.iter().find(|u| u.oid == oid));
+    Ok(Grant {
+        user: if claims["idtyp"] == "app" { None } else { user },
+        scp: claims["scp"].as_str().unwrap_or_default().to_owned(),
+    })
+}
+
+fn verify_jwt(state: &State, token: &str) -> Result<Value, &'static str> {
+    const MALFORMED: &str = "Invalid JWT token. The token is malformed.";
+    let mut parts = token.split('.');
+    let (Some(h), Some(c), Some(sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(MALFORMED);
+    };
+    let decode = |s: &str| -> Option<Value> {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(s).ok()?).ok()
+    };
+    let header = decode(h).ok_or(MALFORMED)?;
+    let claims = decode(c).ok_or(MALFORMED)?;
+    let key: &SigningKey = state
+        .keys
+        .keys
+        .iter()
+        .find(|k| header["kid"] == k.kid.as_str())
+        .ok_or("Access token validation failure. Signing key not found.")?;
+    // The signature covers the header with the nonce hashed (see tokens.rs).
+    let signed = URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(&graph_signed_header(&header)).unwrap_or_default());
+    let expected = key.sign(&state.rng, format!("{signed}.{c}").as_bytes());
+    if header["alg"] != "RS256" || expected != sig {
+        return Err("Access token validation failure. Invalid signature.");
+    }
+    Ok(claims)
+}
+
+/// Graph `/me` needs User.Read or a superset in `scp`.
+fn reads_me(scp: &str) -> bool {
+    scp.split(' ')
+        .any(|s| entra::graph_scope_by_name(s).is_some_and(|g| g.reads_me))
+}
+
+/// Routes `/graph/...`.
+pub(crate) fn handle(state: &State, req: &Req, rest: &[&str], stamp: &Stamp) -> Resp {
+    if state.faults.has(Fault::GraphDown) {
+        return graph_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "serviceNotAvailable",
+            "Service unavailable.",
+            stamp,
+        );
+    }
+    let me = matches!(rest, ["v1.0", "me"] | ["beta", "me"]);
+    let userinfo = matches!(rest, ["oidc", "userinfo"]);
+    if !me && !userinfo {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "Resource not found for the segment.",
+            stamp,
+        );
+    }
+    if req.method != Method::GET && !(userinfo && req.method == Method::POST) {
+        return graph_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Request_BadRequest",
+            "Specified HTTP method is not allowed for the request target.",
+            stamp,
+        );
+    }
+    let token = req
+        .header(header::AUTHORIZATION)
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .unwrap_or_default()
+        .trim();
+    let grant = match accept(state, token) {
+        Ok(g) => g,
+        Err(msg) => {
+            return graph_error(
+                StatusCode::UNAUTHORIZED,
+                "InvalidAuthenticationToken",
+                msg,
+                stamp,
+            );
+        }
+    };
+    let Some(user) = grant.user else {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "/me request is only valid with delegated authentication flow.",
+            stamp,
+        );
+    };
+    if userinfo {
+        let body = json!({
+            "sub": user.oid, "name": user.display_name(), "family_name": user.surname,
+            "given_name": user.given_name, "picture": format!("{}/graph/v1.0/me/photo/$value", state.base),
+            "email": user.mail,
+        });
+        return json(StatusCode::OK, body.to_string());
+    }
+    if !reads_me(&grant.scp) {
+        return graph_error(
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+            stamp,
+        );
+    }
+    let body = json!({
+        "@odata.context": format!("{}/graph/v1.0/$metadata#users/$entity", state.base),
+        "businessPhones": [],
+        "displayName": user.display_name(),
+        "givenName": user.given_name,
+        "jobTitle": null,
+        "mail": user.mail,
+        "mobilePhone": null,
+        "officeLocation": null,
+        "preferredLanguage": null,
+        "surname": user.surname,
+        "userPrincipalName": user.upn,
+        "id": user.graph_id,
+    });
+    let mut r = json(StatusCode::OK, body.to_string());
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"),
+    );
+    r
+}
