@@ -207,6 +207,10 @@ fn check(
         Authority::Consumers if !user.is_personal() => {
             return Ok(Checked::Page(errors::work_account_on_consumers(user.upn)));
         }
+        // `/organizations` is for work and school accounts, whatever the app allows.
+        Authority::Organizations if user.is_personal() => {
+            return Ok(Checked::Page(errors::personal_account_refused(user.upn)));
+        }
         _ if user.is_personal() && !audience.allows_personal() => {
             return Ok(Checked::Page(errors::personal_account_refused(user.upn)));
         }

@@ -97,3 +97,198 @@ fn collect_secrets(v: &serde_json::Value, out: &mut Vec<String>) {
 pub fn exists(p: &Path) -> bool {
     p.exists()
 }
+
+// ---- the emulator, in process, and an HTTP client that trusts its CA ----
+
+use oauth_preflight::emulator::{Emulator, EmulatorConfig, Faults};
+use oauth_preflight::registration::Registration;
+
+/// The first registration of a bundled fixture file.
+pub fn app(file: &str) -> Registration {
+    oauth_preflight::fixtures::bundled(file)
+        .unwrap_or_else(|| panic!("no fixture {file}"))
+        .remove(0)
+}
+
+pub fn client_id(reg: &Registration) -> String {
+    reg.app_id.clone().unwrap()
+}
+
+/// The first secret value of a registration's `x-emulator` block.
+pub fn secret(reg: &Registration) -> String {
+    reg.emulator.secrets[0].1.expose().to_owned()
+}
+
+pub struct Emu {
+    pub emu: Emulator,
+    pub http: reqwest::Client,
+}
+
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+pub async fn emulator(apps: Vec<Registration>, faults: &[&str]) -> Emu {
+    let mut config = EmulatorConfig::new(apps);
+    config.faults = Faults::parse(faults).unwrap();
+    emulator_with(config).await
+}
+
+pub async fn emulator_with(config: EmulatorConfig) -> Emu {
+    install_crypto();
+    let emu = Emulator::start(config).await.expect("emulator starts");
+    let http = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(emu.ca_pem().as_bytes()).unwrap())
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .unwrap();
+    Emu { emu, http }
+}
+
+pub const LOCAL: &str = "http://localhost:8765/oauth2/callback";
+
+impl Emu {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.emu.authority())
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// GET /{tenant}/oauth2/v2.0/authorize with these query parameters; redirects not followed.
+    pub async fn authorize(&self, tenant: &str, params: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .get(self.url(&format!("/{tenant}/oauth2/v2.0/authorize")))
+            .query(params)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A standard code request for `client`; returns the redirect's query parameters.
+    pub async fn authorize_ok(
+        &self,
+        tenant: &str,
+        client: &str,
+        extra: &[(&str, &str)],
+    ) -> Vec<(String, String)> {
+        let mut params = vec![
+            ("client_id", client),
+            ("response_type", "code"),
+            ("redirect_uri", LOCAL),
+            ("scope", "openid profile email User.Read offline_access"),
+            ("state", "st4te"),
+            ("nonce", "n0nce"),
+        ];
+        for (k, v) in extra {
+            params.retain(|(pk, _)| pk != k);
+            params.push((k, v));
+        }
+        let r = self.authorize(tenant, &params).await;
+        assert_eq!(
+            r.status(),
+            302,
+            "expected a redirect: {}",
+            r.text().await.unwrap()
+        );
+        redirect_params(&r)
+    }
+
+    pub async fn code(&self, tenant: &str, client: &str, extra: &[(&str, &str)]) -> String {
+        let q = self.authorize_ok(tenant, client, extra).await;
+        param(&q, "code").unwrap_or_else(|| panic!("no code in {q:?}"))
+    }
+
+    /// POST a form to /{tenant}/oauth2/v2.0/token.
+    pub async fn token(&self, tenant: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .post(self.url(&format!("/{tenant}/oauth2/v2.0/token")))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
+        )
+    }
+
+    /// Redeems a code for a Web app with its secret.
+    pub async fn redeem(
+        &self,
+        tenant: &str,
+        client: &str,
+        secret: &str,
+        code: &str,
+    ) -> (u16, serde_json::Value) {
+        self.token(
+            tenant,
+            &[
+                ("grant_type", "authorization_code"),
+                ("client_id", client),
+                ("client_secret", secret),
+                ("code", code),
+                ("redirect_uri", LOCAL),
+            ],
+        )
+        .await
+    }
+
+    pub async fn me(&self, token: &str) -> (u16, serde_json::Value) {
+        let r = self
+            .http
+            .get(self.url("/graph/v1.0/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+}
+
+/// The query (or fragment) parameters of a redirect response.
+pub fn redirect_params(r: &reqwest::Response) -> Vec<(String, String)> {
+    let loc = r.headers()["location"].to_str().unwrap();
+    let url = url::Url::parse(loc).unwrap();
+    let raw = url
+        .query()
+        .or(url.fragment())
+        .unwrap_or_default()
+        .to_owned();
+    form_urlencoded::parse(raw.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+pub fn param(q: &[(String, String)], name: &str) -> Option<String> {
+    q.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+}
+
+/// The claims (or header, part 0) of a JWT, without verifying it.
+pub fn jwt_part(token: &str, part: usize) -> serde_json::Value {
+    use base64::Engine;
+    let seg = token.split('.').nth(part).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(seg)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// The AADSTS code an error body or page carries.
+pub fn aadsts(text: &str) -> Option<u32> {
+    let i = text.find("AADSTS")?;
+    text[i + 6..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()
+}
