@@ -891,3 +891,44 @@ async fn app_only_tokens_cannot_call_me() {
         (400, Some("BadRequest"))
     );
 }
+
+#[tokio::test]
+async fn generated_keys_sign_tokens_the_jwks_publishes() {
+    let reg = good();
+    let mut config = oauth_preflight::emulator::EmulatorConfig::new(vec![reg.clone()]);
+    config.generate_keys = true;
+    let e = common::emulator_with(config).await;
+    let jwks: serde_json::Value = e
+        .get("/common/discovery/v2.0/keys")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    let embedded = emulator(vec![good()], &[]).await;
+    let embedded_jwks: serde_json::Value = embedded
+        .get("/common/discovery/v2.0/keys")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !kids.contains(&embedded_jwks["keys"][0]["kid"].as_str().unwrap()),
+        "fresh keys, not the embedded ones"
+    );
+    let code = e.code("common", &client_id(&reg), &[]).await;
+    let (s, body) = e
+        .redeem("common", &client_id(&reg), &secret(&reg), &code)
+        .await;
+    assert_eq!(s, 200);
+    let kid = jwt_part(body["id_token"].as_str().unwrap(), 0)["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(kids.contains(&kid.as_str()));
+}

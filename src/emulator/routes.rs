@@ -127,7 +127,8 @@ fn method_not_allowed() -> Resp {
 
 /// Routes one request.
 pub(crate) async fn handle(state: &State, req: Req) -> Resp {
-    let stamp = req.stamp(state);
+    // Ids and time for error bodies; cheap enough, but only made where an error is possible.
+    let stamp = || req.stamp(state);
     let path = req.path.clone();
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     if req.method == Method::OPTIONS {
@@ -138,7 +139,7 @@ pub(crate) async fn handle(state: &State, req: Req) -> Resp {
     }
     let get = req.method == Method::GET || req.method == Method::HEAD;
     match segs.as_slice() {
-        ["graph", rest @ ..] => graph::handle(state, &req, rest, &stamp),
+        ["graph", rest @ ..] => graph::handle(state, &req, rest, &stamp()),
         [_, "discovery", "instance"] if get => {
             let q = Params::parse(req.query.as_bytes());
             let body = discovery::instance(&state.base, q.get("authorization_endpoint"));
@@ -149,7 +150,7 @@ pub(crate) async fn handle(state: &State, req: Req) -> Resp {
             (true, Some(a)) => {
                 with_discovery_headers(json(StatusCode::OK, state.discovery.discovery(a)))
             }
-            (true, None) => aad_json(&super::errors::tenant_not_found(t), &stamp),
+            (true, None) => aad_json(&super::errors::tenant_not_found(t), &stamp()),
         },
         [t, "discovery", "v2.0", "keys"] => match (get, Authority::resolve(t)) {
             (false, _) => method_not_allowed(),
@@ -157,16 +158,16 @@ pub(crate) async fn handle(state: &State, req: Req) -> Resp {
                 StatusCode::OK,
                 state.discovery.jwks(a, state.rotated_published()),
             )),
-            (true, None) => aad_json(&super::errors::tenant_not_found(t), &stamp),
+            (true, None) => aad_json(&super::errors::tenant_not_found(t), &stamp()),
         },
         [t, "oauth2", "v2.0", "authorize"] => match req.method {
             Method::GET => {
-                authorize::authorize(state, t, &Params::parse(req.query.as_bytes()), &stamp)
+                authorize::authorize(state, t, &Params::parse(req.query.as_bytes()), &stamp())
             }
-            Method::POST => authorize::authorize(state, t, &Params::parse(&req.body), &stamp),
+            Method::POST => authorize::authorize(state, t, &Params::parse(&req.body), &stamp()),
             _ => method_not_allowed(),
         },
-        [t, "oauth2", "v2.0", "token"] => token::token(state, t, &req, &stamp).await,
+        [t, "oauth2", "v2.0", "token"] => token::token(state, t, &req, &stamp()).await,
         [_, "oauth2", "v2.0", "logout"] => {
             let params = if req.method == Method::POST {
                 Params::parse(&req.body)

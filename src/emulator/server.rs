@@ -51,6 +51,7 @@ pub(crate) async fn serve(
                             .timer(TokioTimer::new())
                             .header_read_timeout(HEADER_TIMEOUT)
                             .max_buf_size(64 * 1024)
+                            .writev(false)
                             .serve_connection(TokioIo::new(tls), service);
                         let _ = watcher.watch(conn).await;
                     });
