@@ -70,6 +70,10 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             crate::lint::lint_files(&args.files, &opts)?
         }
         Command::Emulate(args) => return crate::emulate::run(args),
+        Command::Run(args) => return crate::live::run(args, &cli.global),
+        Command::Probe(args) => return crate::live::probe(args, &cli.global),
+        Command::Demo(_) => return crate::live::demo(&cli.global),
+        Command::Explain(args) => return crate::live::explain(args, &cli.global),
     };
     emit(&reports, &cli.global)?;
     Ok(verdict(&reports, cli.global.strict))
@@ -100,7 +104,8 @@ pub fn verdict(reports: &[Report], strict: bool) -> Exit {
     }
 }
 
-fn emit(reports: &[Report], g: &GlobalArgs) -> Result<(), Error> {
+/// Writes the reports where `--output` says, in `--format`.
+pub fn emit(reports: &[Report], g: &GlobalArgs) -> Result<(), Error> {
     let mut opts = RenderOptions {
         format: g.format,
         color: false,

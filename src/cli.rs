@@ -40,6 +40,17 @@ pub enum Command {
     /// A local Microsoft identity platform (discovery, authorize, token, JWKS, Graph /me) for
     /// your registrations, on loopback HTTPS, until SIGINT or SIGTERM.
     Emulate(EmulateArgs),
+    /// A real authorization-code flow (PKCE, state, nonce) against the app, with a one-shot local
+    /// callback standing in for idp.ngrok.com; then every token and Graph check.
+    Run(RunArgs),
+    /// The non-interactive part of `run`, for CI: discovery, the authorize answer, the secret
+    /// (client credentials on a tenant authority) and, where no sign-in page stops it, the tokens.
+    Probe(ProbeArgs),
+    /// The whole flow against the embedded emulator: a good app and broken ones, no account,
+    /// no network.
+    Demo(DemoArgs),
+    /// What an AADSTS error code means in an ngrok setup, and the fix.
+    Explain(ExplainArgs),
 }
 
 /// `lint` flags.
@@ -80,4 +91,101 @@ pub struct EmulateArgs {
     /// Sign with freshly generated RSA keys instead of the embedded test keys.
     #[arg(long)]
     pub generate_keys: bool,
+}
+
+/// Where and as whom the live flow runs (`run` and `probe`).
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// The app's Application (client) ID.
+    #[arg(long, value_name = "GUID")]
+    pub client_id: Option<String>,
+    /// Authority tenant: common (as ngrok signs in), organizations, consumers, a GUID or a domain.
+    #[arg(long, default_value = "common")]
+    pub tenant: String,
+    /// Environment variable holding the client secret's Value.
+    #[arg(
+        long,
+        value_name = "VAR",
+        default_value = "OAUTH_PREFLIGHT_CLIENT_SECRET"
+    )]
+    pub client_secret_env: String,
+    /// File holding the client secret's Value (first line).
+    #[arg(long, value_name = "PATH")]
+    pub client_secret_file: Option<String>,
+    /// Scopes to request [default: "openid profile email User.Read", or the policy's].
+    #[arg(long)]
+    pub scopes: Option<String>,
+    /// Redirect URI; a loopback one gets a one-shot local server (port 0: any free port),
+    /// https://idp.ngrok.com/oauth2/callback switches to paste-back mode.
+    #[arg(
+        long,
+        value_name = "URI",
+        default_value = "http://localhost:8765/oauth2/callback"
+    )]
+    pub redirect_uri: String,
+    /// Identity platform base URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://login.microsoftonline.com"
+    )]
+    pub authority: String,
+    /// Microsoft Graph base URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://graph.microsoft.com"
+    )]
+    pub graph: String,
+    /// Extra trust root (PEM), e.g. the emulator's CA.
+    #[arg(long, value_name = "PEM")]
+    pub ca_cert: Option<String>,
+    /// ngrok Traffic Policy file: client id, secret and scopes from its oauth action.
+    #[arg(long, value_name = "FILE")]
+    pub ngrok_policy: Option<String>,
+    /// Registration JSON of the app: its static checks join the report.
+    #[arg(long, value_name = "FILE")]
+    pub app: Option<String>,
+    /// Account to pre-fill at sign-in (login_hint).
+    #[arg(long, value_name = "UPN")]
+    pub login_hint: Option<String>,
+    /// Seconds to wait for each HTTP answer.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub http_timeout: u64,
+}
+
+/// `run` flags.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Command that opens the authorize URL (split as a shell would, no shell runs; the URL is
+    /// appended, or replaces {url}). Default: $BROWSER, else the system opener.
+    #[arg(long, value_name = "CMD", conflicts_with = "no_browser")]
+    pub browser: Option<String>,
+    /// Only print the URL.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Seconds to wait for the browser to come back.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub timeout: u64,
+}
+
+/// `probe` flags.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// `demo` flags.
+#[derive(Debug, Args)]
+pub struct DemoArgs {}
+
+/// `explain` flags.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// An AADSTS code (50011, AADSTS50011) or a pasted error text containing one.
+    #[arg(required = true, value_name = "CODE|TEXT")]
+    pub what: Vec<String>,
 }

@@ -188,7 +188,8 @@ impl Finding {
 
     /// Not evaluated, and why.
     pub fn skip(id: CheckId, why: impl Into<String>) -> Self {
-        Self::new(id, Status::Skip, "not evaluated".into(), why.into())
+        let why = why.into();
+        Self::new(id, Status::Skip, why.clone(), why)
     }
 
     /// Sets the fix.

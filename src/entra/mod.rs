@@ -2,6 +2,8 @@
 //!
 //! Each fact is from Microsoft's public documentation (see `../shared/ENTRA.md` for the sources).
 
+pub mod aadsts;
+
 /// Microsoft Graph's appId: the `resourceAppId` of Graph permissions.
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 

@@ -1,0 +1,296 @@
+//! The AADSTS catalog: code -> meaning, the check it belongs to, and the fix in an ngrok setup.
+//!
+//! Codes and meanings from Microsoft's error reference
+//! (<https://learn.microsoft.com/entra/identity-platform/reference-error-codes>) and the public
+//! threads cited in ENTRA.md §5.2. Microsoft warns that texts change; codes are what we key on.
+
+use crate::checks::CheckId;
+
+/// One AADSTS code as we explain it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Aadsts {
+    pub code: u32,
+    /// What it means, one line.
+    pub meaning: &'static str,
+    /// The check whose requirement it breaks.
+    pub check: CheckId,
+    /// Why it happens with ngrok's OAuth and a custom Entra app.
+    pub causes: &'static str,
+    /// What to click or set.
+    pub fix: &'static str,
+}
+
+macro_rules! codes {
+    ($($code:literal, $check:ident, $meaning:literal, $causes:literal, $fix:literal;)*) => {
+        /// Every code we explain.
+        pub const CATALOG: &[Aadsts] = &[$(Aadsts {
+            code: $code,
+            meaning: $meaning,
+            check: CheckId::$check,
+            causes: $causes,
+            fix: $fix,
+        },)*];
+    };
+}
+
+codes! {
+    50011, RedirectNgrok,
+        "The redirect URI in the request does not match the redirect URIs configured for the application.",
+        "https://idp.ngrok.com/oauth2/callback is missing, mistyped (trailing slash, http, letter case) or registered under another platform than Web.",
+        "App registrations > your app > Authentication > Web > Redirect URIs: add https://idp.ngrok.com/oauth2/callback exactly.";
+    500113, RedirectNgrok,
+        "No reply address is registered for the application.",
+        "The app has no redirect URI at all.",
+        "App registrations > your app > Authentication > Add a platform > Web: add https://idp.ngrok.com/oauth2/callback.";
+    900971, RedirectNgrok,
+        "No reply address provided.",
+        "The request carried no redirect_uri and the app has none registered.",
+        "Register https://idp.ngrok.com/oauth2/callback under Web.";
+    50194, TenancyMultitenant,
+        "The application is not configured as a multi-tenant application; /common is not supported for it.",
+        "The app's supported account types is 'this organizational directory only'; ngrok signs in through a multitenant endpoint.",
+        "App registrations > your app > Authentication > Supported account types: 'Accounts in any organizational directory'. Manifest: signInAudience = AzureADMultipleOrgs.";
+    700016, AppExists,
+        "Application with this identifier was not found in the directory.",
+        "A wrong client id (the Object ID or a deleted app's id), or a single-tenant app used from another tenant.",
+        "Copy the 'Application (client) ID' from the app's Overview into ngrok's client_id; make the app multitenant.";
+    700038, AppExists,
+        "The client id is not a valid application identifier.",
+        "Something other than a GUID was given as client_id.",
+        "Copy the 'Application (client) ID' (a GUID) from the app's Overview.";
+    7000112, AppExists,
+        "The application is disabled.",
+        "The app or its service principal was disabled in the tenant.",
+        "Enterprise applications > the app > Properties: 'Enabled for users to sign in?' = Yes.";
+    90002, DiscoveryValid,
+        "Tenant not found.",
+        "A mistyped tenant GUID or domain in the authority.",
+        "Use common, organizations, or your tenant's GUID or verified domain.";
+    500200, TenancyMultitenant,
+        "A personal Microsoft account cannot sign in to this application.",
+        "The app accepts work or school accounts only, and a personal account (outlook.com, live.com) tried to sign in.",
+        "Sign in with a work or school account, or set signInAudience to AzureADandPersonalMicrosoftAccount.";
+    500208, TenancyMultitenant,
+        "The domain is not a valid login domain for the account type.",
+        "A work or school account on the personal-accounts endpoint, or the reverse.",
+        "Use the account type the app accepts, or change its supported account types.";
+    9002331, TenancyMultitenant,
+        "The application is configured for personal Microsoft accounts only; use /consumers.",
+        "signInAudience is PersonalMicrosoftAccount, which ngrok does not support.",
+        "Manifest: signInAudience = AzureADandPersonalMicrosoftAccount (or AzureADMultipleOrgs for a new app).";
+    9002332, TenancyMultitenant,
+        "The application is configured for Microsoft Entra users only; do not use /consumers.",
+        "A personal-account authority was used with an app for work and school accounts.",
+        "Use /common or /organizations, or allow personal accounts in the app.";
+    50020, TenancySignedIn,
+        "The user's account does not exist in this tenant and cannot access the application there.",
+        "A tenant-specific authority was used and the user belongs to another tenant (a guest invite is missing).",
+        "Use /common (as ngrok does) with a multitenant app, or invite the user as a guest.";
+    50034, TenancySignedIn,
+        "The user account does not exist in the directory.",
+        "A mistyped sign-in name, or the user belongs to another tenant.",
+        "Check the account name.";
+    7000215, SecretValid,
+        "Invalid client secret provided.",
+        "The Secret ID (a GUID) was copied instead of the secret's Value, or the secret was deleted or mistyped.",
+        "Certificates & secrets > New client secret, then copy the Value column at once (it is shown only once) into ngrok's client_secret.";
+    7000222, SecretValid,
+        "The provided client secret keys are expired.",
+        "The secret's expiry date has passed.",
+        "Certificates & secrets > New client secret; put its Value in ngrok; delete the expired one.";
+    7000218, SecretValid,
+        "The request body must contain client_assertion or client_secret.",
+        "No client secret was sent: ngrok's client_secret is empty.",
+        "Put the secret's Value in ngrok's oauth action as client_secret.";
+    700025, RedirectLocal,
+        "The client is public, so neither client_assertion nor client_secret should be presented.",
+        "The redirect URI is registered under 'Mobile and desktop applications', which makes the redemption public.",
+        "Authentication: remove the URI from Mobile and desktop and add it under Web.";
+    9002326, RedirectLocal,
+        "Cross-origin token redemption is permitted only for the Single-Page Application client type.",
+        "The token request carried an Origin header for a Web redirect URI.",
+        "Redeem codes server-side, as ngrok does; keep the redirect URI under Web.";
+    9002327, RedirectLocal,
+        "Tokens issued for the Single-Page Application client type may only be redeemed via cross-origin requests.",
+        "The redirect URI is registered under 'Single-page application'; ngrok redeems the code server-side.",
+        "Authentication: remove the URI from Single-page application and add it under Web.";
+    65001, ScopesAdminConsent,
+        "The user or administrator has not consented to use the application.",
+        "A requested scope was never consented, or it needs an administrator (User.Read.All, Directory.Read.All, ...).",
+        "API permissions: remove scopes ngrok does not need (User.Read is enough), or click 'Grant admin consent'.";
+    65004, ScopesAdminConsent,
+        "The user declined to consent to access the app.",
+        "The user pressed Cancel on the consent screen.",
+        "Sign in again and accept, or have an administrator grant consent for the tenant.";
+    90094, ScopesAdminConsent,
+        "The grant requires admin permission.",
+        "A requested scope needs an administrator's consent, or the tenant does not let users consent.",
+        "API permissions: 'Grant admin consent for <tenant>', or remove the admin-only scope.";
+    90095, ScopesAdminConsent,
+        "Admin consent is required; the user can request approval.",
+        "The tenant's admin consent workflow is on and the scope needs an administrator.",
+        "Have an administrator approve the request, or remove the admin-only scope.";
+    90008, ScopesUserRead,
+        "The application needs at least the sign-in and read-profile (User.Read) permission.",
+        "Microsoft Graph User.Read is not configured.",
+        "API permissions > Add a permission > Microsoft Graph > Delegated > User.Read.";
+    650056, ScopesUserRead,
+        "Misconfigured application: no permissions are listed for the requested resource.",
+        "requiredResourceAccess lacks Microsoft Graph.",
+        "API permissions > Add a permission > Microsoft Graph > Delegated > User.Read.";
+    650057, ScopesUserRead,
+        "Invalid resource: the client requested a resource not listed in its application registration.",
+        "A scope of a resource the app does not list was requested.",
+        "API permissions: add the resource's permission (Microsoft Graph User.Read for ngrok).";
+    70011, ScopesSingleResource,
+        "The provided value for the scope parameter is not valid.",
+        "A mistyped scope, or a scope of an API that does not exist.",
+        "Request openid, profile, email and Microsoft Graph scopes only (User.Read).";
+    28000, ScopesSingleResource,
+        "The scope contains more than one resource.",
+        "Scopes of two APIs in one token request (e.g. Graph and your own API).",
+        "Request Graph scopes and OpenID Connect scopes only.";
+    28002, ScopesSingleResource,
+        "The scope value is not valid when redeeming the code.",
+        "The token request's scope differs from what was consented.",
+        "Send the same scopes at the token endpoint as at /authorize.";
+    28003, ScopesSingleResource,
+        "The scope must not be empty when redeeming the code.",
+        "An empty scope parameter was sent to the token endpoint.",
+        "Send the scopes, or omit the parameter.";
+    700022, ScopesSingleResource,
+        "The scope contains more than one resource.",
+        "Scopes of two APIs in one request.",
+        "Request Graph scopes and OpenID Connect scopes only.";
+    54005, SecretValid,
+        "The authorization code was already redeemed.",
+        "The same code was sent twice (a retry, or two tabs).",
+        "Start a new sign-in; each code works once.";
+    70008, SecretValid,
+        "The authorization code or refresh token has expired.",
+        "More than 10 minutes passed between sign-in and redemption, or a refresh token expired.",
+        "Start a new sign-in.";
+    70000, SecretValid,
+        "The grant is invalid or malformed.",
+        "The code was altered in transit (browser extensions, proxies), or belongs to another app.",
+        "Start a new sign-in without extensions rewriting the URL.";
+    700005, SecretValid,
+        "The authorization code is intended for another tenant.",
+        "The code was redeemed against another tenant's authority than it was issued for.",
+        "Use the same authority for /authorize and /token.";
+    501481, SecretValid,
+        "The code verifier does not match the code challenge (PKCE).",
+        "The PKCE verifier sent to the token endpoint is not the one of this sign-in.",
+        "Start a new sign-in; keep the verifier of each attempt.";
+    50148, SecretValid,
+        "The code verifier does not match the code challenge supplied for PKCE.",
+        "The PKCE verifier does not match.",
+        "Start a new sign-in.";
+    501491, AppExists,
+        "Invalid size of the code_challenge parameter.",
+        "A PKCE challenge that is not 43 to 128 characters.",
+        "Use S256 with a 43-character challenge.";
+    700054, ImplicitDisabled,
+        "The response_type is not enabled for the application.",
+        "An implicit or hybrid response type was requested while implicit grant is off (as it should be).",
+        "Use response_type=code, as ngrok does.";
+    9001023, SecretValid,
+        "The grant type is not supported over the /common or /consumers endpoints.",
+        "Client credentials need a tenant-specific authority.",
+        "Use the tenant's GUID or domain as the authority for this grant.";
+    900144, AppExists,
+        "The request is missing a required parameter.",
+        "A hand-built request lacks client_id, response_type, scope, code or grant_type.",
+        "Send every required parameter.";
+    900561, DiscoveryValid,
+        "The endpoint only accepts POST requests.",
+        "The token endpoint was called with GET.",
+        "POST form-encoded parameters to the token endpoint.";
+    1002012, ScopesSingleResource,
+        "Client credential flows must use a scope ending in /.default.",
+        "A delegated scope was requested in a client-credentials grant.",
+        "Request https://graph.microsoft.com/.default.";
+    70003, SecretValid,
+        "The app requested an unsupported grant type.",
+        "A mistyped grant_type.",
+        "Use authorization_code, refresh_token or client_credentials.";
+    53003, TenancySignedIn,
+        "Access has been blocked by Conditional Access policies.",
+        "A Conditional Access policy in the user's tenant blocks this app or this sign-in.",
+        "Ask the tenant's administrator to review the sign-in logs for the policy that applied.";
+    50076, TenancySignedIn,
+        "Multi-factor authentication is required.",
+        "A policy asks for MFA and the sign-in was non-interactive.",
+        "Sign in interactively and complete MFA.";
+    50058, TenancySignedIn,
+        "The user is not signed in (silent sign-in request).",
+        "prompt=none was sent without a session.",
+        "Sign in interactively.";
+    90027, TenancyMultitenant,
+        "Tokens cannot be issued from this API version on the personal-accounts tenant.",
+        "A personal account reached a v1 endpoint.",
+        "Use the v2.0 endpoints.";
+}
+
+/// The entry for `code`.
+pub fn lookup(code: u32) -> Option<&'static Aadsts> {
+    CATALOG.iter().find(|a| a.code == code)
+}
+
+/// The first AADSTS code in a text (`AADSTS50011`, or a bare number when the text is only
+/// digits), e.g. a pasted error page or `error_description`.
+pub fn find_code(text: &str) -> Option<u32> {
+    let t = text.trim();
+    if !t.is_empty() && t.len() <= 9 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse().ok();
+    }
+    let upper = t.to_ascii_uppercase();
+    let i = upper.find("AADSTS")?;
+    let digits: String = upper[i + 6..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .take(9)
+        .collect();
+    digits.parse().ok()
+}
+
+/// Microsoft's lookup page for a code.
+pub fn lookup_url(code: u32) -> String {
+    format!("https://login.microsoftonline.com/error?code={code}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_found_in_text() {
+        let mut codes: Vec<u32> = CATALOG.iter().map(|a| a.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), CATALOG.len());
+        assert_eq!(find_code("50011"), Some(50011));
+        assert_eq!(find_code("AADSTS7000215"), Some(7000215));
+        assert_eq!(
+            find_code("error_description=aadsts50194%3a App"),
+            Some(50194)
+        );
+        assert_eq!(
+            find_code("Sorry... AADSTS700016: Application with identifier"),
+            Some(700016)
+        );
+        assert_eq!(find_code("no code here"), None);
+        assert_eq!(find_code("AADSTS"), None);
+        assert_eq!(lookup(50011).unwrap().check, CheckId::RedirectNgrok);
+    }
+
+    #[test]
+    fn every_code_the_emulator_and_entra_md_name_is_explained() {
+        for code in [
+            50011, 500113, 50194, 700016, 500200, 9002332, 50020, 7000215, 7000222, 7000218,
+            700025, 9002327, 65001, 90094, 54005, 70008, 501481, 700005, 70000, 900144, 90002,
+        ] {
+            assert!(lookup(code).is_some(), "{code}");
+        }
+    }
+}

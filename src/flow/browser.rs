@@ -1,0 +1,178 @@
+//! Opening the authorize URL: `--browser CMD` (split as a POSIX shell would, no shell runs; the
+//! URL appended or put where `{url}` stands), else `$BROWSER`, else the system opener;
+//! `--no-browser` only prints it. An in-process user agent serves `demo` and the tests.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How the authorize URL reaches a browser.
+#[derive(Clone)]
+pub enum Opener {
+    /// Print the URL only.
+    PrintOnly,
+    /// This command's words; the URL is appended, or replaces `{url}`.
+    Command(Vec<String>),
+    /// `$BROWSER`, else `xdg-open` / `open` / `start`.
+    System,
+    /// An HTTP user agent in this process that follows redirects (demo, tests).
+    Agent(reqwest::Client),
+}
+
+impl std::fmt::Debug for Opener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::PrintOnly => f.write_str("PrintOnly"),
+            Self::Command(w) => f.debug_tuple("Command").field(w).finish(),
+            Self::System => f.write_str("System"),
+            Self::Agent(_) => f.write_str("Agent"),
+        }
+    }
+}
+
+impl Opener {
+    /// From `--browser` and `--no-browser`.
+    pub fn from_flags(browser: Option<&str>, no_browser: bool) -> Result<Self, String> {
+        match (browser, no_browser) {
+            (_, true) => Ok(Self::PrintOnly),
+            (Some(cmd), false) => split(cmd).map(Self::Command),
+            (None, false) => Ok(Self::System),
+        }
+    }
+}
+
+fn split(cmd: &str) -> Result<Vec<String>, String> {
+    let words = shell_words::split(cmd).map_err(|e| format!("--browser {cmd:?}: {e}"))?;
+    if words.is_empty() {
+        return Err("--browser is empty".into());
+    }
+    Ok(words)
+}
+
+/// The command line for `url`: `{url}` replaced, else appended.
+pub fn command_line(words: &[String], url: &str) -> Vec<String> {
+    if words.iter().any(|w| w.contains("{url}")) {
+        words.iter().map(|w| w.replace("{url}", url)).collect()
+    } else {
+        words
+            .iter()
+            .cloned()
+            .chain(std::iter::once(url.to_owned()))
+            .collect()
+    }
+}
+
+fn system_words() -> Result<Vec<String>, String> {
+    if let Some(b) = std::env::var("BROWSER")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+    {
+        return split(&b);
+    }
+    let words: &[&str] = if cfg!(target_os = "macos") {
+        &["open"]
+    } else if cfg!(windows) {
+        &["cmd", "/C", "start", ""]
+    } else {
+        &["xdg-open"]
+    };
+    Ok(words.iter().map(|w| (*w).to_owned()).collect())
+}
+
+/// A browser started for one flow; reaped when the flow ends.
+pub struct Launched {
+    child: Option<Child>,
+    agent: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Launched {
+    /// Gives a command browser up to `grace` to finish (headless Chromium writes its
+    /// screenshot after the page loads). A browser that stays open is the user's: it is left
+    /// running, never killed.
+    pub fn finish(mut self, grace: Duration) {
+        if let Some(mut c) = self.child.take() {
+            let deadline = Instant::now() + grace;
+            while Instant::now() < deadline {
+                if matches!(c.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        if let Some(a) = self.agent.take() {
+            a.abort();
+        }
+    }
+}
+
+/// Opens `url`. `Err` says why no browser could be started (the URL is printed anyway).
+pub fn open(opener: &Opener, url: &str) -> Result<Launched, String> {
+    let mut launched = Launched {
+        child: None,
+        agent: None,
+    };
+    let words = match opener {
+        Opener::PrintOnly => return Ok(launched),
+        Opener::Agent(client) => {
+            let (client, url) = (client.clone(), url.to_owned());
+            launched.agent = Some(tokio::spawn(async move {
+                // Follow redirects by hand, as a browser would, up to ten hops.
+                let mut next = url;
+                for _ in 0..10 {
+                    let Ok(r) = client.get(&next).send().await else {
+                        return;
+                    };
+                    let Some(loc) = r
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                    else {
+                        let _ = r.bytes().await;
+                        return;
+                    };
+                    let Ok(u) = r.url().join(loc) else { return };
+                    next = u.to_string();
+                }
+            }));
+            return Ok(launched);
+        }
+        Opener::Command(words) => words.clone(),
+        Opener::System => system_words()?,
+    };
+    let line = command_line(&words, url);
+    let child = Command::new(&line[0])
+        .args(&line[1..])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {:?}: {e}", line[0]))?;
+    launched.child = Some(child);
+    Ok(launched)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_like_a_shell_and_take_the_url() {
+        let o =
+            Opener::from_flags(Some("curl -sSL --cacert 'my ca.pem' -o /dev/null"), false).unwrap();
+        let Opener::Command(w) = o else { panic!() };
+        assert_eq!(
+            command_line(&w, "https://x/?a=1&b=2").last().unwrap(),
+            "https://x/?a=1&b=2"
+        );
+        assert_eq!(w[3], "my ca.pem");
+        let w = split("firefox --new-window {url} --private").unwrap();
+        assert_eq!(
+            command_line(&w, "U"),
+            ["firefox", "--new-window", "U", "--private"]
+        );
+        assert!(Opener::from_flags(Some("'unclosed"), false).is_err());
+        assert!(matches!(
+            Opener::from_flags(Some("x"), true),
+            Ok(Opener::PrintOnly)
+        ));
+    }
+}

@@ -1,0 +1,118 @@
+//! Discovery and JWKS, fetched by hand: `/common` and `/organizations` documents carry the
+//! templated issuer `…/{tenantid}/v2.0`, which openidconnect's `discover_async` rejects, so we
+//! deserialize the metadata ourselves, keep the template, and bind it to each token's `tid`
+//! (STACK.md §1, "Entra multi-tenant issuer").
+
+use super::FlowError;
+use super::http::{Answer, send};
+use openidconnect::core::{CoreJsonWebKeySet, CoreProviderMetadata};
+
+/// What discovery yielded.
+#[derive(Debug, Clone)]
+pub(crate) struct Discovered {
+    pub(crate) issuer: String,
+    /// The issuer contains `{tenantid}`.
+    pub(crate) templated: bool,
+    pub(crate) authorization_endpoint: String,
+    pub(crate) token_endpoint: String,
+    pub(crate) jwks_uri: String,
+    pub(crate) jwks: CoreJsonWebKeySet,
+    /// The JWKS as JSON, for each key's `issuer`.
+    pub(crate) jwks_raw: serde_json::Value,
+}
+
+/// Either discovery worked, or the authority answered with a reason (a finding, not an error).
+pub(crate) enum Outcome {
+    Found(Box<Discovered>),
+    /// The authority refused: `(what, answer)`.
+    Refused(String, Answer),
+    /// It answered, but not with usable metadata.
+    Broken(String),
+}
+
+fn json_or_incomplete(a: &Answer, url: &str) -> Result<serde_json::Value, FlowError> {
+    a.json().ok_or_else(|| {
+        FlowError::Incomplete(format!(
+            "{url} answered HTTP {} with {} where JSON was due: {}",
+            a.status,
+            if a.content_type.contains("html") {
+                "an HTML page"
+            } else {
+                "something else"
+            },
+            a.first_line()
+        ))
+    })
+}
+
+/// Fetches the JWKS at `uri`.
+pub(crate) async fn fetch_jwks(
+    http: &reqwest::Client,
+    uri: &str,
+) -> Result<Result<(CoreJsonWebKeySet, serde_json::Value), String>, FlowError> {
+    let a = send(http.get(uri), uri).await?;
+    let v = json_or_incomplete(&a, uri)?;
+    if a.status != 200 {
+        return Ok(Err(format!("{uri} answered HTTP {}", a.status)));
+    }
+    match serde_json::from_value::<CoreJsonWebKeySet>(v.clone()) {
+        Ok(set) if !set.keys().is_empty() => Ok(Ok((set, v))),
+        Ok(_) => Ok(Err(format!("{uri} lists no keys"))),
+        Err(e) => Ok(Err(format!("{uri} is not a JWKS: {e}"))),
+    }
+}
+
+/// Discovery for `{tenant_base}/v2.0/.well-known/openid-configuration`, then its JWKS.
+pub(crate) async fn discover(
+    http: &reqwest::Client,
+    tenant_base: &str,
+) -> Result<Outcome, FlowError> {
+    let url = format!("{tenant_base}/v2.0/.well-known/openid-configuration");
+    let a = send(http.get(&url), &url).await?;
+    let v = json_or_incomplete(&a, &url)?;
+    if a.status != 200 {
+        return Ok(Outcome::Refused(url, a));
+    }
+    let metadata: CoreProviderMetadata = match serde_json::from_value(v.clone()) {
+        Ok(m) => m,
+        Err(e) => {
+            return Ok(Outcome::Broken(format!(
+                "{url} is not OpenID metadata: {e}"
+            )));
+        }
+    };
+    let issuer = v["issuer"].as_str().unwrap_or_default().to_owned();
+    let token_endpoint = match metadata.token_endpoint() {
+        Some(t) => t.to_string(),
+        None => return Ok(Outcome::Broken(format!("{url} has no token_endpoint"))),
+    };
+    if !metadata
+        .id_token_signing_alg_values_supported()
+        .iter()
+        .any(|a| {
+            serde_json::to_value(a)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .as_deref()
+                == Some("RS256")
+        })
+    {
+        return Ok(Outcome::Broken(format!(
+            "{url} does not list RS256 for ID tokens"
+        )));
+    }
+    let jwks_uri = metadata.jwks_uri().to_string();
+    let (jwks, jwks_raw) = match fetch_jwks(http, &jwks_uri).await? {
+        Ok(k) => k,
+        Err(why) => return Ok(Outcome::Broken(why)),
+    };
+    Ok(Outcome::Found(Box::new(Discovered {
+        templated: issuer.contains("{tenantid}"),
+        issuer,
+        authorization_endpoint: metadata.authorization_endpoint().to_string(),
+        token_endpoint,
+        jwks_uri,
+        jwks,
+        jwks_raw,
+    })))
+}
