@@ -79,7 +79,8 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
     Ok(verdict(&reports, cli.global.strict))
 }
 
-fn parse_at(at: &str) -> Result<DateTime<Utc>, Error> {
+/// Parses `--at`.
+pub fn parse_at(at: &str) -> Result<DateTime<Utc>, Error> {
     DateTime::parse_from_rfc3339(at)
         .map(|d| d.with_timezone(&Utc))
         .map_err(|e| {

@@ -152,6 +152,9 @@ pub struct TargetArgs {
     /// Seconds to wait for each HTTP answer.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub http_timeout: u64,
+    /// Evaluate the joined static checks (--app) as of this RFC 3339 instant.
+    #[arg(long, value_name = "RFC3339", requires = "app")]
+    pub at: Option<String>,
 }
 
 /// `run` flags.

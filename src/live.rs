@@ -179,6 +179,7 @@ pub fn demo(g: &GlobalArgs) -> Result<Exit, Error> {
                 http_timeout: Duration::from_secs(10),
                 wait: Duration::from_secs(10),
                 opener: Opener::Agent(agent.clone()),
+                lint_at: chrono::Utc::now(),
             };
             let outcome = flow::run(&cfg, &mut Quiet).await?;
             reports.push(Report::new(report::Mode::Run, outcome.target, outcome.findings));

@@ -45,6 +45,8 @@ pub struct FlowConfig {
     /// How long to wait for the browser (run).
     pub wait: Duration,
     pub opener: Opener,
+    /// "Now" for the joined static checks (`--at`).
+    pub lint_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl FlowConfig {
@@ -219,6 +221,10 @@ impl FlowConfig {
             http_timeout: Duration::from_secs(args.http_timeout),
             wait,
             opener,
+            lint_at: match &args.at {
+                Some(at) => crate::app::parse_at(at)?,
+                None => chrono::Utc::now(),
+            },
         })
     }
 }

@@ -175,7 +175,7 @@ fn finish(cfg: &FlowConfig, mut live: Live, redirect_id: CheckId) -> FlowOutcome
     // The registration's static checks join the report; where both judged, the worse stands.
     if let Some(app) = &cfg.app {
         let opts = LintOptions {
-            now: chrono::Utc::now(),
+            now: cfg.lint_at,
             secret_min_days: 30,
         };
         for f in checks::lint(app, &opts) {
@@ -471,6 +471,11 @@ async fn authorize_and_exchange(
     // Probe the authorize URL first: an unknown client or an unregistered redirect URI is an
     // error page, not a redirect, and a browser would sit on it while we waited forever.
     let probed = probe_authorize(http, url, redirect_uri).await?;
+    // Entra checks the tenant, the client id and the redirect URI before anything else; a later
+    // refusal (consent, account type) means those were accepted.
+    const BEFORE_REDIRECT: [u32; 8] = [
+        90002, 900144, 700016, 700038, 7000112, 50011, 500113, 900971,
+    ];
     if let Authorize::Page(code, line) = &probed {
         live.aad(
             *code,
@@ -480,7 +485,9 @@ async fn authorize_and_exchange(
             CheckId::AppExists,
         );
         live.stop("the authorize endpoint showed an error page");
-        return Ok(());
+        if BEFORE_REDIRECT.contains(code) {
+            return Ok(());
+        }
     }
     // Past the page-or-redirect split: the client id and the redirect URI were accepted.
     live.set(Finding::pass(
@@ -497,6 +504,7 @@ async fn authorize_and_exchange(
         format!("{redirect_uri} raised no AADSTS50011"),
     ));
     let probed_back = match probed {
+        Authorize::Page(..) => return Ok(()),
         Authorize::Back(q) => {
             if redirect_error(&q, live, cfg, "the authorize redirect") {
                 return Ok(());

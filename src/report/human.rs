@@ -57,7 +57,7 @@ pub(super) fn render(
                 f.id.as_str(),
                 f.title
             )?;
-            if f.status >= Status::Warn || opts.verbose {
+            if f.status >= Status::Warn || (opts.verbose && f.status == Status::Pass) {
                 writeln!(out, "         evidence: {}", f.evidence)?;
             }
             if let Some(fix) = &f.fix {

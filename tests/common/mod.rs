@@ -292,3 +292,93 @@ pub fn aadsts(text: &str) -> Option<u32> {
         .parse()
         .ok()
 }
+
+// ---- the live flow against the in-process emulator ----
+
+use oauth_preflight::flow::browser::Opener;
+use oauth_preflight::flow::{FlowConfig, Mode};
+
+/// The scopes a registration is configured for: OpenID Connect plus its delegated Graph scopes.
+pub fn configured_scopes(reg: &Registration) -> Vec<String> {
+    let mut scopes: Vec<String> = ["openid", "profile", "email"].map(String::from).to_vec();
+    for p in &reg.permissions {
+        if p.resource_app_id == oauth_preflight::entra::GRAPH_APP_ID
+            && p.kind == oauth_preflight::registration::AccessKind::Scope
+            && let Some(s) = oauth_preflight::entra::graph_scope_by_id(&p.id)
+            && !scopes.iter().any(|x| x == s.name)
+        {
+            scopes.push(s.name.to_owned());
+        }
+    }
+    scopes
+}
+
+impl Emu {
+    /// A run against this emulator on /common, browsing with an in-process user agent.
+    pub fn flow(&self, reg: &Registration) -> FlowConfig {
+        FlowConfig {
+            mode: Mode::Run,
+            client_id: client_id(reg).to_ascii_lowercase(),
+            secret: reg
+                .emulator
+                .secrets
+                .first()
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| {
+                    oauth_preflight::registration::SecretValue::new("no-secret-configured")
+                }),
+            scopes: "openid profile email User.Read"
+                .split(' ')
+                .map(String::from)
+                .collect(),
+            redirect_uri: reqwest::Url::parse("http://localhost:0/oauth2/callback").unwrap(),
+            authority: reqwest::Url::parse(self.emu.authority()).unwrap(),
+            tenant: "common".into(),
+            graph: reqwest::Url::parse(&self.emu.graph()).unwrap(),
+            ca_pem: Some(self.emu.ca_pem().as_bytes().to_vec()),
+            policy: None,
+            app: None,
+            login_hint: None,
+            http_timeout: std::time::Duration::from_secs(10),
+            wait: std::time::Duration::from_secs(10),
+            opener: Opener::Agent(self.http.clone()),
+            lint_at: chrono::DateTime::parse_from_rfc3339(AT).unwrap().to_utc(),
+        }
+    }
+}
+
+/// A console that records what it was told and answers paste-back from a script.
+#[derive(Default)]
+pub struct Recorder {
+    pub said: Vec<String>,
+    pub paste: Option<String>,
+}
+
+impl oauth_preflight::flow::Console for Recorder {
+    fn say(&mut self, line: &str) {
+        self.said.push(line.to_owned());
+    }
+    fn read_line(&mut self) -> Option<String> {
+        self.paste.take()
+    }
+}
+
+/// `id -> status` of a report's findings.
+pub fn statuses(
+    findings: &[oauth_preflight::checks::Finding],
+) -> std::collections::BTreeMap<String, String> {
+    findings
+        .iter()
+        .map(|f| (f.id.as_str().to_owned(), f.status.as_str().to_owned()))
+        .collect()
+}
+
+pub fn finding<'a>(
+    findings: &'a [oauth_preflight::checks::Finding],
+    id: &str,
+) -> &'a oauth_preflight::checks::Finding {
+    findings
+        .iter()
+        .find(|f| f.id.as_str() == id)
+        .unwrap_or_else(|| panic!("no finding {id}"))
+}

@@ -1,0 +1,350 @@
+//! `run` end to end against the emulator, in process: every fixture, every fault, the agreement
+//! of lint and run, personal accounts, state checking, and the authorize page that must end in
+//! findings instead of a wait.
+
+mod common;
+
+use common::{AT, Recorder, app, configured_scopes, emulator, finding, statuses};
+use oauth_preflight::checks::{self, LintOptions, Status};
+use oauth_preflight::flow::{self, FlowError};
+use oauth_preflight::report::{self, Format, RenderOptions, Report};
+
+fn all_registrations() -> Vec<(String, oauth_preflight::registration::Registration)> {
+    oauth_preflight::fixtures::BUNDLED
+        .iter()
+        .flat_map(|(name, text)| {
+            oauth_preflight::registration::parse_bytes(text.as_bytes())
+                .unwrap()
+                .into_iter()
+                .enumerate()
+                .map(move |(i, r)| {
+                    (
+                        format!(
+                            "{}{}",
+                            name.trim_end_matches(".json"),
+                            if i > 0 {
+                                format!("-{i}")
+                            } else {
+                                String::new()
+                            }
+                        ),
+                        r,
+                    )
+                })
+        })
+        .collect()
+}
+
+fn human(findings: Vec<checks::Finding>, target: report::Target) -> String {
+    let mut out = Vec::new();
+    let r = Report::new(report::Mode::Run, target, findings);
+    report::render(
+        &[r],
+        RenderOptions {
+            format: Format::Human,
+            verbose: true,
+            ..Default::default()
+        },
+        &mut out,
+    )
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test]
+async fn every_fixture_through_run_snapshots() {
+    let regs = all_registrations();
+    let e = emulator(regs.iter().map(|(_, r)| r.clone()).collect(), &[]).await;
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
+    settings.add_filter(r"localhost:\d+", "localhost:[port]");
+    let _guard = settings.bind_to_scope();
+    for (name, reg) in &regs {
+        let mut cfg = e.flow(reg);
+        cfg.scopes = configured_scopes(reg);
+        cfg.app = Some(reg.clone());
+        let out = flow::run(&cfg, &mut Recorder::default())
+            .await
+            .unwrap_or_else(|err| panic!("{name}: {err}"));
+        insta::assert_snapshot!(format!("run-{name}"), human(out.findings, out.target));
+    }
+}
+
+/// For every check id that both evaluate, lint and run never contradict each other: no pass
+/// against fail (a warning is compatible with either: "works in some tenants").
+#[tokio::test]
+async fn lint_and_run_agree() {
+    let regs = all_registrations();
+    let e = emulator(regs.iter().map(|(_, r)| r.clone()).collect(), &[]).await;
+    let opts = LintOptions {
+        now: chrono::Utc::now(),
+        secret_min_days: 30,
+    };
+    let mut compared = 0;
+    for (name, reg) in &regs {
+        let lint = statuses(&checks::lint(reg, &opts));
+        let mut cfg = e.flow(reg);
+        cfg.scopes = configured_scopes(reg);
+        let run = statuses(
+            &flow::run(&cfg, &mut Recorder::default())
+                .await
+                .unwrap()
+                .findings,
+        );
+        for (id, l) in &lint {
+            let Some(r) = run.get(id) else { continue };
+            if r == "skip" {
+                continue;
+            }
+            compared += 1;
+            assert!(
+                !(l == "pass" && r == "fail" || l == "fail" && r == "pass"),
+                "{name}: {id} is {l} in lint but {r} in run"
+            );
+        }
+    }
+    assert!(compared >= 40, "compared {compared} verdicts");
+}
+
+#[tokio::test]
+async fn broken_registrations_fail_their_live_checks() {
+    let cases: &[(&str, &str)] = &[
+        ("single-tenant.json", "tenancy.multitenant"),
+        ("personal-only.json", "tenancy.multitenant"),
+        ("redirect-spa.json", "redirect.local"),
+        ("redirect-mobile-desktop.json", "redirect.local"),
+        ("no-secret.json", "secret.valid"),
+        ("expired-secret.json", "secret.valid"),
+        ("admin-consent-scope.json", "scopes.admin-consent"),
+    ];
+    let regs: Vec<_> = cases.iter().map(|(f, _)| app(f)).collect();
+    let e = emulator(regs.clone(), &[]).await;
+    for ((file, id), reg) in cases.iter().zip(&regs) {
+        let mut cfg = e.flow(reg);
+        cfg.scopes = configured_scopes(reg);
+        let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
+        let f = finding(&out.findings, id);
+        assert_eq!(f.status, Status::Fail, "{file}: {f:?}");
+        assert!(f.fix.is_some());
+    }
+}
+
+#[tokio::test]
+async fn secret_id_instead_of_value_is_named() {
+    let reg = app("good-multitenant.json");
+    let e = emulator(vec![reg.clone()], &[]).await;
+    let mut cfg = e.flow(&reg);
+    cfg.secret = oauth_preflight::registration::SecretValue::new(
+        reg.password_credentials[0].key_id.clone().unwrap(),
+    );
+    let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
+    let f = finding(&out.findings, "secret.valid");
+    assert_eq!(f.status, Status::Fail);
+    assert!(
+        f.title.contains("Secret ID, not the secret's Value"),
+        "{}",
+        f.title
+    );
+}
+
+#[tokio::test]
+async fn every_fault_fails_its_check_and_key_rotation_passes() {
+    let reg = app("good-multitenant.json");
+    for (fault, id) in [
+        ("id-token-bad-signature", "id-token.valid"),
+        ("id-token-alg-none", "id-token.valid"),
+        ("id-token-wrong-aud", "id-token.valid"),
+        ("id-token-wrong-iss", "id-token.valid"),
+        ("id-token-expired", "id-token.valid"),
+        ("id-token-nonce-mismatch", "id-token.valid"),
+        ("id-token-no-kid", "id-token.valid"),
+        ("graph-down", "graph.me"),
+    ] {
+        let e = emulator(vec![reg.clone()], &[fault]).await;
+        let out = flow::run(&e.flow(&reg), &mut Recorder::default())
+            .await
+            .unwrap();
+        let f = finding(&out.findings, id);
+        assert_eq!(f.status, Status::Fail, "{fault}: {f:?}");
+        let others: Vec<_> = out
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Fail && f.id.as_str() != id)
+            .collect();
+        assert!(others.is_empty(), "{fault} fails only {id}: {others:?}");
+    }
+    let e = emulator(vec![reg.clone()], &["key-rotation"]).await;
+    let out = flow::run(&e.flow(&reg), &mut Recorder::default())
+        .await
+        .unwrap();
+    let f = finding(&out.findings, "id-token.valid");
+    assert_eq!(f.status, Status::Pass, "{f:?}");
+    assert!(f.evidence.contains("refetching the JWKS"));
+
+    let e = emulator(vec![reg.clone()], &["token-endpoint-html-500"]).await;
+    match flow::run(&e.flow(&reg), &mut Recorder::default()).await {
+        Err(FlowError::Incomplete(m)) => assert!(
+            m.contains("HTTP 500 with an HTML page: Service unavailable"),
+            "{m}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let e = emulator(vec![reg.clone()], &["slow-token-endpoint=3"]).await;
+    let mut cfg = e.flow(&reg);
+    cfg.http_timeout = std::time::Duration::from_secs(1);
+    match flow::run(&cfg, &mut Recorder::default()).await {
+        Err(FlowError::Incomplete(m)) => assert!(m.contains("did not answer in time"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_personal_account_with_an_opaque_token_passes_user_read() {
+    let reg = app("good-personal-accounts.json");
+    let e = emulator(vec![reg.clone()], &[]).await;
+    let mut cfg = e.flow(&reg);
+    cfg.login_hint = Some("carol@outlook.example".into());
+    let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
+    let s = statuses(&out.findings);
+    assert!(s.values().all(|v| v == "pass"), "{s:?}");
+    assert!(
+        finding(&out.findings, "access-token.audience")
+            .title
+            .contains("opaque")
+    );
+    assert!(
+        finding(&out.findings, "tenancy.signed-in")
+            .title
+            .contains("personal Microsoft account")
+    );
+}
+
+#[tokio::test]
+async fn a_user_without_mail_is_a_warning_naming_the_upn() {
+    let reg = app("good-multitenant.json");
+    let e = emulator(vec![reg.clone()], &[]).await;
+    let mut cfg = e.flow(&reg);
+    cfg.login_hint = Some("bob@fabrikam.example".into());
+    let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
+    let f = finding(&out.findings, "graph.me");
+    assert_eq!(f.status, Status::Warn);
+    assert!(f.title.contains("bob@fabrikam.example"));
+}
+
+#[tokio::test]
+async fn an_error_page_at_authorize_ends_in_findings_not_a_wait() {
+    let reg = app("good-multitenant.json");
+    let e = emulator(vec![reg.clone()], &[]).await;
+    let mut cfg = e.flow(&reg);
+    cfg.client_id = "5ca1ab1e-0000-4000-8000-000000000000".into();
+    cfg.opener = oauth_preflight::flow::browser::Opener::PrintOnly;
+    cfg.wait = std::time::Duration::from_secs(300);
+    let start = std::time::Instant::now();
+    let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
+    assert!(start.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(finding(&out.findings, "app.exists").status, Status::Fail);
+    // An unregistered redirect path: AADSTS50011 on a page, the local redirect check fails.
+    let mut cfg = e.flow(&reg);
+    cfg.redirect_uri = reqwest::Url::parse("http://localhost:0/not-registered").unwrap();
+    cfg.opener = oauth_preflight::flow::browser::Opener::PrintOnly;
+    let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
+    let f = finding(&out.findings, "redirect.local");
+    assert_eq!(f.status, Status::Fail);
+    assert!(f.title.contains("AADSTS50011"));
+}
+
+/// A console that plays browser: a wrong-state request and a favicon first, then the real one.
+struct HostileThenReal {
+    http: reqwest::Client,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<u16>>>,
+}
+
+impl oauth_preflight::flow::Console for HostileThenReal {
+    fn say(&mut self, line: &str) {
+        let Some(url) = line.split_whitespace().find(|w| w.starts_with("https://")) else {
+            return;
+        };
+        let (http, url, seen) = (self.http.clone(), url.to_owned(), self.seen.clone());
+        tokio::spawn(async move {
+            let r = http.get(&url).send().await.unwrap();
+            let loc = reqwest::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+            let mut forged = loc.clone();
+            let pairs: Vec<(String, String)> = loc
+                .query_pairs()
+                .into_owned()
+                .map(|(k, v)| {
+                    if k == "state" {
+                        (k, "forged".into())
+                    } else {
+                        (k, v)
+                    }
+                })
+                .collect();
+            forged.query_pairs_mut().clear().extend_pairs(pairs);
+            let mut favicon = loc.clone();
+            favicon.set_path("/favicon.ico");
+            favicon.set_query(None);
+            for u in [forged, favicon, loc] {
+                let status = http.get(u).send().await.unwrap().status().as_u16();
+                seen.lock().unwrap().push(status);
+            }
+        });
+    }
+    fn read_line(&mut self) -> Option<String> {
+        None
+    }
+}
+
+#[tokio::test]
+async fn the_callback_refuses_a_wrong_state_and_ignores_other_paths() {
+    let reg = app("good-multitenant.json");
+    let e = emulator(vec![reg.clone()], &[]).await;
+    let mut cfg = e.flow(&reg);
+    cfg.opener = oauth_preflight::flow::browser::Opener::PrintOnly;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut console = HostileThenReal {
+        http: e.http.clone(),
+        seen: seen.clone(),
+    };
+    let out = flow::run(&cfg, &mut console).await.unwrap();
+    assert_eq!(*seen.lock().unwrap(), [400, 404, 200]);
+    assert!(
+        out.findings.iter().all(|f| f.status == Status::Pass),
+        "{:?}",
+        statuses(&out.findings)
+    );
+}
+
+#[tokio::test]
+async fn paste_back_mode_uses_the_production_redirect_uri() {
+    let reg = app("good-multitenant.json");
+    let e = emulator(vec![reg.clone()], &[]).await;
+    let mut cfg = e.flow(&reg);
+    cfg.redirect_uri = reqwest::Url::parse("https://idp.ngrok.com/oauth2/callback").unwrap();
+    cfg.opener = oauth_preflight::flow::browser::Opener::PrintOnly;
+    // Sign in "in the browser": the authorize URL redirects to idp.ngrok.com with the code.
+    let mut console = Recorder::default();
+    let probe = flow::run(&cfg, &mut console).await;
+    assert!(
+        matches!(probe, Err(FlowError::Incomplete(ref m)) if m.contains("no address was pasted")),
+        "{probe:?}"
+    );
+    let url = console
+        .said
+        .iter()
+        .flat_map(|l| l.split_whitespace())
+        .find(|w| w.starts_with("https://127"))
+        .unwrap()
+        .to_owned();
+    let r = e.http.get(&url).send().await.unwrap();
+    let landed = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(landed.starts_with("https://idp.ngrok.com/oauth2/callback?code="));
+    // The pasted address belongs to the first attempt: another state, refused.
+    let mut console = Recorder {
+        paste: Some(landed),
+        ..Default::default()
+    };
+    assert!(
+        matches!(flow::run(&cfg, &mut console).await, Err(FlowError::Usage(ref m)) if m.contains("another state"))
+    );
+}
