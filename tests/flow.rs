@@ -4,8 +4,9 @@
 
 mod common;
 
-use common::{AT, Recorder, app, configured_scopes, emulator, finding, statuses};
+use common::{Recorder, app, configured_scopes, emulator, finding, statuses};
 use oauth_preflight::checks::{self, LintOptions, Status};
+use oauth_preflight::flow::browser::Opener;
 use oauth_preflight::flow::{self, FlowError};
 use oauth_preflight::report::{self, Format, RenderOptions, Report};
 
@@ -237,7 +238,7 @@ async fn an_error_page_at_authorize_ends_in_findings_not_a_wait() {
     let e = emulator(vec![reg.clone()], &[]).await;
     let mut cfg = e.flow(&reg);
     cfg.client_id = "5ca1ab1e-0000-4000-8000-000000000000".into();
-    cfg.opener = oauth_preflight::flow::browser::Opener::PrintOnly;
+    cfg.opener = Opener::PrintOnly;
     cfg.wait = std::time::Duration::from_secs(300);
     let start = std::time::Instant::now();
     let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
@@ -246,7 +247,7 @@ async fn an_error_page_at_authorize_ends_in_findings_not_a_wait() {
     // An unregistered redirect path: AADSTS50011 on a page, the local redirect check fails.
     let mut cfg = e.flow(&reg);
     cfg.redirect_uri = reqwest::Url::parse("http://localhost:0/not-registered").unwrap();
-    cfg.opener = oauth_preflight::flow::browser::Opener::PrintOnly;
+    cfg.opener = Opener::PrintOnly;
     let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
     let f = finding(&out.findings, "redirect.local");
     assert_eq!(f.status, Status::Fail);
@@ -259,7 +260,7 @@ struct HostileThenReal {
     seen: std::sync::Arc<std::sync::Mutex<Vec<u16>>>,
 }
 
-impl oauth_preflight::flow::Console for HostileThenReal {
+impl flow::Console for HostileThenReal {
     fn say(&mut self, line: &str) {
         let Some(url) = line.split_whitespace().find(|w| w.starts_with("https://")) else {
             return;
@@ -300,7 +301,7 @@ async fn the_callback_refuses_a_wrong_state_and_ignores_other_paths() {
     let reg = app("good-multitenant.json");
     let e = emulator(vec![reg.clone()], &[]).await;
     let mut cfg = e.flow(&reg);
-    cfg.opener = oauth_preflight::flow::browser::Opener::PrintOnly;
+    cfg.opener = Opener::PrintOnly;
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut console = HostileThenReal {
         http: e.http.clone(),
@@ -321,7 +322,7 @@ async fn paste_back_mode_uses_the_production_redirect_uri() {
     let e = emulator(vec![reg.clone()], &[]).await;
     let mut cfg = e.flow(&reg);
     cfg.redirect_uri = reqwest::Url::parse("https://idp.ngrok.com/oauth2/callback").unwrap();
-    cfg.opener = oauth_preflight::flow::browser::Opener::PrintOnly;
+    cfg.opener = Opener::PrintOnly;
     // Sign in "in the browser": the authorize URL redirects to idp.ngrok.com with the code.
     let mut console = Recorder::default();
     let probe = flow::run(&cfg, &mut console).await;
