@@ -382,3 +382,62 @@ pub fn finding<'a>(
         .find(|f| f.id.as_str() == id)
         .unwrap_or_else(|| panic!("no finding {id}"))
 }
+
+/// Runs the binary with extra environment variables and optional stdin.
+pub fn cli(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_oauth-preflight"));
+    cmd.args(args)
+        .current_dir(root())
+        .env_remove("OAUTH_PREFLIGHT_CLIENT_SECRET")
+        .env_remove("BROWSER")
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn oauth-preflight");
+    if let Some(bytes) = stdin {
+        use std::io::Write;
+        let mut pipe = child.stdin.take().unwrap();
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        });
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// An emulator on its own runtime, for tests that drive the binary synchronously.
+pub struct Background {
+    pub rt: tokio::runtime::Runtime,
+    pub emu: Emu,
+    pub ca: tempfile::NamedTempFile,
+}
+
+pub fn background(apps: Vec<Registration>, faults: &[&str]) -> Background {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt.block_on(emulator(apps, faults));
+    let ca = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(ca.path(), emu.emu.ca_pem()).unwrap();
+    Background { rt, emu, ca }
+}
+
+impl Background {
+    /// `--authority`, `--graph` and `--ca-cert` for this emulator.
+    pub fn target(&self) -> Vec<String> {
+        vec![
+            "--authority".into(),
+            self.emu.emu.authority().to_owned(),
+            "--graph".into(),
+            self.emu.emu.graph(),
+            "--ca-cert".into(),
+            self.ca.path().to_str().unwrap().to_owned(),
+        ]
+    }
+}

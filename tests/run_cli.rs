@@ -1,0 +1,409 @@
+//! `run`, `probe`, `demo` and `explain` through the real binary: exit codes, paste-back from
+//! stdin, a loopback callback reached by a real HTTP user agent, and secrets that never show.
+
+mod common;
+
+use common::{background, cli, code, fixture_names, fixture_secret_values, stderr, stdout};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn probe_runs_the_whole_flow_against_the_emulator() {
+    let reg = common::app("good-multitenant.json");
+    let bg = background(vec![reg.clone()], &[]);
+    let secret = common::secret(&reg);
+    let target = bg.target();
+    let mut args = vec![
+        "probe",
+        "--client-id",
+        reg.app_id.as_deref().unwrap(),
+        "--format",
+        "json",
+    ];
+    args.extend(strs(&target));
+    let out = cli(&args, &[("OAUTH_PREFLIGHT_CLIENT_SECRET", &secret)], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["reports"][0]["mode"], "probe");
+    assert_eq!(v["reports"][0]["summary"]["fail"], 0);
+    assert_eq!(v["reports"][0]["summary"]["pass"], 12);
+}
+
+#[test]
+fn run_with_a_real_http_user_agent_and_the_loopback_callback() {
+    let reg = common::app("good-multitenant.json");
+    let bg = background(vec![reg.clone()], &[]);
+    let target = bg.target();
+    let mut args = vec![
+        "run",
+        "--no-browser",
+        "--client-id",
+        reg.app_id.as_deref().unwrap(),
+        "--redirect-uri",
+        "http://localhost:0/oauth2/callback",
+        "--app",
+        "fixtures/apps/good-multitenant.json",
+    ];
+    args.extend(strs(&target));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
+        .args(&args)
+        .current_dir(common::root())
+        .env("OAUTH_PREFLIGHT_CLIENT_SECRET", common::secret(&reg))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The URL is printed on stderr; "the browser" opens it and follows every redirect.
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(err.read_line(&mut line).unwrap() > 0, "no URL printed");
+        if let Some(u) = line
+            .split_whitespace()
+            .find(|w| w.starts_with("https://127.0.0.1"))
+        {
+            break u.to_owned();
+        }
+    };
+    let page = bg.rt.block_on(async {
+        let mut next = url;
+        loop {
+            let r = bg.emu.http.get(&next).send().await.unwrap();
+            match r.headers().get("location") {
+                Some(l) => next = l.to_str().unwrap().to_owned(),
+                None => break r.text().await.unwrap(),
+            }
+        }
+    });
+    assert!(page.contains("Signed in"), "{page}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        report.contains("PASS graph.me")
+            && report.contains("ngrok would see alice@contoso.example"),
+        "{report}"
+    );
+    assert!(
+        report.contains("PASS redirect.ngrok"),
+        "the registration's static checks joined"
+    );
+}
+
+#[test]
+fn paste_back_mode_works_from_stdin() {
+    let reg = common::app("good-multitenant.json");
+    let bg = background(vec![reg.clone()], &[]);
+    let target = bg.target();
+    let mut args = vec![
+        "run",
+        "--no-browser",
+        "--client-id",
+        reg.app_id.as_deref().unwrap(),
+        "--redirect-uri",
+        "https://idp.ngrok.com/oauth2/callback",
+    ];
+    args.extend(strs(&target));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
+        .args(&args)
+        .current_dir(common::root())
+        .env("OAUTH_PREFLIGHT_CLIENT_SECRET", common::secret(&reg))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(err.read_line(&mut line).unwrap() > 0);
+        if let Some(u) = line
+            .split_whitespace()
+            .find(|w| w.starts_with("https://127.0.0.1"))
+        {
+            break u.to_owned();
+        }
+    };
+    // The browser lands on idp.ngrok.com (ngrok shows an error there): paste its address.
+    let landed = bg.rt.block_on(async {
+        let r = bg.emu.http.get(&url).send().await.unwrap();
+        r.headers()["location"].to_str().unwrap().to_owned()
+    });
+    assert!(landed.starts_with("https://idp.ngrok.com/oauth2/callback?code="));
+    writeln!(child.stdin.take().unwrap(), "{landed}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    let line = report
+        .lines()
+        .find(|l| l.contains("redirect.ngrok"))
+        .unwrap();
+    assert!(
+        line.contains("PASS") && line.contains("the redirect URI is accepted"),
+        "{report}"
+    );
+}
+
+#[test]
+fn nobody_signing_in_times_out_with_exit_3() {
+    let reg = common::app("good-multitenant.json");
+    let bg = background(vec![reg.clone()], &[]);
+    let target = bg.target();
+    let mut args = vec![
+        "run",
+        "--no-browser",
+        "--timeout",
+        "1",
+        "--client-id",
+        reg.app_id.as_deref().unwrap(),
+        "--redirect-uri",
+        "http://localhost:0/oauth2/callback",
+    ];
+    args.extend(strs(&target));
+    let out = cli(
+        &args,
+        &[("OAUTH_PREFLIGHT_CLIENT_SECRET", &common::secret(&reg))],
+        None,
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("no sign-in came back within 1 s"));
+}
+
+#[test]
+fn exit_codes_for_what_cannot_be_completed_or_is_malformed() {
+    let reg = common::app("good-multitenant.json");
+    let bg = background(vec![reg.clone()], &["token-endpoint-html-500"]);
+    let id = reg.app_id.clone().unwrap();
+    let secret = common::secret(&reg);
+    let env = [("OAUTH_PREFLIGHT_CLIENT_SECRET", secret.as_str())];
+    let authority = bg.emu.emu.authority().to_owned();
+    let ca = bg.ca.path().to_str().unwrap().to_owned();
+    let (nothing, graph) = (format!("{authority}/nothing"), format!("{authority}/graph"));
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (
+            vec![
+                "probe",
+                "--client-id",
+                &id,
+                "--authority",
+                "https://127.0.0.1:1",
+            ],
+            3,
+            "cannot reach https://127.0.0.1:1",
+        ),
+        (
+            vec!["probe", "--client-id", &id, "--authority", &authority],
+            3,
+            "TLS failure",
+        ),
+        (
+            vec![
+                "probe",
+                "--client-id",
+                &id,
+                "--authority",
+                &nothing,
+                "--ca-cert",
+                &ca,
+            ],
+            3,
+            "with an HTML page where JSON was due",
+        ),
+        (
+            vec![
+                "probe",
+                "--client-id",
+                &id,
+                "--authority",
+                &authority,
+                "--ca-cert",
+                &ca,
+                "--graph",
+                &graph,
+            ],
+            3,
+            "HTTP 500 with an HTML page",
+        ),
+        (
+            vec!["probe", "--client-id", "not-a-guid"],
+            2,
+            "is not a GUID",
+        ),
+        (
+            vec!["probe", "--client-id", &id, "--tenant", "../../etc"],
+            2,
+            "--tenant",
+        ),
+        (
+            vec![
+                "probe",
+                "--client-id",
+                &id,
+                "--authority",
+                "http://login.example",
+            ],
+            2,
+            "must be https",
+        ),
+        (
+            vec!["run", "--client-id", &id, "--browser", "'unclosed"],
+            2,
+            "--browser",
+        ),
+    ];
+    for (args, expected, says) in &cases {
+        let out = cli(args, &env, None);
+        assert_eq!(code(&out), *expected, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out).trim().lines().count(),
+            1,
+            "{args:?}: one line: {}",
+            stderr(&out)
+        );
+        assert!(!stderr(&out).contains(&secret));
+    }
+    let no_secret = cli(&["probe", "--client-id", &id], &[], None);
+    assert_eq!(code(&no_secret), 2);
+    assert!(stderr(&no_secret).contains("no client secret: set OAUTH_PREFLIGHT_CLIENT_SECRET"));
+}
+
+#[test]
+fn secrets_never_appear_in_output_or_files_in_any_format() {
+    let regs: Vec<_> = oauth_preflight::fixtures::bundled_apps();
+    let bg = background(regs, &[]);
+    let secrets = fixture_secret_values();
+    let dir = tempfile::tempdir().unwrap();
+    let target = bg.target();
+    for name in fixture_names() {
+        for reg in oauth_preflight::fixtures::bundled(&name).unwrap() {
+            let id = reg.app_id.clone().unwrap();
+            let secret = reg
+                .emulator
+                .secrets
+                .first()
+                .map_or_else(|| secrets[0].clone(), |(_, v)| v.expose().to_owned());
+            {
+                for format in ["human", "json", "junit"] {
+                    let file = dir.path().join(format!("{id}.{format}"));
+                    let mut args = vec![
+                        "probe",
+                        "-v",
+                        "--client-id",
+                        &id,
+                        "--format",
+                        format,
+                        "--app",
+                        &format!("fixtures/apps/{name}"),
+                    ]
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>();
+                    args.extend(target.iter().cloned());
+                    let out = cli(
+                        &strs(&args),
+                        &[("OAUTH_PREFLIGHT_CLIENT_SECRET", &secret)],
+                        None,
+                    );
+                    args.extend(["--output".into(), file.to_str().unwrap().into()]);
+                    let _ = cli(
+                        &strs(&args),
+                        &[("OAUTH_PREFLIGHT_CLIENT_SECRET", &secret)],
+                        None,
+                    );
+                    let written = std::fs::read_to_string(&file).unwrap_or_default();
+                    let all = format!("{}{}{written}", stdout(&out), stderr(&out));
+                    assert!(
+                        matches!(code(&out), 0 | 1),
+                        "{name} {format}: {}",
+                        stderr(&out)
+                    );
+                    for s in &secrets {
+                        assert!(
+                            !all.contains(s.as_str()),
+                            "{name} {format}: a secret was printed"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn ngrok_policy_supplies_client_id_secret_and_scopes() {
+    let reg = common::app("good-multitenant.json");
+    let bg = background(vec![reg.clone()], &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yml");
+    std::fs::write(
+        &policy,
+        format!(
+            "on_http_request:\n  - actions:\n      - type: oauth\n        config:\n          provider: microsoft\n          client_id: '{}'\n          client_secret: '{}'\n          scopes: [openid, email, profile, User.Read]\n",
+            reg.app_id.as_deref().unwrap(),
+            common::secret(&reg)
+        ),
+    )
+    .unwrap();
+    let target = bg.target();
+    let mut args = vec!["probe", "--ngrok-policy", policy.to_str().unwrap()];
+    args.extend(strs(&target));
+    let out = cli(&args, &[], None);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("PASS ngrok.policy"));
+    assert!(!stdout(&out).contains(&common::secret(&reg)));
+}
+
+#[test]
+fn demo_runs_a_good_and_broken_apps_and_exits_0() {
+    let out = cli(&["demo"], &[], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("run ngrok login (good)"));
+    assert!(text.contains("FAIL tenancy.multitenant     AADSTS50194"));
+    assert!(text.contains("FAIL scopes.user-read"));
+    assert!(text.contains("FAIL secret.valid            AADSTS7000222"));
+    assert!(text.contains("4 apps, 3 failing"));
+    let json = cli(&["demo", "--format", "json"], &[], None);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(v["reports"].as_array().unwrap().len(), 4);
+    assert_eq!(v["reports"][0]["summary"]["fail"], 0);
+}
+
+#[test]
+fn explain_names_meaning_check_and_fix() {
+    for arg in [
+        "50011",
+        "AADSTS50011",
+        "Sorry, but we're having trouble signing you in. AADSTS50011: The redirect URI",
+    ] {
+        let out = cli(&["explain", arg], &[], None);
+        assert_eq!(code(&out), 0);
+        let text = stdout(&out);
+        assert!(text.starts_with("AADSTS50011: The redirect URI"), "{text}");
+        assert!(text.contains("check:   redirect.ngrok"));
+        assert!(text.contains("https://idp.ngrok.com/oauth2/callback"));
+        assert!(text.contains("lookup:  https://login.microsoftonline.com/error?code=50011"));
+    }
+    let out = cli(&["explain", "AADSTS7000215"], &[], None);
+    assert!(stdout(&out).contains("Secret ID"));
+    let unknown = cli(&["explain", "AADSTS123456"], &[], None);
+    assert_eq!(code(&unknown), 0);
+    assert!(
+        stdout(&unknown).contains("not in oauth-preflight's catalog")
+            && stdout(&unknown).contains("error?code=123456")
+    );
+    let json = cli(&["explain", "--format", "json", "90094"], &[], None);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(
+        (v["check"].as_str(), v["known"].as_bool()),
+        (Some("scopes.admin-consent"), Some(true))
+    );
+    let none = cli(&["explain", "hello"], &[], None);
+    assert_eq!(code(&none), 2);
+}
