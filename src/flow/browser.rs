@@ -95,7 +95,7 @@ impl Launched {
                 if matches!(c.try_wait(), Ok(Some(_))) {
                     return;
                 }
-                std::thread::sleep(Duration::from_millis(20));
+                std::thread::sleep(Duration::from_millis(2));
             }
         }
         if let Some(a) = self.agent.take() {

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Benchmark: wall time of one `run` against a warm emulator (median of 20; curl as the browser,
+# following the redirects to the loopback callback), of one `probe`, and of `demo`.
+# Goal: under 50 ms per run. Needs curl and python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-20}
+work=$(mktemp -d)
+trap 'kill "${emu_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+cargo build --release --quiet
+bin=target/release/oauth-preflight
+app=fixtures/apps/good-multitenant.json
+"$bin" emulate --app "$app" --ca-out "$work/ca.pem" > "$work/ready.json" &
+emu_pid=$!
+for _ in $(seq 100); do [ -s "$work/ready.json" ] && break; sleep 0.05; done
+read -r authority graph < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["authority"], r["graph"])' "$work/ready.json")
+client_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["appId"])' "$app")
+export OAUTH_PREFLIGHT_CLIENT_SECRET
+OAUTH_PREFLIGHT_CLIENT_SECRET=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["x-emulator"]["secrets"][0]["value"])' "$app")
+target=(--client-id "$client_id" --authority "$authority" --graph "$graph" --ca-cert "$work/ca.pem")
+
+python3 - "$N" "$bin" "$work/ca.pem" "${target[@]}" <<'PY'
+import statistics, subprocess, sys, time
+n, bin_, ca, target = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+def measure(name, cmd):
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append((time.perf_counter() - t) * 1000)
+        if r.returncode != 0:
+            sys.exit(f"{name} exited {r.returncode}")
+    print(f"{name:<40} median {statistics.median(times):6.1f} ms  (min {min(times):.1f}, max {max(times):.1f}, n={n})")
+measure("run (curl as the browser)", [bin_, "run", *target, "--redirect-uri", "http://localhost:0/oauth2/callback",
+        "--browser", f"curl -sSL --cacert {ca} -o /dev/null"])
+measure("probe", [bin_, "probe", *target])
+measure("demo (emulator start + 4 flows)", [bin_, "demo"])
+PY
