@@ -1,0 +1,186 @@
+//! The authorization request: its secrets (state, nonce, PKCE), its URL, the probe that turns
+//! Entra's error pages into findings instead of a wait, and the wait for the browser's redirect
+//! (one-shot callback, or paste-back).
+
+use super::discovery::Discovered;
+use super::{Console, FlowConfig, FlowError, browser, callback, http};
+use crate::entra::aadsts;
+use openidconnect::{CsrfToken, Nonce, PkceCodeChallenge};
+use std::time::{Duration, Instant};
+
+/// The query parameters of a URL.
+pub(super) fn query_of(url: &str) -> Vec<(String, String)> {
+    reqwest::Url::parse(url)
+        .map(|u| u.query_pairs().into_owned().collect())
+        .unwrap_or_default()
+}
+
+pub(super) fn get<'a>(q: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+}
+
+/// What the authorize URL answered to a request that follows no redirect.
+pub(super) enum Authorize {
+    /// Straight back to the redirect URI (no UI needed, e.g. the emulator).
+    Back(Vec<(String, String)>),
+    /// An error page carrying an AADSTS code.
+    Page(u32, String),
+    /// A sign-in page (or a redirect to one): a person is needed.
+    SignIn,
+}
+
+pub(super) async fn probe_authorize(
+    http: &reqwest::Client,
+    url: &str,
+    redirect: &str,
+) -> Result<Authorize, FlowError> {
+    let a = http::send(http.get(url).header("accept", "text/html"), url).await?;
+    if let Some(loc) = a
+        .location
+        .as_deref()
+        .filter(|_| (300..400).contains(&a.status))
+    {
+        if loc.starts_with(redirect) {
+            return Ok(Authorize::Back(query_of(loc)));
+        }
+        return Ok(Authorize::SignIn);
+    }
+    let text = a.text();
+    if let Some(code) = aadsts::find_code(&text) {
+        let line = text
+            .find(&format!("AADSTS{code}"))
+            .map(|i| {
+                text[i..]
+                    .split(['<', '\n'])
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned()
+            })
+            .unwrap_or_default();
+        return Ok(Authorize::Page(code, line));
+    }
+    if a.status >= 400 {
+        return Err(FlowError::Incomplete(format!(
+            "the authorize endpoint answered HTTP {}: {}",
+            a.status,
+            a.first_line()
+        )));
+    }
+    Ok(Authorize::SignIn)
+}
+
+/// One authorization request: its secrets and its URL.
+pub(super) struct Request {
+    pub(super) state: CsrfToken,
+    pub(super) nonce: Nonce,
+    pub(super) verifier: openidconnect::PkceCodeVerifier,
+    challenge: PkceCodeChallenge,
+}
+
+impl Request {
+    pub(super) fn new() -> Self {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        Self {
+            state: CsrfToken::new_random(),
+            nonce: Nonce::new_random(),
+            verifier,
+            challenge,
+        }
+    }
+
+    pub(super) fn url(&self, d: &Discovered, cfg: &FlowConfig, redirect_uri: &str) -> String {
+        let mut params = vec![
+            ("client_id", cfg.client_id.as_str()),
+            ("response_type", "code"),
+            ("redirect_uri", redirect_uri),
+            ("response_mode", "query"),
+            ("state", self.state.secret()),
+            ("nonce", self.nonce.secret()),
+            ("code_challenge", self.challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ];
+        let scope = cfg.scopes.join(" ");
+        params.push(("scope", &scope));
+        if let Some(h) = &cfg.login_hint {
+            params.push(("login_hint", h));
+        }
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
+        let sep = if d.authorization_endpoint.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        format!("{}{sep}{query}", d.authorization_endpoint)
+    }
+}
+
+/// Opens the browser (or asks for the pasted address) and waits for the redirect.
+pub(super) async fn wait_for_browser(
+    cfg: &FlowConfig,
+    console: &mut dyn Console,
+    url: &str,
+    server: &mut Option<callback::Callback>,
+) -> Result<Option<Vec<(String, String)>>, FlowError> {
+    console.say(&format!("Open this address to sign in:\n\n  {url}\n"));
+    let launched = match browser::open(&cfg.opener, url) {
+        Ok(l) => Some(l),
+        Err(why) => {
+            console.say(&format!(
+                "(could not open a browser: {why}; open the address yourself)"
+            ));
+            None
+        }
+    };
+    let Some(cb) = server.as_mut() else {
+        // Paste-back: the redirect lands on a page we do not serve (idp.ngrok.com shows an
+        // error there, expected: the code is unused).
+        console.say(&format!(
+            "After signing in, the browser lands on {}; ngrok shows an error there, which is expected.\nPaste the whole address from the address bar here and press Enter:",
+            cfg.redirect_uri
+        ));
+        let line = console
+            .read_line()
+            .ok_or_else(|| FlowError::Incomplete("no address was pasted".into()))?;
+        if let Some(l) = launched {
+            l.finish(Duration::ZERO);
+        }
+        let q = query_of(line.trim());
+        if q.is_empty() {
+            return Err(FlowError::Usage(format!(
+                "{:?} is not the address the browser landed on",
+                line.trim().chars().take(80).collect::<String>()
+            )));
+        }
+        return Ok(Some(q));
+    };
+    let deadline = Instant::now() + cfg.wait;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let shot = loop {
+        tokio::select! {
+            shot = cb.shot() => break shot,
+            _ = tokio::time::sleep_until(deadline.into()) => {
+                if let Some(l) = launched { l.finish(Duration::ZERO); }
+                return Err(FlowError::Incomplete(format!(
+                    "no sign-in came back within {} s (--timeout); was the address opened?", cfg.wait.as_secs())));
+            }
+            _ = tokio::signal::ctrl_c() => {
+                if let Some(l) = launched { l.finish(Duration::ZERO); }
+                return Err(FlowError::Incomplete("interrupted".into()));
+            }
+            _ = tick.tick() => if console.interactive() {
+                console.waiting(deadline.saturating_duration_since(Instant::now()));
+            },
+        }
+    };
+    if let Some(l) = launched {
+        // Let a command browser render our page (Chromium screenshots after load).
+        let grace = Duration::from_secs(10);
+        tokio::task::spawn_blocking(move || l.finish(grace))
+            .await
+            .ok();
+    }
+    Ok(shot)
+}
