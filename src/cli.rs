@@ -116,7 +116,7 @@ pub struct TargetArgs {
     #[arg(long)]
     pub scopes: Option<String>,
     /// Redirect URI; a loopback one gets a one-shot local server (port 0: any free port),
-    /// https://idp.ngrok.com/oauth2/callback switches to paste-back mode.
+    /// `https://idp.ngrok.com/oauth2/callback` switches to paste-back mode.
     #[arg(
         long,
         value_name = "URI",

@@ -507,16 +507,38 @@ async fn client_authentication_follows_the_secret_and_the_redirect_platform() {
         )
     };
     let id = client_id(&good);
-    // Wrong value, and the Secret ID pasted instead of the Value.
-    let (s, v) = e
-        .redeem("common", &id, "wrong-secret", &code_for(&good).await)
-        .await;
-    assert_eq!((s, err(&v)), (401, ("invalid_client".into(), 7000215)));
     let key_id = good.password_credentials[0].key_id.clone().unwrap();
-    let (s, v) = e
-        .redeem("common", &id, &key_id, &code_for(&good).await)
-        .await;
-    assert_eq!((s, err(&v).1), (401, 7000215));
+    // (app, secret sent, HTTP status, error, AADSTS code)
+    let cases = [
+        (
+            &good,
+            "wrong-secret".to_owned(),
+            401,
+            "invalid_client",
+            7000215,
+        ),
+        // The Secret ID pasted instead of the Value.
+        (&good, key_id, 401, "invalid_client", 7000215),
+        // The right value of an expired secret.
+        (&expired, secret(&expired), 401, "invalid_client", 7000222),
+        // A Mobile-and-desktop redirect: the secret must not be sent.
+        (&mobile, secret(&mobile), 401, "invalid_client", 700025),
+        // An SPA redirect redeemed server-side.
+        (&spa, secret(&spa), 400, "invalid_request", 9002327),
+        // An app with no secret at all.
+        (&none, "anything".to_owned(), 401, "invalid_client", 7000215),
+    ];
+    for (reg, sent, status, error, code) in cases {
+        let (s, v) = e
+            .redeem("common", &client_id(reg), &sent, &code_for(reg).await)
+            .await;
+        assert_eq!(
+            (s, err(&v)),
+            (status, (error.to_owned(), code)),
+            "{:?}",
+            reg.display_name
+        );
+    }
     // No secret at all.
     let code = code_for(&good).await;
     let (s, v) = e
@@ -531,46 +553,6 @@ async fn client_authentication_follows_the_secret_and_the_redirect_platform() {
         )
         .await;
     assert_eq!((s, err(&v).1), (401, 7000218));
-    // The right value of an expired secret.
-    let (s, v) = e
-        .redeem(
-            "common",
-            &client_id(&expired),
-            &secret(&expired),
-            &code_for(&expired).await,
-        )
-        .await;
-    assert_eq!((s, err(&v).1), (401, 7000222));
-    // A Mobile-and-desktop redirect: the secret must not be sent.
-    let (s, v) = e
-        .redeem(
-            "common",
-            &client_id(&mobile),
-            &secret(&mobile),
-            &code_for(&mobile).await,
-        )
-        .await;
-    assert_eq!((s, err(&v).1), (401, 700025));
-    // An SPA redirect redeemed server-side.
-    let (s, v) = e
-        .redeem(
-            "common",
-            &client_id(&spa),
-            &secret(&spa),
-            &code_for(&spa).await,
-        )
-        .await;
-    assert_eq!((s, err(&v)), (400, ("invalid_request".into(), 9002327)));
-    // An app with no secret at all.
-    let (s, v) = e
-        .redeem(
-            "common",
-            &client_id(&none),
-            "anything",
-            &code_for(&none).await,
-        )
-        .await;
-    assert_eq!((s, err(&v).1), (401, 7000215));
     // client_secret_basic works as well as client_secret_post.
     let code = code_for(&good).await;
     let r = e

@@ -7,6 +7,31 @@ use common::{background, cli, code, fixture_names, fixture_secret_values, stderr
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
+/// Starts the binary, returns it with the authorize URL it printed on stderr.
+#[allow(clippy::zombie_processes)] // the caller waits for the child it is handed
+fn spawn_for_url(args: &[&str], secret: &str) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
+        .args(args)
+        .current_dir(common::root())
+        .env("OAUTH_PREFLIGHT_CLIENT_SECRET", secret)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    loop {
+        let mut line = String::new();
+        assert!(err.read_line(&mut line).unwrap() > 0, "no URL printed");
+        if let Some(u) = line
+            .split_whitespace()
+            .find(|w| w.starts_with("https://127.0.0.1"))
+        {
+            return (child, u.to_owned());
+        }
+    }
+}
+
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
@@ -49,27 +74,7 @@ fn run_with_a_real_http_user_agent_and_the_loopback_callback() {
         "fixtures/apps/good-multitenant.json",
     ];
     args.extend(strs(&target));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
-        .args(&args)
-        .current_dir(common::root())
-        .env("OAUTH_PREFLIGHT_CLIENT_SECRET", common::secret(&reg))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The URL is printed on stderr; "the browser" opens it and follows every redirect.
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let url = loop {
-        let mut line = String::new();
-        assert!(err.read_line(&mut line).unwrap() > 0, "no URL printed");
-        if let Some(u) = line
-            .split_whitespace()
-            .find(|w| w.starts_with("https://127.0.0.1"))
-        {
-            break u.to_owned();
-        }
-    };
+    let (child, url) = spawn_for_url(&args, &common::secret(&reg));
     let page = bg.rt.block_on(async {
         let mut next = url;
         loop {
@@ -109,26 +114,7 @@ fn paste_back_mode_works_from_stdin() {
         "https://idp.ngrok.com/oauth2/callback",
     ];
     args.extend(strs(&target));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
-        .args(&args)
-        .current_dir(common::root())
-        .env("OAUTH_PREFLIGHT_CLIENT_SECRET", common::secret(&reg))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let url = loop {
-        let mut line = String::new();
-        assert!(err.read_line(&mut line).unwrap() > 0);
-        if let Some(u) = line
-            .split_whitespace()
-            .find(|w| w.starts_with("https://127.0.0.1"))
-        {
-            break u.to_owned();
-        }
-    };
+    let (mut child, url) = spawn_for_url(&args, &common::secret(&reg));
     // The browser lands on idp.ngrok.com (ngrok shows an error there): paste its address.
     let landed = bg.rt.block_on(async {
         let r = bg.emu.http.get(&url).send().await.unwrap();

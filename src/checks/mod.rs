@@ -44,7 +44,7 @@ macro_rules! catalog {
         /// A check id of the catalog (contract: DESIGN.md §4). Serialised as its dotted name.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum CheckId {
-            $(#[doc = $requirement] $variant,)*
+            $(#[doc = concat!("The `", $id, "` check.")] $variant,)*
         }
 
         impl CheckId {

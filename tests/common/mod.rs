@@ -32,28 +32,7 @@ pub fn run(args: &[&str]) -> Output {
 }
 
 pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_oauth-preflight"));
-    cmd.args(args)
-        .current_dir(root())
-        .env_remove("OAUTH_PREFLIGHT_CLIENT_SECRET")
-        .env("NO_COLOR", "1")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn oauth-preflight");
-    if let Some(bytes) = stdin {
-        use std::io::Write;
-        let mut pipe = child.stdin.take().unwrap();
-        let bytes = bytes.to_vec();
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&bytes);
-        });
-    }
-    child.wait_with_output().unwrap()
+    cli(args, &[], stdin)
 }
 
 pub fn stdout(o: &Output) -> String {
