@@ -17,8 +17,6 @@ npm install --silent --prefix "$work/peer" oauth2-mock-server@9 >/dev/null 2>&1
 cargo build --release --quiet
 bin=target/release/oauth-preflight
 app=fixtures/apps/good-multitenant.json
-client_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["appId"])' "$app")
-secret=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["x-emulator"]["secrets"][0]["value"])' "$app")
 
 rps() { # url [lua script]: prints requests/s, fails on any non-2xx answer
   local out
@@ -36,13 +34,11 @@ echo "== ready time (spawn to ready line)"
 echo "oauth-preflight emulate: $(python3 bench/ready_time.py 10 "$bin" emulate --app "$app" --ca-out "$work/ca.pem")"
 
 echo "== oauth-preflight emulate"
-"$bin" emulate --app "$app" --ca-out "$work/ca.pem" > "$work/ready.json" &
-pids+=($!); emu=$!
-for _ in $(seq 100); do [ -s "$work/ready.json" ] && break; sleep 0.05; done
-authority=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["authority"])' "$work/ready.json")
-tenant=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tenants"]["contoso"]["id"])' "$work/ready.json")
+. scripts/emulator.sh
+start_emulator "$bin" "$app" "$work"
+pids+=("$emu_pid"); emu=$emu_pid; tenant=$contoso
 # Check one answer is a signed JWT before measuring.
-curl -sf --cacert "$work/ca.pem" -d "grant_type=client_credentials&client_id=$client_id&client_secret=$secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default" \
+curl -sf --cacert "$ca" -d "grant_type=client_credentials&client_id=$client_id&client_secret=$secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default" \
   "$authority/$tenant/oauth2/v2.0/token" | python3 -c 'import json,sys; t=json.load(sys.stdin)["access_token"]; assert t.count(".")==2 and len(t.split(".")[2])>300, t'
 emu_disc=$(rps "$authority/common/v2.0/.well-known/openid-configuration")
 emu_tok=$(rps "$authority/$tenant/oauth2/v2.0/token" "$(token_lua "grant_type=client_credentials&client_id=$client_id&client_secret=$secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default" emu)")

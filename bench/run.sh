@@ -10,16 +10,12 @@ trap 'kill "${emu_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 cargo build --release --quiet
 bin=target/release/oauth-preflight
 app=fixtures/apps/good-multitenant.json
-"$bin" emulate --app "$app" --ca-out "$work/ca.pem" > "$work/ready.json" &
-emu_pid=$!
-for _ in $(seq 100); do [ -s "$work/ready.json" ] && break; sleep 0.05; done
-read -r authority graph < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["authority"], r["graph"])' "$work/ready.json")
-client_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["appId"])' "$app")
-export OAUTH_PREFLIGHT_CLIENT_SECRET
-OAUTH_PREFLIGHT_CLIENT_SECRET=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["x-emulator"]["secrets"][0]["value"])' "$app")
-target=(--client-id "$client_id" --authority "$authority" --graph "$graph" --ca-cert "$work/ca.pem")
+. scripts/emulator.sh
+start_emulator "$bin" "$app" "$work"
+export OAUTH_PREFLIGHT_CLIENT_SECRET="$secret"
+target=(--client-id "$client_id" --authority "$authority" --graph "$graph" --ca-cert "$ca")
 
-python3 - "$N" "$bin" "$work/ca.pem" "${target[@]}" <<'PY'
+python3 - "$N" "$bin" "$ca" "${target[@]}" <<'PY'
 import statistics, subprocess, sys, time
 n, bin_, ca, target = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
 def measure(name, cmd):

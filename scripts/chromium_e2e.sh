@@ -14,12 +14,8 @@ rm -f "$shot"
 cargo build --quiet
 bin=target/debug/oauth-preflight
 app=fixtures/apps/good-multitenant.json
-"$bin" emulate --app "$app" --ca-out "$work/ca.pem" > "$work/ready.json" &
-emu_pid=$!
-for _ in $(seq 100); do [ -s "$work/ready.json" ] && break; sleep 0.05; done
-read -r authority graph < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["authority"], r["graph"])' "$work/ready.json")
-client_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["appId"])' "$app")
-secret=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["x-emulator"]["secrets"][0]["value"])' "$app")
+. scripts/emulator.sh
+start_emulator "$bin" "$app" "$work"
 
 # As root Chromium needs --no-sandbox; the background-networking flags keep it off the network.
 browser="chromium --headless --no-sandbox --disable-gpu --ignore-certificate-errors --disable-quic \
@@ -27,7 +23,7 @@ browser="chromium --headless --no-sandbox --disable-gpu --ignore-certificate-err
  --user-data-dir=$work/profile --window-size=900,520 --screenshot=$shot"
 set +e
 OAUTH_PREFLIGHT_CLIENT_SECRET="$secret" "$bin" run --client-id "$client_id" --authority "$authority" \
-  --graph "$graph" --ca-cert "$work/ca.pem" --redirect-uri http://localhost:0/oauth2/callback \
+  --graph "$graph" --ca-cert "$ca" --redirect-uri http://localhost:0/oauth2/callback \
   --timeout 60 --browser "$browser" --format json --output "$work/report.json" 2> "$work/stderr.txt"
 status=$?
 set -e
