@@ -28,6 +28,13 @@ token_lua() { # body
   printf 'wrk.method = "POST"\nwrk.body = "%s"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n' "$1" > "$work/token-$2.lua"
   echo "$work/token-$2.lua"
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# requests/s and requests per CPU-second of the server (wrk saturates its own core first)
+rps_cpu() { # pid url [lua]
+  local before after r
+  before=$(cpu_ticks "$1"); r=$(rps "$2" ${3:+"$3"}); after=$(cpu_ticks "$1")
+  python3 -c 'import sys; r,b,a,hz,d=map(float,sys.argv[1:]); print(f"{r:.0f} req/s at {100*(a-b)/hz/d:.0f}% of a core = {r*d/max((a-b)/hz,1e-9):.0f} req per CPU-second")' "$r" "$before" "$after" "$(getconf CLK_TCK)" "$DUR"
+}
 peak_rss() { awk '/VmHWM/ {printf "%.1f MiB", $2 / 1024}' "/proc/$1/status"; }
 
 echo "== ready time (spawn to ready line)"
@@ -40,6 +47,7 @@ pids+=("$emu_pid"); emu=$emu_pid; tenant=$contoso
 # Check one answer is a signed JWT before measuring.
 curl -sf --cacert "$ca" -d "grant_type=client_credentials&client_id=$client_id&client_secret=$secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default" \
   "$authority/$tenant/oauth2/v2.0/token" | python3 -c 'import json,sys; t=json.load(sys.stdin)["access_token"]; assert t.count(".")==2 and len(t.split(".")[2])>300, t'
+echo "discovery GET (server CPU): $(rps_cpu "$emu" "$authority/common/v2.0/.well-known/openid-configuration")"
 emu_disc=$(rps "$authority/common/v2.0/.well-known/openid-configuration")
 emu_tok=$(rps "$authority/$tenant/oauth2/v2.0/token" "$(token_lua "grant_type=client_credentials&client_id=$client_id&client_secret=$secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default" emu)")
 emu_rss=$(peak_rss "$emu")
@@ -54,6 +62,7 @@ pids+=($!); peer=$!
 for _ in $(seq 100); do curl -sfk https://127.0.0.1:18443/.well-known/openid-configuration >/dev/null && break; sleep 0.1; done
 curl -sfk -d "grant_type=client_credentials&scope=x" https://127.0.0.1:18443/token \
   | python3 -c 'import json,sys; t=json.load(sys.stdin)["access_token"]; assert t.count(".")==2, t'
+echo "discovery GET (server CPU): $(rps_cpu "$peer" "https://127.0.0.1:18443/.well-known/openid-configuration")"
 peer_disc=$(rps "https://127.0.0.1:18443/.well-known/openid-configuration")
 peer_tok=$(rps "https://127.0.0.1:18443/token" "$(token_lua "grant_type=client_credentials&scope=x" peer)")
 peer_rss=$(peak_rss "$peer")
