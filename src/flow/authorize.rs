@@ -50,10 +50,10 @@ pub(super) async fn probe_authorize(
         let line = text
             .find(&format!("AADSTS{code}"))
             .map(|i| {
-                text[i..]
-                    .split(['<', '\n'])
-                    .next()
-                    .unwrap_or_default()
+                // Error pages carry the message in markup, or in a script's JSON string.
+                let line = text[i..].split(['<', '\n']).next().unwrap_or_default();
+                line.trim()
+                    .trim_end_matches(['"', '}', ';', ','])
                     .trim()
                     .to_owned()
             })

@@ -430,7 +430,12 @@ async fn authorize_and_exchange(
             "the redirect carries no code and no error".into(),
         ));
     };
-    if cfg.authority_is_multi_tenant() {
+    if !cfg.authority_is_multi_tenant() {
+        live.set(Finding::skip(
+            CheckId::TenancyMultitenant,
+            format!("/{} is tenant-specific: only /common or /organizations (as ngrok) show multitenancy live", cfg.tenant),
+        ));
+    } else {
         live.set(Finding::pass(
             CheckId::TenancyMultitenant,
             "the multitenant authority accepted the app",

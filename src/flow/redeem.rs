@@ -96,7 +96,13 @@ pub(super) async fn exchange(
     ];
     let a = http::send(http.post(&d.token_endpoint).form(&form), &d.token_endpoint).await?;
     let body = token_json(&a, &d.token_endpoint)?;
-    if a.status != 200 || !body["access_token"].is_string() {
+    if a.status == 200 && !body["access_token"].is_string() {
+        return Err(FlowError::Incomplete(format!(
+            "the token endpoint {} answered HTTP 200 without an access_token",
+            d.token_endpoint
+        )));
+    }
+    if a.status != 200 {
         let desc = body["error_description"].as_str().unwrap_or_default();
         match aadsts::find_code(desc) {
             Some(code) => live.aad(code, "the token endpoint", desc, cfg, CheckId::SecretValid),

@@ -1,0 +1,147 @@
+//! `probe` against an authority that shows a sign-in page, as Microsoft does when nobody is
+//! signed in: a canned HTTP stand-in (not the emulator, which has no UI). The probe must test the
+//! secret with client credentials on the registration's tenant and skip what needs a person.
+
+mod common;
+
+use bytes::Bytes;
+use common::{Recorder, finding};
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use oauth_preflight::checks::Status;
+use oauth_preflight::flow::{self, FlowConfig, Mode};
+use oauth_preflight::registration::SecretValue;
+use std::convert::Infallible;
+
+/// What the canned authority answers at /authorize and at the token endpoint.
+#[derive(Clone, Copy)]
+struct Canned {
+    authorize: &'static str,
+    token_status: u16,
+    token: &'static str,
+}
+
+const SIGN_IN: &str = "<!DOCTYPE html><html><head><title>Sign in to your account</title></head><body><form>Pick an account</form></body></html>";
+
+async fn serve(canned: Canned) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let b = base.clone();
+    tokio::spawn(async move {
+        loop {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let b = b.clone();
+            tokio::spawn(hyper::server::conn::http1::Builder::new().serve_connection(
+                TokioIo::new(tcp),
+                service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let b = b.clone();
+                    async move {
+                        let (status, body) = match req.uri().path() {
+                            "/common/v2.0/.well-known/openid-configuration" => (200, serde_json::json!({
+                                "issuer": format!("{b}/{{tenantid}}/v2.0"),
+                                "authorization_endpoint": format!("{b}/common/oauth2/v2.0/authorize"),
+                                "token_endpoint": format!("{b}/common/oauth2/v2.0/token"),
+                                "jwks_uri": format!("{b}/common/discovery/v2.0/keys"),
+                                "response_types_supported": ["code"],
+                                "subject_types_supported": ["pairwise"],
+                                "id_token_signing_alg_values_supported": ["RS256"],
+                            }).to_string()),
+                            "/common/discovery/v2.0/keys" => (200, r#"{"keys":[{"kty":"RSA","use":"sig","kid":"k1","n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw","e":"AQAB"}]}"#.to_owned()),
+                            "/common/oauth2/v2.0/authorize" => (200, canned.authorize.to_owned()),
+                            p if p.ends_with("/oauth2/v2.0/token") => (canned.token_status, canned.token.to_owned()),
+                            _ => (404, "not found".to_owned()),
+                        };
+                        let mut r = hyper::Response::new(Full::new(Bytes::from(body)));
+                        *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                        Ok::<_, Infallible>(r)
+                    }
+                }),
+            ));
+        }
+    });
+    base
+}
+
+fn config(base: &str) -> FlowConfig {
+    let mut app = common::app("good-multitenant.json");
+    app.publisher_domain = Some("contoso.example".into());
+    FlowConfig {
+        mode: Mode::Probe,
+        client_id: app.app_id.clone().unwrap(),
+        secret: SecretValue::new("Q1x8Q~not-checked-here"),
+        scopes: vec!["openid".into(), "User.Read".into()],
+        redirect_uri: reqwest::Url::parse("http://localhost:8765/oauth2/callback").unwrap(),
+        authority: reqwest::Url::parse(base).unwrap(),
+        tenant: "common".into(),
+        graph: reqwest::Url::parse(base).unwrap(),
+        ca_pem: None,
+        policy: None,
+        app: Some(app),
+        login_hint: None,
+        http_timeout: std::time::Duration::from_secs(5),
+        wait: std::time::Duration::ZERO,
+        opener: flow::browser::Opener::PrintOnly,
+        lint_at: chrono::Utc::now(),
+    }
+}
+
+#[tokio::test]
+async fn a_sign_in_page_makes_probe_test_the_secret_and_skip_the_rest() {
+    let bad = Canned {
+        authorize: SIGN_IN,
+        token_status: 401,
+        token: r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x","error_codes":[7000215]}"#,
+    };
+    let out = flow::run(&config(&serve(bad).await), &mut Recorder::default())
+        .await
+        .unwrap();
+    assert_eq!(finding(&out.findings, "app.exists").status, Status::Pass);
+    assert_eq!(
+        finding(&out.findings, "redirect.local").status,
+        Status::Pass
+    );
+    let secret = finding(&out.findings, "secret.valid");
+    assert_eq!(secret.status, Status::Fail);
+    assert!(
+        secret
+            .evidence
+            .starts_with("client credentials at /contoso.example"),
+        "{}",
+        secret.evidence
+    );
+    let graph = finding(&out.findings, "graph.me");
+    assert_eq!(graph.status, Status::Skip);
+    assert!(graph.title.contains("a person must sign in"));
+
+    let good = Canned {
+        token_status: 200,
+        token: r#"{"token_type":"Bearer","expires_in":3599,"access_token":"eyJ0.e30.sig"}"#,
+        ..bad
+    };
+    let out = flow::run(&config(&serve(good).await), &mut Recorder::default())
+        .await
+        .unwrap();
+    assert_eq!(finding(&out.findings, "secret.valid").status, Status::Pass);
+}
+
+#[tokio::test]
+async fn microsofts_error_page_markup_still_yields_its_code() {
+    // The real page embeds the message in a $Config script; the code is all we key on.
+    let page = Canned {
+        authorize: r#"<html><head><title>Sign in to your account</title><script>$Config={"iErrorCode":700016,"strServiceExceptionMessage":"AADSTS700016: Application with identifier 'x' was not found in the directory 'contoso'."};</script></head><body></body></html>"#,
+        token_status: 500,
+        token: "",
+    };
+    let out = flow::run(&config(&serve(page).await), &mut Recorder::default())
+        .await
+        .unwrap();
+    let f = finding(&out.findings, "app.exists");
+    assert_eq!(f.status, Status::Fail);
+    assert!(f.title.starts_with("AADSTS700016"), "{}", f.title);
+    assert!(
+        f.evidence.ends_with("in the directory 'contoso'."),
+        "{}",
+        f.evidence
+    );
+}
