@@ -62,10 +62,18 @@ struct Live {
     found: BTreeMap<CheckId, Finding>,
     stopped: Option<String>,
     redirect_id: CheckId,
+    /// The secret's value, so that nothing a server echoes can carry it into a report.
+    secret: String,
 }
 
 impl Live {
-    fn set(&mut self, f: Finding) {
+    fn set(&mut self, mut f: Finding) {
+        for text in [Some(&mut f.title), Some(&mut f.evidence), f.fix.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            *text = redact(text, &self.secret);
+        }
         match self.found.get(&f.id) {
             Some(old) if old.status >= f.status => {}
             _ => {
@@ -105,6 +113,15 @@ impl Live {
             fix = "Certificates & secrets > New client secret, then copy the Value column (shown only once), not Secret ID".into();
         }
         self.set(Finding::fail(id, title, format!("{at}: {message}"), fix));
+    }
+}
+
+/// `text` without `secret` (servers' error texts are quoted in reports and errors).
+fn redact(text: &str, secret: &str) -> String {
+    if secret.len() >= 4 && text.contains(secret) {
+        text.replace(secret, "[redacted]")
+    } else {
+        text.to_owned()
     }
 }
 
@@ -156,12 +173,18 @@ pub async fn run(cfg: &FlowConfig, console: &mut dyn Console) -> Result<FlowOutc
         found: BTreeMap::new(),
         stopped: None,
         redirect_id,
+        secret: cfg.secret.expose().to_owned(),
     };
     if let Some(p) = &cfg.policy {
         live.set(crate::ngrok::check(p, Some(&cfg.client_id)));
     }
     live.set(single_resource(&cfg.scopes));
-    steps(cfg, &http, console, &mut live).await?;
+    steps(cfg, &http, console, &mut live)
+        .await
+        .map_err(|e| match e {
+            FlowError::Incomplete(m) => FlowError::Incomplete(redact(&m, cfg.secret.expose())),
+            FlowError::Usage(m) => FlowError::Usage(redact(&m, cfg.secret.expose())),
+        })?;
     Ok(finish(cfg, live, redirect_id))
 }
 
@@ -207,13 +230,14 @@ fn finish(cfg: &FlowConfig, mut live: Live, redirect_id: CheckId) -> FlowOutcome
 fn single_resource(scopes: &[String]) -> Finding {
     const ID: CheckId = CheckId::ScopesSingleResource;
     const OIDC: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+    // Short names (`User.Read`) are Graph's; a resource scope is a URI (`api://x/read`).
+    let graph = |s: &str| {
+        s.starts_with("https://graph.microsoft.com/") || !(s.contains('/') || s.contains(':'))
+    };
     let others: Vec<&str> = scopes
         .iter()
         .map(String::as_str)
-        .filter(|s| !OIDC.contains(s))
-        .filter(|s| {
-            !(s.starts_with("https://graph.microsoft.com/") || !s.contains('/') && !s.contains(':'))
-        })
+        .filter(|s| !OIDC.contains(s) && !graph(s))
         .collect();
     let evidence = format!("requested scopes: {}", scopes.join(" "));
     if others.is_empty() {
@@ -446,4 +470,33 @@ async fn authorize_and_exchange(
         ));
     }
     exchange(cfg, http, live, d, req, code, redirect_uri).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echoed_secrets_are_redacted() {
+        assert_eq!(
+            redact("bad secret Q1x8Q~abc given", "Q1x8Q~abc"),
+            "bad secret [redacted] given"
+        );
+        assert_eq!(redact("nothing here", "Q1x8Q~abc"), "nothing here");
+    }
+
+    #[test]
+    fn one_resource_is_graph_plus_openid_connect() {
+        let s = |v: &str| v.split(' ').map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(
+            single_resource(&s(
+                "openid profile User.Read https://graph.microsoft.com/Mail.Read"
+            ))
+            .status,
+            Status::Pass
+        );
+        let f = single_resource(&s("openid User.Read api://my-api/access"));
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.title.ends_with("api://my-api/access"));
+    }
 }
