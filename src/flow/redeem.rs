@@ -46,14 +46,20 @@ pub(super) async fn probe_secret(
         ));
     } else {
         let desc = body["error_description"].as_str().unwrap_or_default();
-        if let Some(code) = aadsts::find_code(desc) {
-            live.aad(
-                code,
-                &format!("client credentials at /{tenant}"),
-                desc,
-                cfg,
+        let at = format!("client credentials at /{tenant}");
+        match aadsts::find_code(desc) {
+            // The tenant we guessed is not the app's: that says nothing about the secret.
+            Some(code @ (700016 | 90002 | 9001023)) => live.set(Finding::skip(
                 CheckId::SecretValid,
-            );
+                format!("{at} could not judge the secret (AADSTS{code}): pass --tenant with the app's home tenant"),
+            )),
+            Some(code) => live.aad(code, &at, desc, cfg, CheckId::SecretValid),
+            None => live.set(Finding::fail(
+                CheckId::SecretValid,
+                "the client-credentials probe was refused",
+                format!("{at}: HTTP {}, error {}", a.status, body["error"]),
+                "Check the client secret's Value",
+            )),
         }
     }
     Ok(())
