@@ -67,7 +67,11 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
                 now,
                 secret_min_days: i64::from(args.secret_min_days),
             };
-            crate::lint::lint_files(&args.files, &opts)?
+            let policy = match &args.ngrok_policy {
+                Some(p) => Some(crate::ngrok::load(p).map_err(|e| Error::Usage(e.to_string()))?),
+                None => None,
+            };
+            crate::lint::lint_files(&args.files, &opts, policy.as_ref())?
         }
         Command::Emulate(args) => return crate::emulate::run(args),
         Command::Run(args) => return crate::live::run(args, &cli.global),

@@ -66,6 +66,10 @@ pub struct LintArgs {
     /// Warn when the newest client secret expires within this many days.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub secret_min_days: u32,
+    /// ngrok Traffic Policy file: check its oauth action against the app it names (client id,
+    /// provider, scopes, and its secret against the app's secret hints).
+    #[arg(long, value_name = "FILE")]
+    pub ngrok_policy: Option<String>,
 }
 
 /// `emulate` flags.

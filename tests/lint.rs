@@ -376,3 +376,78 @@ fn no_color_by_default_when_not_a_terminal() {
     let out = run(&["lint", "--at", AT, &fixture("single-tenant.json")]);
     assert!(!stdout(&out).contains('\x1b'));
 }
+
+#[test]
+fn an_ngrok_policy_is_checked_against_the_app_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let reg = common::app("good-multitenant.json");
+    let policy = |secret: &str| {
+        let p = dir.path().join("policy.yml");
+        std::fs::write(
+            &p,
+            format!(
+                "on_http_request:\n  - actions:\n      - type: oauth\n        config:\n          provider: microsoft\n          client_id: {}\n          client_secret: '{secret}'\n",
+                reg.app_id.as_deref().unwrap()
+            ),
+        )
+        .unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let files = [
+        fixture("good-multitenant.json"),
+        fixture("single-tenant.json"),
+    ];
+    let good = policy(&common::secret(&reg));
+    let out = run(&[
+        "lint",
+        "--at",
+        AT,
+        "--format",
+        "json",
+        "--ngrok-policy",
+        &good,
+        &files[0],
+        &files[1],
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let ids = |r: &serde_json::Value| {
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["id"].as_str().unwrap().to_owned(),
+                    c["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = ids(&v["reports"][0]);
+    assert!(
+        first.contains(&("ngrok.policy".into(), "pass".into())),
+        "{first:?}"
+    );
+    assert!(
+        first.contains(&("secret.valid".into(), "pass".into())),
+        "{first:?}"
+    );
+    assert!(
+        !ids(&v["reports"][1])
+            .iter()
+            .any(|(id, _)| id == "ngrok.policy"),
+        "only the app it names"
+    );
+    let key_id = reg.password_credentials[0].key_id.clone().unwrap();
+    let pasted_id = policy(&key_id);
+    let out = run(&["lint", "--at", AT, "--ngrok-policy", &pasted_id, &files[0]]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stdout(&out).contains("FAIL secret.valid"),
+        "{}",
+        stdout(&out)
+    );
+    let other = run(&["lint", "--ngrok-policy", &good, &files[1]]);
+    assert_eq!(code(&other), 2);
+    assert!(stderr(&other).contains("is none of the linted apps"));
+}

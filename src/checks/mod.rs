@@ -8,6 +8,8 @@ mod app;
 mod redirect;
 mod scopes;
 mod secret;
+
+pub use secret::supplied as secret_supplied;
 mod tenancy;
 
 use crate::registration::Registration;

@@ -4,7 +4,7 @@
 //! AADSTS7000222, none at all with AADSTS7000218. Certificates cannot be used by ngrok.
 
 use super::{CheckId, Finding, LintOptions, portal, quoted};
-use crate::registration::{PasswordCredential, Registration};
+use crate::registration::{PasswordCredential, Registration, SecretValue};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 fn describe(c: &PasswordCredential) -> String {
@@ -117,5 +117,101 @@ pub(super) fn present(reg: &Registration, opts: &LintOptions) -> Finding {
             evidence,
         ),
         None => Finding::pass(ID, "a client secret is live and never expires", evidence),
+    }
+}
+
+/// `secret.valid`, statically: the supplied secret against the registration's credentials. The
+/// Secret ID (a GUID, the portal's keyId) is the classic mistake; Microsoft keeps the first three
+/// characters of each Value as `hint`, so a secret that matches no live hint is not a current one.
+/// <https://learn.microsoft.com/graph/api/resources/passwordcredential>
+pub fn supplied(reg: &Registration, secret: &SecretValue, now: DateTime<Utc>) -> Finding {
+    const ID: CheckId = CheckId::SecretValid;
+    let s = secret.expose();
+    let fix = format!(
+        "{}: copy the Value column of a live secret (shown only once; else make a new one)",
+        portal(reg, "Certificates & secrets")
+    );
+    let key_ids = reg
+        .password_credentials
+        .iter()
+        .filter_map(|c| c.key_id.as_deref());
+    if crate::registration::is_guid(s) || key_ids.clone().any(|k| k.eq_ignore_ascii_case(s)) {
+        let named = key_ids.clone().any(|k| k.eq_ignore_ascii_case(s));
+        return Finding::fail(
+            ID,
+            "the supplied secret is a Secret ID, not the secret's Value (AADSTS7000215 at sign-in)",
+            if named {
+                "the supplied secret equals a passwordCredentials[].keyId (value not shown)"
+                    .to_owned()
+            } else {
+                "the supplied secret has the shape of a GUID (value not shown)".to_owned()
+            },
+            fix,
+        );
+    }
+    let live: Vec<&PasswordCredential> = reg
+        .password_credentials
+        .iter()
+        .filter(|c| c.is_live_at(now))
+        .collect();
+    let hints: Vec<&str> = live.iter().filter_map(|c| c.hint.as_deref()).collect();
+    if hints.is_empty() {
+        return Finding::skip(
+            ID,
+            "the registration lists no live secret with a hint to compare",
+        );
+    }
+    match live
+        .iter()
+        .find(|c| c.hint.as_deref().is_some_and(|h| s.starts_with(h)))
+    {
+        Some(c) => Finding::pass(
+            ID,
+            "the supplied secret matches a live secret's hint (its first 3 characters; not tried at the token endpoint)",
+            format!("its first characters match the hint of {}", describe(c)),
+        ),
+        None => Finding::fail(
+            ID,
+            "the supplied secret matches no live secret of the app (AADSTS7000215 at sign-in)",
+            format!(
+                "its first 3 characters match none of the {} live secrets' hints (hints not shown)",
+                hints.len()
+            ),
+            fix,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Status;
+
+    #[test]
+    fn supplied_secret_against_ids_and_hints() {
+        let reg = &crate::registration::parse_bytes(
+            br#"{"appId":"a","passwordCredentials":[
+                {"keyId":"5ec7e700-0000-4000-8000-000000000001","hint":"Q1x","endDateTime":"2030-01-01T00:00:00Z"},
+                {"keyId":"5ec7e700-0000-4000-8000-000000000002","hint":"Old","endDateTime":"2020-01-01T00:00:00Z"}]}"#,
+        )
+        .unwrap()[0];
+        let now = Utc::now();
+        let check = |s: &str| supplied(reg, &SecretValue::new(s), now);
+        assert_eq!(check("Q1x8Q~the-value").status, Status::Pass);
+        let id = check("5ec7e700-0000-4000-8000-000000000001");
+        assert_eq!(id.status, Status::Fail);
+        assert!(id.title.contains("Secret ID") && !id.evidence.contains("5ec7e700"));
+        let old = check("Old8Q~expired-value");
+        assert_eq!(
+            old.status,
+            Status::Fail,
+            "an expired secret's hint does not count"
+        );
+        assert!(!format!("{old:?}").contains("Q1x"), "hints are not shown");
+        let none = &crate::registration::parse_bytes(br#"{"appId":"a"}"#).unwrap()[0];
+        assert_eq!(
+            supplied(none, &SecretValue::new("x"), now).status,
+            Status::Skip
+        );
     }
 }

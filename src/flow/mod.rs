@@ -204,7 +204,13 @@ fn finish(cfg: &FlowConfig, mut live: Live, redirect_id: CheckId) -> FlowOutcome
             now: cfg.lint_at,
             secret_min_days: 30,
         };
-        for f in checks::lint(app, &opts) {
+        // The supplied secret against the registration's hints, where the flow did not get to
+        // try it on the token endpoint (which, when reached, is the better witness).
+        let secret = checks::secret_supplied(app, &cfg.secret, cfg.lint_at);
+        for f in checks::lint(app, &opts)
+            .into_iter()
+            .chain(std::iter::once(secret))
+        {
             match live.found.get(&f.id) {
                 Some(l) if l.status != Status::Skip && l.status >= f.status => {}
                 _ => {
