@@ -26,10 +26,9 @@ struct Terminal {
 
 impl Console for Terminal {
     fn say(&mut self, line: &str) {
-        if self.tty {
-            eprint!("\r\x1b[2K");
-        }
-        eprintln!("{line}");
+        // A closed stderr must not end the flow (eprintln! would panic).
+        let clear = if self.tty { "\r\x1b[2K" } else { "" };
+        let _ = writeln!(std::io::stderr(), "{clear}{line}");
     }
 
     fn read_line(&mut self) -> Option<String> {
@@ -48,13 +47,15 @@ impl Console for Terminal {
         const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
         self.frame = (self.frame + 1) % FRAMES.len();
         let s = left.as_secs();
-        eprint!(
+        let mut err = std::io::stderr();
+        let _ = write!(
+            err,
             "\r\x1b[2K{} waiting for the sign-in to come back: {}:{:02} left (Ctrl-C stops)",
             FRAMES[self.frame],
             s / 60,
             s % 60
         );
-        let _ = std::io::stderr().flush();
+        let _ = err.flush();
     }
 }
 
@@ -153,7 +154,8 @@ pub fn demo(g: &GlobalArgs) -> Result<Exit, Error> {
             .no_proxy()
             .build()
             .map_err(|e| Error::Incomplete(e.to_string()))?;
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "demo: the Microsoft identity platform emulated at {}, a browser in this process, no account, no network\n",
             emulator.authority()
         );

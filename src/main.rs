@@ -12,7 +12,8 @@ fn main() -> ExitCode {
     match app::run(cli) {
         Ok(exit) => exit.into(),
         Err(err) => {
-            eprintln!("error: {err}");
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "error: {err}");
             let exit: Exit = err.exit();
             exit.into()
         }

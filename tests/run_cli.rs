@@ -27,6 +27,8 @@ fn spawn_for_url(args: &[&str], secret: &str) -> (std::process::Child, String) {
             .split_whitespace()
             .find(|w| w.starts_with("https://127.0.0.1"))
         {
+            // Keep reading stderr, as a terminal would, so the child's next lines have a reader.
+            std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
             return (child, u.to_owned());
         }
     }
