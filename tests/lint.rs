@@ -455,13 +455,15 @@ fn an_ngrok_policy_is_checked_against_the_app_it_names() {
 /// Regression: progress and errors went through eprintln!, which panics when stderr is closed.
 #[test]
 fn a_closed_stderr_is_not_a_panic() {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
+    // A pipe whose reading end is gone before the child starts: every write to it fails.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
         .args(["lint", "fixtures/apps/does-not-exist.json"])
         .current_dir(common::root())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
+        .stderr(writer)
+        .status()
         .unwrap();
-    drop(child.stderr.take());
-    assert_eq!(child.wait().unwrap().code(), Some(2), "exit 2, not a panic's 101");
+    assert_eq!(status.code(), Some(2), "exit 2, not a panic's 101");
 }
