@@ -104,6 +104,9 @@ impl Request {
         params.push(("scope", &scope));
         if let Some(h) = &cfg.login_hint {
             params.push(("login_hint", h));
+        } else if cfg.mode == super::Mode::Run {
+            // Let the person pick the account to test, rather than the browser's signed-in one.
+            params.push(("prompt", "select_account"));
         }
         let query = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(params)

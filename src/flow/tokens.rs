@@ -139,6 +139,63 @@ pub(crate) fn is_graph_audience(aud: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn discovered() -> Discovered {
+        Discovered {
+            issuer: "https://login.example/{tenantid}/v2.0".into(),
+            templated: true,
+            authorization_endpoint: String::new(),
+            token_endpoint: String::new(),
+            jwks_uri: String::new(),
+            jwks: CoreJsonWebKeySet::new(vec![]),
+            jwks_raw: serde_json::json!({"keys": []}),
+        }
+    }
+
+    fn jwt(header: &str, claims: &str) -> String {
+        format!(
+            "{}.{}.c2ln",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(claims)
+        )
+    }
+
+    #[test]
+    fn hostile_id_tokens_are_rejected_with_a_reason() {
+        let d = discovered();
+        let secret = SecretValue::new("s");
+        let verify =
+            |t: &str| verify_id_token(t, &d, &d.jwks, &d.jwks_raw, "c", &secret, "n").unwrap_err();
+        assert!(verify("garbage").reason.contains("not a JWT"));
+        assert!(
+            verify(&jwt(r#"{"alg":"none"}"#, r#"{"tid":"x"}"#))
+                .reason
+                .contains("RS256 only")
+        );
+        assert!(
+            verify(&jwt(r#"{"alg":"HS256"}"#, "{}"))
+                .reason
+                .contains("RS256 only")
+        );
+        assert!(
+            verify(&jwt(r#"{"alg":"RS256"}"#, r#"{"tid":"../evil"}"#))
+                .reason
+                .contains("not a tenant GUID")
+        );
+        let unknown = verify(&jwt(
+            r#"{"alg":"RS256","kid":"nope"}"#,
+            r#"{"tid":"2a7b0e5c-0b62-4c7e-9a1d-c0a7050c0a70"}"#,
+        ));
+        assert!(
+            unknown.unknown_kid,
+            "an unknown kid asks for a JWKS refetch"
+        );
+        assert!(
+            verify(&jwt(r#"{"alg":"RS256"}"#, "[1,2"))
+                .reason
+                .contains("not JSON")
+        );
+    }
+
     #[test]
     fn access_tokens_are_read_not_trusted() {
         let claims =
