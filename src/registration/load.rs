@@ -193,7 +193,7 @@ fn detect_shape(raw: &RawApp) -> Shape {
     }
 }
 
-fn normalise(raw: RawApp, at: &str) -> Result<Registration, ParseError> {
+fn normalise(mut raw: RawApp, at: &str) -> Result<Registration, ParseError> {
     if !looks_like_registration(&raw) {
         return Err(ParseError::NotARegistration(at.to_owned()));
     }
@@ -204,35 +204,101 @@ fn normalise(raw: RawApp, at: &str) -> Result<Registration, ParseError> {
         (None, Some(false)) => Audience::MyOrg,
         (None, None) => Audience::Missing,
     };
-    let legacy_public = matches!(raw.public_client, Some(RawPublicClient::Flag(true)));
-    let mut redirect_uris = Vec::new();
+    let implicit = implicit(&raw);
+    Ok(Registration {
+        shape,
+        redirect_uris: redirect_uris(&mut raw),
+        permissions: permissions(raw.required_resource_access.take().unwrap_or_default()),
+        password_credentials: raw
+            .password_credentials
+            .take()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| PasswordCredential {
+                key_id: p.key_id,
+                display_name: p.display_name,
+                hint: p.hint,
+                start: p.start_date_time,
+                end: p.end_date_time,
+            })
+            .collect(),
+        emulator: raw
+            .x_emulator
+            .take()
+            .map_or_else(EmulatorConfig::default, |x| EmulatorConfig {
+                secrets: x
+                    .secrets
+                    .into_iter()
+                    .map(|s| (s.key_id.to_ascii_lowercase(), SecretValue::new(s.value)))
+                    .collect(),
+                home_tenant: x.home_tenant,
+                admin_consented: x.admin_consented,
+            }),
+        app_id: raw.app_id,
+        object_id: raw.id.or(raw.object_id),
+        display_name: raw.display_name.or(raw.name),
+        publisher_domain: raw.publisher_domain,
+        audience,
+        requested_access_token_version: raw
+            .api
+            .and_then(|a| a.requested_access_token_version)
+            .or(raw.access_token_accepted_version),
+        implicit,
+        fallback_public_client: raw
+            .is_fallback_public_client
+            .or(raw.allow_public_client)
+            .unwrap_or(false),
+        key_credential_count: raw.key_credentials.map_or(0, |k| k.len()),
+        publisher_verified: raw
+            .verified_publisher
+            .and_then(|v| v.verified_publisher_id)
+            .is_some_and(|id| !id.is_empty()),
+    })
+}
+
+/// The implicit-grant switches, from `web.implicitGrantSettings` or the manifest's names.
+fn implicit(raw: &RawApp) -> Implicit {
+    let web = raw
+        .web
+        .as_ref()
+        .and_then(|w| w.implicit_grant_settings.as_ref());
+    Implicit {
+        id_tokens: web
+            .and_then(|i| i.enable_id_token_issuance)
+            .or(raw.oauth2_allow_id_token_implicit_flow)
+            .unwrap_or(false),
+        access_tokens: web
+            .and_then(|i| i.enable_access_token_issuance)
+            .or(raw.oauth2_allow_implicit_flow)
+            .unwrap_or(false),
+    }
+}
+
+/// Every redirect URI with its platform, whichever shape listed it.
+fn redirect_uris(raw: &mut RawApp) -> Vec<RedirectUri> {
+    let mut out = Vec::new();
     let mut push = |uris: Option<Vec<String>>, platform| {
-        redirect_uris.extend(
+        out.extend(
             uris.unwrap_or_default()
                 .into_iter()
                 .map(|uri| RedirectUri { uri, platform }),
         );
     };
-    let web_implicit = raw
-        .web
-        .as_ref()
-        .and_then(|w| w.implicit_grant_settings.as_ref());
-    let implicit = Implicit {
-        id_tokens: web_implicit
-            .and_then(|i| i.enable_id_token_issuance)
-            .or(raw.oauth2_allow_id_token_implicit_flow)
-            .unwrap_or(false),
-        access_tokens: web_implicit
-            .and_then(|i| i.enable_access_token_issuance)
-            .or(raw.oauth2_allow_implicit_flow)
-            .unwrap_or(false),
+    push(
+        raw.web.as_mut().and_then(|w| w.redirect_uris.take()),
+        Platform::Web,
+    );
+    push(raw.spa.take().and_then(|s| s.redirect_uris), Platform::Spa);
+    // Legacy manifests say `publicClient: true` for a native app: its replyUrls are public.
+    let legacy_platform = match raw.public_client.take() {
+        Some(RawPublicClient::Redirects(r)) => {
+            push(r.redirect_uris, Platform::PublicClient);
+            Platform::Web
+        }
+        Some(RawPublicClient::Flag(true)) => Platform::PublicClient,
+        _ => Platform::Web,
     };
-    push(raw.web.and_then(|w| w.redirect_uris), Platform::Web);
-    push(raw.spa.and_then(|s| s.redirect_uris), Platform::Spa);
-    if let Some(RawPublicClient::Redirects(r)) = raw.public_client {
-        push(r.redirect_uris, Platform::PublicClient);
-    }
-    for r in raw.reply_urls_with_type.unwrap_or_default() {
+    for r in raw.reply_urls_with_type.take().unwrap_or_default() {
         let platform = match r.kind.as_deref().map(str::to_ascii_lowercase).as_deref() {
             Some("spa") => Platform::Spa,
             Some("installedclient") => Platform::PublicClient,
@@ -240,16 +306,13 @@ fn normalise(raw: RawApp, at: &str) -> Result<Registration, ParseError> {
         };
         push(Some(vec![r.url]), platform);
     }
-    let legacy_platform = if legacy_public {
-        Platform::PublicClient
-    } else {
-        Platform::Web
-    };
-    push(raw.reply_urls, legacy_platform);
+    push(raw.reply_urls.take(), legacy_platform);
+    out
+}
 
-    let permissions = raw
-        .required_resource_access
-        .unwrap_or_default()
+/// `requiredResourceAccess`, flattened; ids lowercased for comparison.
+fn permissions(required: Vec<super::raw::RawResourceAccess>) -> Vec<Permission> {
+    required
         .into_iter()
         .flat_map(|r| {
             let resource = r.resource_app_id.to_ascii_lowercase();
@@ -263,56 +326,7 @@ fn normalise(raw: RawApp, at: &str) -> Result<Registration, ParseError> {
                 },
             })
         })
-        .collect();
-    let password_credentials = raw
-        .password_credentials
-        .unwrap_or_default()
-        .into_iter()
-        .map(|p| PasswordCredential {
-            key_id: p.key_id,
-            display_name: p.display_name,
-            hint: p.hint,
-            start: p.start_date_time,
-            end: p.end_date_time,
-        })
-        .collect();
-    let emulator = raw
-        .x_emulator
-        .map_or_else(EmulatorConfig::default, |x| EmulatorConfig {
-            secrets: x
-                .secrets
-                .into_iter()
-                .map(|s| (s.key_id.to_ascii_lowercase(), SecretValue::new(s.value)))
-                .collect(),
-            home_tenant: x.home_tenant,
-            admin_consented: x.admin_consented,
-        });
-    Ok(Registration {
-        shape,
-        app_id: raw.app_id,
-        object_id: raw.id.or(raw.object_id),
-        display_name: raw.display_name.or(raw.name),
-        publisher_domain: raw.publisher_domain,
-        audience,
-        requested_access_token_version: raw
-            .api
-            .and_then(|a| a.requested_access_token_version)
-            .or(raw.access_token_accepted_version),
-        redirect_uris,
-        implicit,
-        fallback_public_client: raw
-            .is_fallback_public_client
-            .or(raw.allow_public_client)
-            .unwrap_or(false),
-        permissions,
-        password_credentials,
-        key_credential_count: raw.key_credentials.map_or(0, |k| k.len()),
-        publisher_verified: raw
-            .verified_publisher
-            .and_then(|v| v.verified_publisher_id)
-            .is_some_and(|id| !id.is_empty()),
-        emulator,
-    })
+        .collect()
 }
 
 #[cfg(test)]
