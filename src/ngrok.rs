@@ -105,93 +105,21 @@ pub fn parse(text: &str) -> Result<OAuthAction, PolicyError> {
     })
 }
 
+const FIX: &str = "Edit the oauth action of your traffic policy (on_http_request > actions > type: oauth > config)";
+
 /// `ngrok.policy`: provider `microsoft`, this client id, a secret Value, scopes ngrok can use.
 pub fn check(action: &OAuthAction, client_id: Option<&str>) -> Finding {
-    const ID: CheckId = CheckId::NgrokPolicy;
-    let fix_base = "Edit the oauth action of your traffic policy (on_http_request > actions > type: oauth > config)";
-    match action.provider.as_deref() {
-        Some("microsoft") => {}
-        other => {
-            return Finding::fail(
-                ID,
-                "the oauth action's provider is not microsoft",
-                format!("provider = {other:?}"),
-                format!("{fix_base}: provider: microsoft"),
-            );
-        }
-    }
-    let Some(id) = action.client_id.as_deref() else {
-        return Finding::fail(
-            ID,
-            "the oauth action has no client_id: ngrok uses its own managed app, not yours",
-            "client_id is absent",
-            format!(
-                "{fix_base}: client_id: '<Application (client) ID>' and client_secret: '<secret Value>'"
-            ),
-        );
+    let id = match identity_problem(action, client_id) {
+        Ok(id) => id,
+        Err(failure) => return failure,
     };
     let mut warnings = Vec::new();
     if is_expression(id) {
         warnings.push(format!(
             "client_id is an expression ({id}); it could not be compared with the app"
         ));
-    } else if !is_guid(id) {
-        return Finding::fail(
-            ID,
-            "the oauth action's client_id is not a GUID",
-            format!("client_id = {id:?}"),
-            format!("{fix_base}: client_id: the app's 'Application (client) ID'"),
-        );
-    } else if let Some(expected) = client_id
-        && !expected.eq_ignore_ascii_case(id)
-    {
-        return Finding::fail(
-            ID,
-            "the oauth action names another app than the one checked",
-            format!("client_id = {id:?}, checked app = {expected:?}"),
-            format!("{fix_base}: client_id: '{expected}'"),
-        );
     }
-    match (&action.client_secret, action.secret_is_expression) {
-        (Some(s), _) if is_guid(s.expose()) => {
-            return Finding::fail(
-                ID,
-                "the oauth action's client_secret is a GUID: that is the Secret ID, not the secret's Value",
-                "client_secret has the shape of a GUID (value not shown)",
-                "Certificates & secrets > New client secret; copy the Value column (not Secret ID) into client_secret",
-            );
-        }
-        (None, false) => {
-            return Finding::fail(
-                ID,
-                "the oauth action has no client_secret",
-                "client_secret is absent",
-                format!("{fix_base}: client_secret: '<secret Value>'"),
-            );
-        }
-        _ => {}
-    }
-    if let Some(scopes) = &action.scopes {
-        let reads_me = scopes
-            .iter()
-            .any(|s| entra::graph_scope_by_name(s).is_some_and(|g| g.reads_me));
-        if !reads_me {
-            warnings.push(format!(
-                "scopes {scopes:?} name no User.Read: ngrok needs it (its documented minimum for Microsoft); list it so the consent covers it"
-            ));
-        }
-        let admin: Vec<&str> = scopes
-            .iter()
-            .filter_map(|s| entra::graph_scope_by_name(s))
-            .filter(|g| g.admin_consent)
-            .map(|g| g.name)
-            .collect();
-        if !admin.is_empty() {
-            warnings.push(format!(
-                "scopes {admin:?} need admin consent in every tenant whose users sign in"
-            ));
-        }
-    }
+    warnings.extend(scope_warnings(action.scopes.as_deref()));
     let evidence = format!(
         "provider = \"microsoft\", client_id = {id:?}, client_secret {}, scopes = {}",
         if action.secret_is_expression {
@@ -205,15 +133,103 @@ pub fn check(action: &OAuthAction, client_id: Option<&str>) -> Finding {
             .map_or_else(|| "ngrok's defaults".to_owned(), |s| format!("{s:?}"))
     );
     if warnings.is_empty() {
-        Finding::pass(ID, "the ngrok oauth action uses this app", evidence)
+        Finding::pass(
+            CheckId::NgrokPolicy,
+            "the ngrok oauth action uses this app",
+            evidence,
+        )
     } else {
         Finding::warn(
-            ID,
+            CheckId::NgrokPolicy,
             warnings.join("; "),
             evidence,
-            format!("{fix_base}: scopes: [openid, profile, email, User.Read]"),
+            format!("{FIX}: scopes: [openid, profile, email, User.Read]"),
         )
     }
+}
+
+/// Provider, client id and secret; `Ok(client_id)` when ngrok will use this app with a Value.
+fn identity_problem<'a>(
+    action: &'a OAuthAction,
+    expected: Option<&str>,
+) -> Result<&'a str, Finding> {
+    let fail = |title: &str, evidence: String, fix: String| {
+        Err(Finding::fail(CheckId::NgrokPolicy, title, evidence, fix))
+    };
+    if action.provider.as_deref() != Some("microsoft") {
+        return fail(
+            "the oauth action's provider is not microsoft",
+            format!("provider = {:?}", action.provider),
+            format!("{FIX}: provider: microsoft"),
+        );
+    }
+    let Some(id) = action.client_id.as_deref() else {
+        return fail(
+            "the oauth action has no client_id: ngrok uses its own managed app, not yours",
+            "client_id is absent".into(),
+            format!(
+                "{FIX}: client_id: '<Application (client) ID>' and client_secret: '<secret Value>'"
+            ),
+        );
+    };
+    if !is_expression(id) && !is_guid(id) {
+        return fail(
+            "the oauth action's client_id is not a GUID",
+            format!("client_id = {id:?}"),
+            format!("{FIX}: client_id: the app's 'Application (client) ID'"),
+        );
+    }
+    if let Some(expected) = expected
+        && !is_expression(id)
+        && !expected.eq_ignore_ascii_case(id)
+    {
+        return fail(
+            "the oauth action names another app than the one checked",
+            format!("client_id = {id:?}, checked app = {expected:?}"),
+            format!("{FIX}: client_id: '{expected}'"),
+        );
+    }
+    match (&action.client_secret, action.secret_is_expression) {
+        (Some(s), _) if is_guid(s.expose()) => fail(
+            "the oauth action's client_secret is a GUID: that is the Secret ID, not the secret's Value",
+            "client_secret has the shape of a GUID (value not shown)".into(),
+            "Certificates & secrets > New client secret; copy the Value column (not Secret ID) into client_secret".into(),
+        ),
+        (None, false) => fail(
+            "the oauth action has no client_secret",
+            "client_secret is absent".into(),
+            format!("{FIX}: client_secret: '<secret Value>'"),
+        ),
+        _ => Ok(id),
+    }
+}
+
+/// Scopes without User.Read, or with scopes that need an administrator.
+fn scope_warnings(scopes: Option<&[String]>) -> Vec<String> {
+    let Some(scopes) = scopes else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if !scopes
+        .iter()
+        .any(|s| entra::graph_scope_by_name(s).is_some_and(|g| g.reads_me))
+    {
+        out.push(format!(
+            "scopes {scopes:?} name no User.Read: ngrok needs it (its documented minimum for Microsoft); list it so the consent covers it"
+        ));
+    }
+    let admin: Vec<&str> = scopes
+        .iter()
+        .filter_map(|s| entra::graph_scope_by_name(s))
+        .filter(|g| g.admin_consent)
+        .map(|g| g.name)
+        .collect();
+    if !admin.is_empty() {
+        out.push(format!(
+            "scopes {admin:?} need admin consent in every tenant whose users sign in"
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
