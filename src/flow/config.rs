@@ -132,18 +132,7 @@ impl FlowConfig {
             Some(p) => Some(ngrok::load(p).map_err(|e| usage(e.to_string()))?),
             None => None,
         };
-        let policy_id = policy
-            .as_ref()
-            .and_then(|p| p.client_id.clone())
-            .filter(|id| !id.contains("${"));
-        let client_id = args.client_id.clone().or(policy_id).ok_or_else(|| {
-            usage("--client-id is required (or an --ngrok-policy whose oauth action has client_id)")
-        })?;
-        if !is_guid(&client_id) {
-            return Err(usage(format!(
-                "--client-id {client_id:?} is not a GUID: copy the 'Application (client) ID' from the app's Overview"
-            )));
-        }
+        let client_id = client_id(args, policy.as_ref())?;
         let tenant = args.tenant.to_ascii_lowercase();
         if !valid_tenant(&tenant) {
             return Err(usage(format!(
@@ -151,72 +140,29 @@ impl FlowConfig {
                 args.tenant
             )));
         }
-        let scopes_text = args
-            .scopes
-            .clone()
-            .or_else(|| {
-                policy
-                    .as_ref()
-                    .and_then(|p| p.scopes.as_ref())
-                    .map(|s| s.join(" "))
-            })
-            .unwrap_or_else(|| DEFAULT_SCOPES.to_owned());
-        let scopes: Vec<String> = scopes_text.split_whitespace().map(str::to_owned).collect();
-        if scopes.is_empty() {
-            return Err(usage("--scopes is empty"));
-        }
-        let redirect_uri = Url::parse(&args.redirect_uri).map_err(|e| {
-            usage(format!(
-                "--redirect-uri {:?} is not a URL: {e}",
-                args.redirect_uri
-            ))
-        })?;
-        if !matches!(redirect_uri.scheme(), "http" | "https")
-            || (redirect_uri.scheme() == "http" && !is_loopback(&redirect_uri))
-        {
-            return Err(usage(format!(
-                "--redirect-uri {}: Entra accepts https, or http only on localhost",
-                args.redirect_uri
-            )));
-        }
-        let ca_pem = match &args.ca_cert {
-            Some(p) => Some(std::fs::read(p).map_err(|e| usage(format!("--ca-cert {p}: {e}")))?),
-            None => None,
-        };
-        let app = match &args.app {
-            Some(f) => {
-                let mut regs = registration::load_path(f)?;
-                let pos = regs.iter().position(|r| {
-                    r.app_id
-                        .as_deref()
-                        .is_some_and(|a| a.eq_ignore_ascii_case(&client_id))
-                });
-                match pos {
-                    Some(i) => Some(regs.swap_remove(i)),
-                    None => {
-                        return Err(usage(format!(
-                            "--app {f}: no registration with appId {client_id}"
-                        )));
-                    }
-                }
-            }
-            None => None,
-        };
         if args.http_timeout == 0 {
             return Err(usage("--http-timeout must be at least 1 second"));
         }
         Ok(Self {
             mode,
             secret: read_secret(args, policy.as_ref())?,
-            client_id: client_id.to_ascii_lowercase(),
-            scopes,
-            redirect_uri,
+            scopes: scopes(args, policy.as_ref())?,
+            redirect_uri: redirect_uri(&args.redirect_uri)?,
             authority: parse_url("--authority", &args.authority)?,
             tenant,
             graph: parse_url("--graph", &args.graph)?,
-            ca_pem,
+            ca_pem: match &args.ca_cert {
+                Some(p) => {
+                    Some(std::fs::read(p).map_err(|e| usage(format!("--ca-cert {p}: {e}")))?)
+                }
+                None => None,
+            },
+            app: match &args.app {
+                Some(f) => Some(registration_of(f, &client_id)?),
+                None => None,
+            },
+            client_id,
             policy,
-            app,
             login_hint: args.login_hint.clone(),
             http_timeout: Duration::from_secs(args.http_timeout),
             wait,
@@ -226,6 +172,64 @@ impl FlowConfig {
                 None => chrono::Utc::now(),
             },
         })
+    }
+}
+
+/// `--client-id`, else the policy's literal `client_id`; a GUID, lowercased.
+fn client_id(args: &TargetArgs, policy: Option<&OAuthAction>) -> Result<String, Error> {
+    let from_policy = policy
+        .and_then(|p| p.client_id.clone())
+        .filter(|id| !id.contains("${"));
+    let id = args.client_id.clone().or(from_policy).ok_or_else(|| {
+        usage("--client-id is required (or an --ngrok-policy whose oauth action has client_id)")
+    })?;
+    if !is_guid(&id) {
+        return Err(usage(format!(
+            "--client-id {id:?} is not a GUID: copy the 'Application (client) ID' from the app's Overview"
+        )));
+    }
+    Ok(id.to_ascii_lowercase())
+}
+
+/// `--scopes`, else the policy's, else ngrok's needs.
+fn scopes(args: &TargetArgs, policy: Option<&OAuthAction>) -> Result<Vec<String>, Error> {
+    let text = args
+        .scopes
+        .clone()
+        .or_else(|| policy.and_then(|p| p.scopes.as_ref()).map(|s| s.join(" ")))
+        .unwrap_or_else(|| DEFAULT_SCOPES.to_owned());
+    let scopes: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+    if scopes.is_empty() {
+        return Err(usage("--scopes is empty"));
+    }
+    Ok(scopes)
+}
+
+/// https anywhere, http only on loopback (Entra's rule for redirect URIs).
+fn redirect_uri(value: &str) -> Result<Url, Error> {
+    let u = Url::parse(value)
+        .map_err(|e| usage(format!("--redirect-uri {value:?} is not a URL: {e}")))?;
+    if !matches!(u.scheme(), "http" | "https") || (u.scheme() == "http" && !is_loopback(&u)) {
+        return Err(usage(format!(
+            "--redirect-uri {value}: Entra accepts https, or http only on localhost"
+        )));
+    }
+    Ok(u)
+}
+
+/// The registration of `client_id` in `file` (`--app`).
+fn registration_of(file: &str, client_id: &str) -> Result<Registration, Error> {
+    let mut regs = registration::load_path(file)?;
+    let pos = regs.iter().position(|r| {
+        r.app_id
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case(client_id))
+    });
+    match pos {
+        Some(i) => Ok(regs.swap_remove(i)),
+        None => Err(usage(format!(
+            "--app {file}: no registration with appId {client_id}"
+        ))),
     }
 }
 
