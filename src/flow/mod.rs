@@ -395,6 +395,36 @@ async fn authorize_and_exchange(
     // Probe the authorize URL first: an unknown client or an unregistered redirect URI is an
     // error page, not a redirect, and a browser would sit on it while we waited forever.
     let probed = probe_authorize(http, url, redirect_uri).await?;
+    let Some(probed_back) = judge_probe(probed, live, cfg, redirect_uri) else {
+        return Ok(());
+    };
+    let query = match (cfg.mode, probed_back) {
+        (Mode::Probe, Some(q)) => q,
+        (Mode::Probe, None) => {
+            probe_secret(cfg, http, live).await?;
+            live.stop("a person must sign in: use oauth-preflight run");
+            return Ok(());
+        }
+        (Mode::Run, _) => match wait_for_browser(cfg, console, url, server).await? {
+            Some(q) => q,
+            None => return Ok(()),
+        },
+    };
+    let Some(code) = code_of(&query, req, live, cfg)? else {
+        return Ok(());
+    };
+    judge_tenancy(cfg, live);
+    exchange(cfg, http, live, d, req, code, redirect_uri).await
+}
+
+/// Findings from the probe of the authorize URL. `None`: the flow stops here; `Some(query)`:
+/// it goes on, with the redirect's query when the authority answered without a UI.
+fn judge_probe(
+    probed: Authorize,
+    live: &mut Live,
+    cfg: &FlowConfig,
+    redirect_uri: &str,
+) -> Option<Option<Vec<(String, String)>>> {
     // Entra checks the tenant, the client id and the redirect URI before anything else; a later
     // refusal (consent, account type) means those were accepted.
     const BEFORE_REDIRECT: [u32; 8] = [
@@ -410,10 +440,9 @@ async fn authorize_and_exchange(
         );
         live.stop("the authorize endpoint showed an error page");
         if BEFORE_REDIRECT.contains(code) {
-            return Ok(());
+            return None;
         }
     }
-    // Past the page-or-redirect split: the client id and the redirect URI were accepted.
     live.set(Finding::pass(
         CheckId::AppExists,
         "the identity platform knows the client id",
@@ -427,45 +456,37 @@ async fn authorize_and_exchange(
         "the redirect URI is accepted",
         format!("{redirect_uri} raised no AADSTS50011"),
     ));
-    let probed_back = match probed {
-        Authorize::Page(..) => return Ok(()),
-        Authorize::Back(q) => {
-            if redirect_error(&q, live, cfg, "the authorize redirect") {
-                return Ok(());
-            }
-            Some(q)
-        }
-        _ => None,
-    };
-    let query = match (cfg.mode, probed_back) {
-        (Mode::Probe, Some(q)) => q,
-        (Mode::Probe, None) => {
-            probe_secret(cfg, http, live).await?;
-            live.stop("a person must sign in: use oauth-preflight run");
-            return Ok(());
-        }
-        (Mode::Run, _) => match wait_for_browser(cfg, console, url, server).await? {
-            Some(q) => q,
-            None => return Ok(()),
-        },
-    };
-    if get(&query, "state") != Some(req.state.secret().as_str()) {
-        return Err(FlowError::Usage("the pasted address carries another state than this sign-in: paste the address of this sign-in's redirect".into()));
+    match probed {
+        Authorize::Page(..) => None,
+        Authorize::Back(q) if redirect_error(&q, live, cfg, "the authorize redirect") => None,
+        Authorize::Back(q) => Some(Some(q)),
+        Authorize::SignIn => Some(None),
     }
-    if redirect_error(&query, live, cfg, "the redirect back") {
-        return Ok(());
-    }
-    let Some(code) = get(&query, "code") else {
+}
+
+/// The code of the redirect back, after its `state` and any `error`.
+fn code_of<'q>(
+    query: &'q [(String, String)],
+    req: &Request,
+    live: &mut Live,
+    cfg: &FlowConfig,
+) -> Result<Option<&'q str>, FlowError> {
+    if get(query, "state") != Some(req.state.secret().as_str()) {
         return Err(FlowError::Usage(
-            "the redirect carries no code and no error".into(),
+            "the pasted address carries another state than this sign-in: paste the address of this sign-in's redirect".into(),
         ));
-    };
-    if !cfg.authority_is_multi_tenant() {
-        live.set(Finding::skip(
-            CheckId::TenancyMultitenant,
-            format!("/{} is tenant-specific: only /common or /organizations (as ngrok) show multitenancy live", cfg.tenant),
-        ));
-    } else {
+    }
+    if redirect_error(query, live, cfg, "the redirect back") {
+        return Ok(None);
+    }
+    get(query, "code")
+        .map(Some)
+        .ok_or_else(|| FlowError::Usage("the redirect carries no code and no error".into()))
+}
+
+/// `tenancy.multitenant` live: a code from `/common` or `/organizations` means multitenant.
+fn judge_tenancy(cfg: &FlowConfig, live: &mut Live) {
+    if cfg.authority_is_multi_tenant() {
         live.set(Finding::pass(
             CheckId::TenancyMultitenant,
             "the multitenant authority accepted the app",
@@ -474,8 +495,15 @@ async fn authorize_and_exchange(
                 cfg.tenant
             ),
         ));
+    } else {
+        live.set(Finding::skip(
+            CheckId::TenancyMultitenant,
+            format!(
+                "/{} is tenant-specific: only /common or /organizations (as ngrok) show multitenancy live",
+                cfg.tenant
+            ),
+        ));
     }
-    exchange(cfg, http, live, d, req, code, redirect_uri).await
 }
 
 #[cfg(test)]
