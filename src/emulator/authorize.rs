@@ -152,97 +152,106 @@ fn check(
     user: &'static User,
     p: &Params,
 ) -> Result<Checked, AadError> {
-    let (id, name) = (app.client_id.as_str(), app.name());
     match p.get("response_type") {
         None => return Err(errors::missing_param("response_type")),
         Some("code") => {}
         Some(other) => return Err(errors::response_type_not_enabled(other)),
     }
-    let Some(scope) = p.get("scope") else {
-        return Err(errors::missing_param("scope"));
-    };
-    let audience = &app.reg.audience;
-    match authority {
-        Authority::Common | Authority::Organizations if *audience == Audience::MyOrg => {
-            return Err(errors::not_multitenant(id, name));
-        }
-        Authority::Organizations | Authority::Tenant(_) if *audience == Audience::PersonalOnly => {
-            return Err(errors::personal_only_app(id, name));
-        }
-        Authority::Consumers if !audience.allows_personal() => {
-            return Err(errors::org_only_app(id, name));
-        }
-        _ => {}
-    }
-    let challenge = match p.get("code_challenge") {
-        None => None,
-        Some(c) => {
-            let method = p.get("code_challenge_method").unwrap_or("plain");
-            let ok = match method {
-                "S256" => c.len() == 43,
-                "plain" => (43..=128).contains(&c.len()),
-                _ => false,
-            };
-            if !ok {
-                return Err(errors::bad_code_challenge());
-            }
-            Some((c.to_owned(), method.to_owned()))
-        }
-    };
+    let scope = p
+        .get("scope")
+        .ok_or_else(|| errors::missing_param("scope"))?;
+    audience_allows(app, authority)?;
+    let challenge = code_challenge(p)?;
     let scopes = Scopes::parse(scope, app)?;
-    // Sign-in: the user must belong where the authority and the app allow.
-    let tenant = match authority {
-        Authority::Tenant(t) if user.tenant != t => {
-            let idp = if user.is_personal() {
-                "live.com".to_owned()
-            } else {
-                format!("https://sts.windows.net/{}/", user.tenant.id)
-            };
-            return Ok(Checked::Page(errors::user_not_in_tenant(
-                user.upn,
-                &idp,
-                t.domain.unwrap_or(t.id),
-            )));
-        }
-        Authority::Consumers if !user.is_personal() => {
-            return Ok(Checked::Page(errors::work_account_on_consumers(user.upn)));
-        }
-        // `/organizations` is for work and school accounts, whatever the app allows.
-        Authority::Organizations if user.is_personal() => {
-            return Ok(Checked::Page(errors::personal_account_refused(user.upn)));
-        }
-        _ if user.is_personal() && !audience.allows_personal() => {
-            return Ok(Checked::Page(errors::personal_account_refused(user.upn)));
-        }
-        _ if !user.is_personal() && !audience.allows_work() => {
-            return Ok(Checked::Page(errors::work_account_on_consumers(user.upn)));
-        }
-        _ => user.tenant,
+    let tenant = match sign_in(app, authority, user) {
+        Ok(t) => t,
+        Err(page) => return Ok(Checked::Page(page)),
     };
     // Consent: a user consents to what a user may; admin-only scopes need a tenant-wide grant.
+    let consented = &app.reg.emulator.admin_consented;
     let missing: Vec<&str> = scopes
         .admin_only()
         .into_iter()
-        .filter(|s| {
-            !app.reg
-                .emulator
-                .admin_consented
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(s))
-        })
+        .filter(|s| !consented.iter().any(|c| c.eq_ignore_ascii_case(s)))
         .collect();
     if !missing.is_empty() {
-        return Ok(Checked::Page(errors::admin_consent_required(
-            id,
-            name,
-            &missing.join(" "),
-        )));
+        let e = errors::admin_consent_required(&app.client_id, app.name(), &missing.join(" "));
+        return Ok(Checked::Page(e));
     }
     Ok(Checked::Grant {
         tenant,
         scopes,
         challenge,
     })
+}
+
+/// The app's `signInAudience` against the authority of the request.
+fn audience_allows(app: &App, authority: Authority) -> Result<(), AadError> {
+    let (id, name, audience) = (app.client_id.as_str(), app.name(), &app.reg.audience);
+    match authority {
+        Authority::Common | Authority::Organizations if *audience == Audience::MyOrg => {
+            Err(errors::not_multitenant(id, name))
+        }
+        Authority::Organizations | Authority::Tenant(_) if *audience == Audience::PersonalOnly => {
+            Err(errors::personal_only_app(id, name))
+        }
+        Authority::Consumers if !audience.allows_personal() => Err(errors::org_only_app(id, name)),
+        _ => Ok(()),
+    }
+}
+
+/// PKCE: `S256` challenges are 43 characters, `plain` ones 43 to 128 (RFC 7636 §4.2).
+fn code_challenge(p: &Params) -> Result<Option<(String, String)>, AadError> {
+    let Some(c) = p.get("code_challenge") else {
+        return Ok(None);
+    };
+    let method = p.get("code_challenge_method").unwrap_or("plain");
+    let ok = match method {
+        "S256" => c.len() == 43,
+        "plain" => (43..=128).contains(&c.len()),
+        _ => false,
+    };
+    if !ok {
+        return Err(errors::bad_code_challenge());
+    }
+    Ok(Some((c.to_owned(), method.to_owned())))
+}
+
+/// The tenant the user signs in to, or the page that stops them.
+fn sign_in(
+    app: &App,
+    authority: Authority,
+    user: &'static User,
+) -> Result<&'static Tenant, AadError> {
+    let audience = &app.reg.audience;
+    match authority {
+        Authority::Tenant(t) if user.tenant != t => {
+            let idp = if user.is_personal() {
+                "live.com".to_owned()
+            } else {
+                format!("https://sts.windows.net/{}/", user.tenant.id)
+            };
+            Err(errors::user_not_in_tenant(
+                user.upn,
+                &idp,
+                t.domain.unwrap_or(t.id),
+            ))
+        }
+        Authority::Consumers if !user.is_personal() => {
+            Err(errors::work_account_on_consumers(user.upn))
+        }
+        // `/organizations` is for work and school accounts, whatever the app allows.
+        Authority::Organizations if user.is_personal() => {
+            Err(errors::personal_account_refused(user.upn))
+        }
+        _ if user.is_personal() && !audience.allows_personal() => {
+            Err(errors::personal_account_refused(user.upn))
+        }
+        _ if !user.is_personal() && !audience.allows_work() => {
+            Err(errors::work_account_on_consumers(user.upn))
+        }
+        _ => Ok(user.tenant),
+    }
 }
 
 impl State {
