@@ -166,12 +166,7 @@ pub(crate) fn handle(state: &State, req: &Req, rest: &[&str], stamp: &Stamp) -> 
         );
     };
     if userinfo {
-        let body = json!({
-            "sub": user.oid, "name": user.display_name(), "family_name": user.surname,
-            "given_name": user.given_name, "picture": format!("{}/graph/v1.0/me/photo/$value", state.base),
-            "email": user.mail,
-        });
-        return json(StatusCode::OK, body.to_string());
+        return json(StatusCode::OK, userinfo_body(state, user).to_string());
     }
     if !reads_me(&grant.scp) {
         return graph_error(
@@ -181,7 +176,17 @@ pub(crate) fn handle(state: &State, req: &Req, rest: &[&str], stamp: &Stamp) -> 
             stamp,
         );
     }
-    let body = json!({
+    let mut r = json(StatusCode::OK, me_body(state, user).to_string());
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"),
+    );
+    r
+}
+
+/// `GET /v1.0/me`: the user resource with Graph's default properties.
+fn me_body(state: &State, user: &User) -> Value {
+    json!({
         "@odata.context": format!("{}/graph/v1.0/$metadata#users/$entity", state.base),
         "businessPhones": [],
         "displayName": user.display_name(),
@@ -194,11 +199,17 @@ pub(crate) fn handle(state: &State, req: &Req, rest: &[&str], stamp: &Stamp) -> 
         "surname": user.surname,
         "userPrincipalName": user.upn,
         "id": user.graph_id,
-    });
-    let mut r = json(StatusCode::OK, body.to_string());
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"),
-    );
-    r
+    })
+}
+
+/// `GET /oidc/userinfo`: OpenID Connect's claims of the user.
+fn userinfo_body(state: &State, user: &User) -> Value {
+    json!({
+        "sub": user.oid,
+        "name": user.display_name(),
+        "family_name": user.surname,
+        "given_name": user.given_name,
+        "picture": format!("{}/graph/v1.0/me/photo/$value", state.base),
+        "email": user.mail,
+    })
 }
