@@ -28,7 +28,6 @@ fn date(d: Option<DateTime<Utc>>) -> String {
 pub(super) fn present(reg: &Registration, opts: &LintOptions) -> Finding {
     const ID: CheckId = CheckId::SecretPresent;
     let now = opts.now;
-    let field = reg.shape.secret_end_field();
     let fix = format!(
         "{}: Client secrets > New client secret, then copy its Value (not the Secret ID) at once: \
          it is shown only once. Put the Value in ngrok's oauth action as client_secret",
@@ -56,68 +55,81 @@ pub(super) fn present(reg: &Registration, opts: &LintOptions) -> Finding {
         .filter(|c| c.is_live_at(now))
         .max_by_key(|c| c.end.unwrap_or(DateTime::<Utc>::MAX_UTC));
     let Some(newest) = newest_live else {
-        if let Some(future) = creds
-            .iter()
-            .filter(|c| c.start.is_some_and(|s| s > now))
-            .min_by_key(|c| c.start)
-        {
-            return Finding::fail(
-                ID,
-                "no client secret is valid yet",
-                format!(
-                    "{}: startDateTime {} is after {}",
-                    describe(future),
-                    date(future.start),
-                    date(Some(now))
-                ),
-                fix,
-            );
-        }
-        let last = creds.iter().max_by_key(|c| c.end).unwrap_or(&creds[0]);
-        let days = last.end.map_or(0, |e| (now - e).num_days());
-        return Finding::fail(
-            ID,
-            format!(
-                "every client secret has expired (AADSTS7000222 at the token endpoint); the newest \
-                 {days} day(s) ago"
-            ),
-            format!(
-                "{} secret(s); newest: {}, {field} = {}",
-                creds.len(),
-                describe(last),
-                quoted(&date(last.end))
-            ),
-            fix,
-        );
+        return none_live(reg, now, fix);
     };
     let evidence = format!(
-        "{} secret(s), {} live; newest: {}, {field} = {}",
+        "{} secret(s), {} live; newest: {}, {} = {}",
         creds.len(),
         creds.iter().filter(|c| c.is_live_at(now)).count(),
         describe(newest),
+        reg.shape.secret_end_field(),
         quoted(&date(newest.end))
     );
-    match newest.end {
-        Some(end) if (end - now).num_days() < opts.secret_min_days => Finding::warn(
+    let days = newest.end.map(|end| (end - now).num_days());
+    match days {
+        Some(d) if d < opts.secret_min_days => Finding::warn(
             ID,
             format!(
-                "the newest client secret expires in {} day(s), within {} days",
-                (end - now).num_days(),
+                "the newest client secret expires in {d} day(s), within {} days",
                 opts.secret_min_days
             ),
             evidence,
             format!("{fix}; then update ngrok before the old one expires"),
         ),
-        Some(end) => Finding::pass(
+        Some(d) => Finding::pass(
             ID,
-            format!(
-                "a client secret is live for {} more day(s)",
-                (end - now).num_days()
-            ),
+            format!("a client secret is live for {d} more day(s)"),
             evidence,
         ),
         None => Finding::pass(ID, "a client secret is live and never expires", evidence),
     }
+}
+
+/// Secrets exist, none is live: not valid yet, or all expired.
+fn none_live(reg: &Registration, now: DateTime<Utc>, fix: String) -> Finding {
+    const ID: CheckId = CheckId::SecretPresent;
+    let creds = &reg.password_credentials;
+    let future = creds
+        .iter()
+        .filter(|c| c.start.is_some_and(|s| s > now))
+        .min_by_key(|c| c.start);
+    if let Some(future) = future {
+        return Finding::fail(
+            ID,
+            "no client secret is valid yet",
+            format!(
+                "{}: startDateTime {} is after {}",
+                describe(future),
+                date(future.start),
+                date(Some(now))
+            ),
+            fix,
+        );
+    }
+    let Some(last) = creds.iter().max_by_key(|c| c.end) else {
+        return Finding::fail(
+            ID,
+            "the app has no client secret",
+            "passwordCredentials is empty",
+            fix,
+        );
+    };
+    let days = last.end.map_or(0, |e| (now - e).num_days());
+    Finding::fail(
+        ID,
+        format!(
+            "every client secret has expired (AADSTS7000222 at the token endpoint); the newest \
+             {days} day(s) ago"
+        ),
+        format!(
+            "{} secret(s); newest: {}, {} = {}",
+            creds.len(),
+            describe(last),
+            reg.shape.secret_end_field(),
+            quoted(&date(last.end))
+        ),
+        fix,
+    )
 }
 
 /// `secret.valid`, statically: the supplied secret against the registration's credentials. The
