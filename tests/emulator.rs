@@ -914,3 +914,25 @@ async fn generated_keys_sign_tokens_the_jwks_publishes() {
         .to_owned();
     assert!(kids.contains(&kid.as_str()));
 }
+
+#[tokio::test]
+async fn logout_redirects_to_post_logout_redirect_uri_or_says_signed_out() {
+    let e = emulator(vec![good()], &[]).await;
+    let r = e
+        .http
+        .get(e.url("/common/oauth2/v2.0/logout"))
+        .query(&[("post_logout_redirect_uri", "http://localhost:8765/bye")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            r.status().as_u16(),
+            r.headers()["location"].to_str().unwrap()
+        ),
+        (302, "http://localhost:8765/bye")
+    );
+    let r = e.get("/common/oauth2/v2.0/logout").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("You signed out"));
+}

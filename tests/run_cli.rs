@@ -395,3 +395,33 @@ fn explain_names_meaning_check_and_fix() {
     let none = cli(&["explain", "hello"], &[], None);
     assert_eq!(code(&none), 2);
 }
+
+#[test]
+fn ctrl_c_while_waiting_is_a_clean_exit_3() {
+    let reg = common::app("good-multitenant.json");
+    let bg = background(vec![reg.clone()], &[]);
+    let target = bg.target();
+    let mut args = vec![
+        "run",
+        "--no-browser",
+        "--timeout",
+        "60",
+        "--client-id",
+        reg.app_id.as_deref().unwrap(),
+        "--redirect-uri",
+        "http://localhost:0/oauth2/callback",
+    ];
+    args.extend(strs(&target));
+    let (child, _url) = spawn_for_url(&args, &common::secret(&reg));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8(out.stdout).unwrap().is_empty(),
+        "no report for an interrupted run"
+    );
+}

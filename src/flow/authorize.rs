@@ -127,6 +127,8 @@ pub(super) async fn wait_for_browser(
     url: &str,
     server: &mut Option<callback::Callback>,
 ) -> Result<Option<Vec<(String, String)>>, FlowError> {
+    // Listen for Ctrl-C before anyone can press it: it ends the wait cleanly (exit 3).
+    let mut interrupt = Interrupt::new();
     console.say(&format!("Open this address to sign in:\n\n  {url}\n"));
     let launched = match browser::open(&cfg.opener, url) {
         Ok(l) => Some(l),
@@ -169,7 +171,7 @@ pub(super) async fn wait_for_browser(
                 return Err(FlowError::Incomplete(format!(
                     "no sign-in came back within {} s (--timeout); was the address opened?", cfg.wait.as_secs())));
             }
-            _ = tokio::signal::ctrl_c() => {
+            () = interrupt.recv() => {
                 if let Some(l) = launched { l.finish(Duration::ZERO); }
                 return Err(FlowError::Incomplete("interrupted".into()));
             }
@@ -186,4 +188,33 @@ pub(super) async fn wait_for_browser(
             .ok();
     }
     Ok(shot)
+}
+
+/// Ctrl-C (SIGINT), registered as soon as it is made.
+struct Interrupt {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Interrupt {
+    fn new() -> Self {
+        Self {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok(),
+        }
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        match &mut self.signal {
+            Some(s) => {
+                s.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
