@@ -12,6 +12,9 @@ use openidconnect::{ClientId, ClientSecret, IdTokenVerifier, IssuerUrl, Nonce};
 use serde_json::Value;
 use std::str::FromStr;
 
+/// Allowed clock skew for `exp`, `nbf` and `iat`.
+const LEEWAY: chrono::Duration = chrono::Duration::minutes(5);
+
 /// Decodes a JWT segment without verifying anything.
 pub(crate) fn jwt_part(token: &str, i: usize) -> Option<Value> {
     let seg = token.split('.').nth(i)?;
@@ -89,7 +92,24 @@ pub(crate) fn verify_id_token(
         issuer,
         jwks.clone(),
     )
-    .set_allowed_algs(vec![CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256]);
+    .set_allowed_algs(vec![CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256])
+    // Clocks drift: an ID token is accepted up to LEEWAY past `exp`, and `iat` may be up to
+    // LEEWAY ahead of our clock, no more.
+    .set_time_fn(|| chrono::Utc::now() - LEEWAY)
+    .set_issue_time_verifier_fn(|iat| {
+        if iat > chrono::Utc::now() + LEEWAY {
+            Err(format!("iat {iat} is in the future"))
+        } else {
+            Ok(())
+        }
+    });
+    if let Some(nbf) = claims["nbf"].as_i64()
+        && nbf > (chrono::Utc::now() + LEEWAY).timestamp()
+    {
+        return Err(reject(format!(
+            "nbf {nbf} is in the future: the token is not valid yet"
+        )));
+    }
     token
         .claims(&verifier, &Nonce::new(nonce.to_owned()))
         .map_err(|e| reject(e.to_string()))?;
