@@ -58,6 +58,13 @@ pub(crate) fn verify_id_token(
     if !crate::registration::is_guid(tid) {
         return Err(reject(format!("tid {tid:?} is not a tenant GUID")));
     }
+    if let Some(nbf) = claims["nbf"].as_i64()
+        && nbf > (chrono::Utc::now() + LEEWAY).timestamp()
+    {
+        return Err(reject(format!(
+            "nbf {nbf} is in the future: the token is not valid yet"
+        )));
+    }
     // The issuer this token must carry: the template bound to its own tid, or the concrete one.
     let expected_iss = if d.templated {
         d.issuer.replace("{tenantid}", tid)
@@ -103,13 +110,6 @@ pub(crate) fn verify_id_token(
             Ok(())
         }
     });
-    if let Some(nbf) = claims["nbf"].as_i64()
-        && nbf > (chrono::Utc::now() + LEEWAY).timestamp()
-    {
-        return Err(reject(format!(
-            "nbf {nbf} is in the future: the token is not valid yet"
-        )));
-    }
     token
         .claims(&verifier, &Nonce::new(nonce.to_owned()))
         .map_err(|e| reject(e.to_string()))?;
@@ -214,6 +214,11 @@ mod tests {
                 .reason
                 .contains("not JSON")
         );
+        let later = jwt(
+            r#"{"alg":"RS256"}"#,
+            r#"{"tid":"2a7b0e5c-0b62-4c7e-9a1d-c0a7050c0a70","nbf":4102444800}"#,
+        );
+        assert!(verify(&later).reason.contains("not valid yet"));
     }
 
     #[test]
