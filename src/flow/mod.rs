@@ -106,6 +106,14 @@ impl Live {
             || format!("look the code up at {}", aadsts::lookup_url(code)),
             |i| i.fix.to_owned(),
         );
+        if matches!(code, 50011 | 500113) && id == CheckId::RedirectLocal {
+            fix = format!(
+                "Authentication > Web > Redirect URIs: add {} (Entra ignores the port of http://localhost), \
+                 and remove it once you are done testing; or test ngrok's own URI with --redirect-uri {} (paste-back)",
+                cfg.redirect_uri,
+                entra::NGROK_CALLBACK
+            );
+        }
         if code == 7000215 && secret_is_an_id(cfg) {
             title =
                 "the supplied client secret is a Secret ID, not the secret's Value (AADSTS7000215)"
