@@ -110,7 +110,13 @@ impl Live {
             fix = format!(
                 "Authentication > Web > Redirect URIs: add {} (Entra ignores the port of http://localhost), \
                  and remove it once you are done testing; or test ngrok's own URI with --redirect-uri {} (paste-back)",
-                cfg.redirect_uri,
+                {
+                    let mut u = cfg.redirect_uri.clone();
+                    if u.port() == Some(0) {
+                        let _ = u.set_port(None);
+                    }
+                    u
+                },
                 entra::NGROK_CALLBACK
             );
         }
