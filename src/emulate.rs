@@ -49,8 +49,12 @@ pub fn start_error(e: EmulatorError) -> Error {
 /// Runs `emulate` to completion.
 pub fn run(args: &EmulateArgs) -> Result<Exit, Error> {
     let config = config(args)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One I/O thread (no cross-thread wake-ups on the hot path) and signing on a blocking pool
+    // as wide as the machine (see token.rs).
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .max_blocking_threads(cores)
         .build()
         .map_err(|e| Error::Incomplete(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {

@@ -6,6 +6,7 @@ use super::{Authority, State, authorize, discovery, graph, token};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use http_body_util::Full;
+use std::sync::Arc;
 
 /// A request, with its body already read (and size-limited) by the server.
 pub(crate) struct Req {
@@ -126,7 +127,7 @@ fn method_not_allowed() -> Resp {
 }
 
 /// Routes one request.
-pub(crate) async fn handle(state: &State, req: Req) -> Resp {
+pub(crate) async fn handle(state: &Arc<State>, req: Req) -> Resp {
     // Ids and time for error bodies; cheap enough, but only made where an error is possible.
     let stamp = || req.stamp(state);
     let path = req.path.clone();
@@ -167,7 +168,10 @@ pub(crate) async fn handle(state: &State, req: Req) -> Resp {
             Method::POST => authorize::authorize(state, t, &Params::parse(&req.body), &stamp()),
             _ => method_not_allowed(),
         },
-        [t, "oauth2", "v2.0", "token"] => token::token(state, t, &req, &stamp()).await,
+        [t, "oauth2", "v2.0", "token"] => {
+            let (segment, stamp) = ((*t).to_owned(), stamp());
+            token::token(state, segment, req, stamp).await
+        }
         [_, "oauth2", "v2.0", "logout"] => {
             let params = if req.method == Method::POST {
                 Params::parse(&req.body)
