@@ -67,7 +67,26 @@ check(len(accounts) == 1 and accounts[0]["username"] == "alice@contoso.example",
 silent = app.acquire_token_silent(["User.Read"], account=accounts[0])
 check(silent is not None and "access_token" in silent, "acquire_token_silent serves from the cache")
 
-# 2. Client credentials on a tenant authority.
+# 2. A personal Microsoft account on /consumers: MSAL gets an opaque access token that Graph accepts.
+with open("fixtures/apps/good-personal-accounts.json") as f:
+    personal = json.load(f)
+consumer_app = msal.ConfidentialClientApplication(
+    personal["appId"],
+    client_credential=personal["x-emulator"]["secrets"][0]["value"],
+    authority=f"{authority}/consumers",
+    instance_discovery=False,
+    http_client=session,
+)
+flow = consumer_app.initiate_auth_code_flow(["User.Read"], redirect_uri=redirect, login_hint="carol@outlook.example")
+r = session.get(flow["auth_uri"], allow_redirects=False)
+auth_response = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(r.headers["Location"]).query))
+result = consumer_app.acquire_token_by_auth_code_flow(flow, auth_response)
+check("access_token" in result and "." not in result["access_token"], "a personal account gets an opaque access token")
+check(result.get("id_token_claims", {}).get("tid") == ready["tenants"]["consumers"]["id"], "signed in to the consumers tenant")
+me = session.get(f"{ready['graph']}/v1.0/me", headers={"Authorization": f"Bearer {result['access_token']}"})
+check(me.status_code == 200 and me.json()["userPrincipalName"] == "carol@outlook.example", "Graph /me accepts the opaque token")
+
+# 3. Client credentials on a tenant authority.
 daemon = msal.ConfidentialClientApplication(
     client_id,
     client_credential=secret,
@@ -78,7 +97,7 @@ daemon = msal.ConfidentialClientApplication(
 result = daemon.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
 check("access_token" in result, f"acquire_token_for_client returns a token ({result.get('error_description', '')[:160]})")
 
-# 3. A wrong secret surfaces Microsoft's error, as MSAL reports it.
+# 4. A wrong secret surfaces Microsoft's error, as MSAL reports it.
 bad = msal.ConfidentialClientApplication(
     client_id,
     client_credential="not-the-secret",

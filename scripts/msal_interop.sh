@@ -11,7 +11,8 @@ python3 -m venv "$work/venv"
 
 cargo build --quiet
 . scripts/emulator.sh
-start_emulator target/debug/oauth-preflight fixtures/apps/good-multitenant.json "$work"
+start_emulator target/debug/oauth-preflight fixtures/apps/good-multitenant.json "$work" \
+  --app fixtures/apps/good-personal-accounts.json
 ready=$(head -n 1 "$work/ready.json")
 
 # This machine kind sets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE, which override a session's `verify`
