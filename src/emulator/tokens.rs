@@ -165,19 +165,47 @@ impl State {
     /// The v2 ID token, with the ID-token faults applied.
     pub(crate) fn id_token(&self, s: &Subject<'_>, now: DateTime<Utc>) -> String {
         let f = |fault| self.faults.has(fault);
-        let (iat, exp) = if f(Fault::IdTokenExpired) {
-            self.times(now - Duration::hours(2), Duration::hours(1))
+        let claims = self.id_token_claims(s, now);
+        let key = if f(Fault::KeyRotation) {
+            self.rotated_published.store(true, Ordering::Relaxed);
+            self.keys.by_role(KeyRole::Rotated)
         } else {
-            self.times(now, Duration::hours(1))
+            self.signing_key(s.user.is_personal())
         };
-        let iss_tenant = if f(Fault::IdTokenWrongIss) {
-            if s.tenant.id == super::FABRIKAM.id {
-                super::CONTOSO.id
-            } else {
-                super::FABRIKAM.id
-            }
+        if f(Fault::IdTokenAlgNone) {
+            let part = |v: &Value| b64(&serde_json::to_vec(v).unwrap_or_default());
+            return format!(
+                "{}.{}.",
+                part(&json!({"typ": "JWT", "alg": "none"})),
+                part(&claims)
+            );
+        }
+        let header = if f(Fault::IdTokenNoKid) {
+            json!({"typ": "JWT", "alg": "RS256"})
         } else {
-            s.tenant.id
+            json!({"typ": "JWT", "alg": "RS256", "kid": key.kid})
+        };
+        let token = encode_jwt(key, &self.rng, &header, None, &claims);
+        if f(Fault::IdTokenBadSignature) {
+            corrupt_signature(&token)
+        } else {
+            token
+        }
+    }
+
+    /// The v2 ID token's claims, in Entra's order, with the claim faults applied.
+    fn id_token_claims(&self, s: &Subject<'_>, now: DateTime<Utc>) -> Value {
+        let f = |fault| self.faults.has(fault);
+        let issued = if f(Fault::IdTokenExpired) {
+            now - Duration::hours(2)
+        } else {
+            now
+        };
+        let (iat, exp) = self.times(issued, Duration::hours(1));
+        let iss_tenant = match (f(Fault::IdTokenWrongIss), s.tenant.id == super::FABRIKAM.id) {
+            (true, true) => super::CONTOSO.id,
+            (true, false) => super::FABRIKAM.id,
+            (false, _) => s.tenant.id,
         };
         let aud = if f(Fault::IdTokenWrongAud) {
             derived_guid(&format!("another app than {}", s.app.client_id))
@@ -193,23 +221,23 @@ impl State {
             "aio": self.random(24),
         });
         let m = c.as_object_mut().expect("json! object");
-        if s.scopes.has("email")
-            && let Some(mail) = s.user.mail
-        {
+        let profile = s.scopes.has("profile");
+        if let (true, Some(mail)) = (s.scopes.has("email"), s.user.mail) {
             m.insert("email".into(), mail.into());
         }
-        if s.scopes.has("profile") {
+        if profile {
             m.insert("name".into(), s.user.display_name().into());
         }
         if let Some(nonce) = s.nonce {
-            let nonce = if f(Fault::IdTokenNonceMismatch) {
+            let tampered = f(Fault::IdTokenNonceMismatch);
+            let nonce = if tampered {
                 format!("{nonce}-not-yours")
             } else {
                 nonce.to_owned()
             };
             m.insert("nonce".into(), nonce.into());
         }
-        if s.scopes.has("profile") {
+        if profile {
             m.insert("oid".into(), s.user.oid.into());
             m.insert("preferred_username".into(), s.user.upn.into());
         }
@@ -219,33 +247,7 @@ impl State {
         m.insert("tid".into(), s.tenant.id.into());
         m.insert("uti".into(), self.random(16).into());
         m.insert("ver".into(), "2.0".into());
-
-        let rotated = f(Fault::KeyRotation);
-        let key = if rotated {
-            self.rotated_published.store(true, Ordering::Relaxed);
-            self.keys.by_role(KeyRole::Rotated)
-        } else {
-            self.signing_key(s.user.is_personal())
-        };
-        if f(Fault::IdTokenAlgNone) {
-            let header = json!({"typ": "JWT", "alg": "none"});
-            return format!(
-                "{}.{}.",
-                b64(&serde_json::to_vec(&header).unwrap_or_default()),
-                b64(&serde_json::to_vec(&c).unwrap_or_default())
-            );
-        }
-        let header = if f(Fault::IdTokenNoKid) {
-            json!({"typ": "JWT", "alg": "RS256"})
-        } else {
-            json!({"typ": "JWT", "alg": "RS256", "kid": key.kid})
-        };
-        let token = encode_jwt(key, &self.rng, &header, None, &c);
-        if f(Fault::IdTokenBadSignature) {
-            corrupt_signature(&token)
-        } else {
-            token
-        }
+        c
     }
 
     /// A Graph access token: a v1 JWT for work accounts, an opaque ticket for personal ones.
