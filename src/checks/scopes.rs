@@ -65,25 +65,7 @@ pub(super) fn user_read(reg: &Registration) -> Finding {
         };
         return Finding::pass(ID, title, evidence);
     }
-    let mut seen = Vec::new();
-    for p in &reg.permissions {
-        let what = match (p.resource_app_id.as_str(), p.kind) {
-            (GRAPH_APP_ID, AccessKind::Role) => format!(
-                "Microsoft Graph application permission {} (a Role: app-only, not on behalf of \
-                 the user)",
-                entra::graph_role_name(&p.id).unwrap_or(&p.id)
-            ),
-            (GRAPH_APP_ID, _) => format!("Microsoft Graph delegated {}", name_of(&p.id)),
-            (AAD_GRAPH_APP_ID, _) => {
-                format!(
-                    "Azure AD Graph ({AAD_GRAPH_APP_ID}, retired) permission {}",
-                    p.id
-                )
-            }
-            (other, _) => format!("a permission on resource {other}, not Microsoft Graph"),
-        };
-        seen.push(what);
-    }
+    let seen: Vec<String> = reg.permissions.iter().map(describe).collect();
     let evidence = if seen.is_empty() {
         "requiredResourceAccess is empty".to_owned()
     } else {
@@ -95,6 +77,22 @@ pub(super) fn user_read(reg: &Registration) -> Finding {
         evidence,
         fix,
     )
+}
+
+/// A permission that is not what ngrok needs, said plainly.
+fn describe(p: &Permission) -> String {
+    match (p.resource_app_id.as_str(), p.kind) {
+        (GRAPH_APP_ID, AccessKind::Role) => format!(
+            "Microsoft Graph application permission {} (a Role: app-only, not on behalf of the user)",
+            entra::graph_role_name(&p.id).unwrap_or(&p.id)
+        ),
+        (GRAPH_APP_ID, _) => format!("Microsoft Graph delegated {}", name_of(&p.id)),
+        (AAD_GRAPH_APP_ID, _) => format!(
+            "Azure AD Graph ({AAD_GRAPH_APP_ID}, retired) permission {}",
+            p.id
+        ),
+        (other, _) => format!("a permission on resource {other}, not Microsoft Graph"),
+    }
 }
 
 /// `scopes.admin-consent`: statically, which configured delegated scopes need an administrator.
