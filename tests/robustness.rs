@@ -37,7 +37,7 @@ const NASTY: &[&[u8]] = &[
 
 #[test]
 fn corrupted_registrations_parse_or_fail_cleanly() {
-    let mut rng = Rng(0x5EED_0F_0A07);
+    let mut rng = Rng(0x005E_ED0F_0A07);
     let mut errors = 0;
     for (name, text) in oauth_preflight::fixtures::BUNDLED {
         for _ in 0..300 {
@@ -88,7 +88,7 @@ fn corrupted_registrations_parse_or_fail_cleanly() {
 #[tokio::test]
 async fn garbage_requests_get_answers_below_500() {
     let e = common::emulator(vec![common::app("good-multitenant.json")], &[]).await;
-    let mut rng = Rng(0xBAD_5EED);
+    let mut rng = Rng(0x0BAD_5EED);
     let paths = [
         "/common/oauth2/v2.0/token",
         "/common/oauth2/v2.0/authorize",
