@@ -349,3 +349,24 @@ async fn paste_back_mode_uses_the_production_redirect_uri() {
         matches!(flow::run(&cfg, &mut console).await, Err(FlowError::Usage(ref m)) if m.contains("another state"))
     );
 }
+
+#[tokio::test]
+async fn graph_named_by_url_gives_a_url_audience_that_passes() {
+    let reg = app("good-multitenant.json");
+    let e = emulator(vec![reg.clone()], &[]).await;
+    let mut cfg = e.flow(&reg);
+    cfg.scopes = vec![
+        "openid".into(),
+        "profile".into(),
+        "https://graph.microsoft.com/User.Read".into(),
+    ];
+    let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
+    let f = finding(&out.findings, "access-token.audience");
+    assert_eq!(f.status, Status::Pass);
+    assert!(
+        f.evidence.contains("\"https://graph.microsoft.com\""),
+        "{}",
+        f.evidence
+    );
+    assert_eq!(finding(&out.findings, "graph.me").status, Status::Pass);
+}

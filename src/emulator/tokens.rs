@@ -25,6 +25,9 @@ const OIDC: [&str; 4] = ["profile", "openid", "email", "offline_access"];
 pub(crate) struct Scopes {
     pub(crate) oidc: Vec<&'static str>,
     pub(crate) graph: Vec<String>,
+    /// Graph was named by URL (`https://graph.microsoft.com/User.Read`): the access token's `aud`
+    /// is then the URL, else Graph's appId, as observed on Entra (ENTRA.md §2.4).
+    pub(crate) graph_by_url: bool,
 }
 
 impl Scopes {
@@ -39,6 +42,7 @@ impl Scopes {
                 }
                 continue;
             }
+            out.graph_by_url |= s.starts_with("https://graph.microsoft.com/");
             let short = s
                 .strip_prefix("https://graph.microsoft.com/")
                 .or_else(|| s.strip_prefix(&format!("{GRAPH_APP_ID}/")))
@@ -266,7 +270,7 @@ impl State {
             );
         }
         let claims = json!({
-            "aud": GRAPH_APP_ID,
+            "aud": if s.scopes.graph_by_url { "https://graph.microsoft.com" } else { GRAPH_APP_ID },
             "iss": format!("https://sts.windows.net/{}/", s.tenant.id),
             "iat": iat,
             "nbf": iat,
