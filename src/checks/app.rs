@@ -31,7 +31,14 @@ pub(super) fn exists(reg: &Registration) -> Finding {
         None => Finding::fail(
             ID,
             "the registration has no client id",
-            "appId is absent: this is not a complete application object".to_owned(),
+            match reg.object_id.as_deref() {
+                // The Object ID is the id people copy by mistake; it is not the client id.
+                Some(object) => format!(
+                    "appId is absent; {} is the Object ID, which ngrok cannot use",
+                    quoted(object)
+                ),
+                None => "appId is absent: this is not a complete application object".to_owned(),
+            },
             fix(),
         ),
     }
@@ -68,4 +75,19 @@ pub(super) fn implicit_disabled(reg: &Registration) -> Finding {
             portal(reg, "Authentication")
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_missing_app_id_names_the_object_id_people_copy_instead() {
+        let reg = &crate::registration::parse_bytes(br#"{"id":"0b1ec700-0000-4000-8000-000000000001","signInAudience":"AzureADMultipleOrgs"}"#).unwrap()[0];
+        let f = super::exists(reg);
+        assert!(
+            f.evidence
+                .contains("\"0b1ec700-0000-4000-8000-000000000001\" is the Object ID"),
+            "{}",
+            f.evidence
+        );
+    }
 }

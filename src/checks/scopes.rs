@@ -116,6 +116,9 @@ pub(super) fn admin_consent(reg: &Registration) -> Finding {
         )
     };
     if admin.is_empty() {
+        if let Some(f) = unverified_publisher(reg, &unknown_note) {
+            return f;
+        }
         return Finding::pass(
             ID,
             "no configured Microsoft Graph scope needs admin consent",
@@ -146,11 +149,88 @@ pub(super) fn admin_consent(reg: &Registration) -> Finding {
     )
 }
 
+/// Sign-in and profile scopes: what any user may consent to, whoever published the app.
+const BASIC: [&str; 5] = ["User.Read", "openid", "profile", "email", "offline_access"];
+
+/// Microsoft's risk-based step-up consent: users may be unable to consent to a multitenant app
+/// whose publisher is not verified when it asks for more than sign-in and profile.
+/// <https://learn.microsoft.com/entra/identity-platform/publisher-verification-overview>
+fn unverified_publisher(reg: &Registration, unknown_note: &str) -> Option<Finding> {
+    if reg.publisher_verified || !reg.audience.is_multitenant() {
+        return None;
+    }
+    let beyond: Vec<String> = graph_delegated(reg)
+        .map(|p| name_of(&p.id))
+        .filter(|n| !BASIC.contains(&n.as_str()))
+        .collect();
+    if beyond.is_empty() {
+        return None;
+    }
+    Some(Finding::warn(
+        CheckId::ScopesAdminConsent,
+        format!(
+            "{} go beyond sign-in and profile, and the publisher is not verified: users of other \
+             tenants may be unable to consent",
+            beyond.join(", ")
+        ),
+        format!(
+            "verifiedPublisher.verifiedPublisherId is empty; delegated Graph scopes: {}{unknown_note}",
+            delegated_names(reg)
+        ),
+        format!(
+            "{}: keep only User.Read (ngrok needs nothing more), or verify the publisher \
+             (Branding & properties > Publisher verification)",
+            portal(reg, "API permissions")
+        ),
+    ))
+}
+
 fn delegated_names(reg: &Registration) -> String {
     let names: Vec<String> = graph_delegated(reg).map(|p| name_of(&p.id)).collect();
     if names.is_empty() {
         "none".to_owned()
     } else {
         names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::{LintOptions, Status, lint};
+
+    fn admin_consent(json: &str) -> crate::checks::Finding {
+        let reg = &crate::registration::parse_bytes(json.as_bytes()).unwrap()[0];
+        let opts = LintOptions {
+            now: chrono::Utc::now(),
+            secret_min_days: 30,
+        };
+        lint(reg, &opts)
+            .into_iter()
+            .find(|f| f.id.as_str() == "scopes.admin-consent")
+            .unwrap()
+    }
+
+    const MAIL_READ: &str = r#""requiredResourceAccess":[{"resourceAppId":"00000003-0000-0000-c000-000000000000","resourceAccess":[
+        {"id":"e1fe6dd8-ba31-4d61-89e7-88639da4683d","type":"Scope"},{"id":"570282fd-fa5c-430d-a7fd-fc8dc98a9dca","type":"Scope"}]}]"#;
+
+    #[test]
+    fn unverified_publishers_asking_beyond_profile_are_warned() {
+        let unverified = admin_consent(&format!(
+            r#"{{"appId":"a","signInAudience":"AzureADMultipleOrgs",{MAIL_READ}}}"#
+        ));
+        assert_eq!(unverified.status, Status::Warn);
+        assert!(
+            unverified.title.starts_with("Mail.Read go beyond sign-in"),
+            "{}",
+            unverified.title
+        );
+        let verified = admin_consent(&format!(
+            r#"{{"appId":"a","signInAudience":"AzureADMultipleOrgs","verifiedPublisher":{{"verifiedPublisherId":"1234"}},{MAIL_READ}}}"#
+        ));
+        assert_eq!(verified.status, Status::Pass);
+        let single = admin_consent(&format!(
+            r#"{{"appId":"a","signInAudience":"AzureADMyOrg",{MAIL_READ}}}"#
+        ));
+        assert_eq!(single.status, Status::Pass);
     }
 }

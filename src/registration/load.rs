@@ -244,10 +244,6 @@ fn normalise(mut raw: RawApp, at: &str) -> Result<Registration, ParseError> {
             .and_then(|a| a.requested_access_token_version)
             .or(raw.access_token_accepted_version),
         implicit,
-        fallback_public_client: raw
-            .is_fallback_public_client
-            .or(raw.allow_public_client)
-            .unwrap_or(false),
         key_credential_count: raw.key_credentials.map_or(0, |k| k.len()),
         publisher_verified: raw
             .verified_publisher

@@ -280,8 +280,6 @@ pub struct Registration {
     pub requested_access_token_version: Option<i64>,
     pub redirect_uris: Vec<RedirectUri>,
     pub implicit: Implicit,
-    /// `isFallbackPublicClient` (legacy `allowPublicClient`): "Allow public client flows".
-    pub fallback_public_client: bool,
     pub permissions: Vec<Permission>,
     pub password_credentials: Vec<PasswordCredential>,
     /// Certificates; ngrok cannot use them, only a secret.

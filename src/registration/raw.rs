@@ -44,8 +44,6 @@ pub(crate) struct RawApp {
     pub(crate) reply_urls: Option<Vec<String>>,
     pub(crate) oauth2_allow_implicit_flow: Option<bool>,
     pub(crate) oauth2_allow_id_token_implicit_flow: Option<bool>,
-    pub(crate) is_fallback_public_client: Option<bool>,
-    pub(crate) allow_public_client: Option<bool>,
 
     pub(crate) required_resource_access: Option<Vec<RawResourceAccess>>,
     pub(crate) password_credentials: Option<Vec<RawPasswordCredential>>,
