@@ -34,6 +34,25 @@ fn spawn_for_url(args: &[&str], secret: &str) -> (std::process::Child, String) {
     }
 }
 
+/// `run --no-browser` for `reg` against the emulator, then `extra`.
+fn run_args(
+    reg: &oauth_preflight::registration::Registration,
+    bg: &common::Background,
+    extra: &[&str],
+) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "run",
+        "--no-browser",
+        "--client-id",
+        reg.app_id.as_deref().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    args.extend(bg.target());
+    args
+}
+
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
@@ -64,18 +83,17 @@ fn probe_runs_the_whole_flow_against_the_emulator() {
 fn run_with_a_real_http_user_agent_and_the_loopback_callback() {
     let reg = common::app("good-multitenant.json");
     let bg = background(vec![reg.clone()], &[]);
-    let target = bg.target();
-    let mut args = vec![
-        "run",
-        "--no-browser",
-        "--client-id",
-        reg.app_id.as_deref().unwrap(),
-        "--redirect-uri",
-        "http://localhost:0/oauth2/callback",
-        "--app",
-        "fixtures/apps/good-multitenant.json",
-    ];
-    args.extend(strs(&target));
+    let args = run_args(
+        &reg,
+        &bg,
+        &[
+            "--redirect-uri",
+            "http://localhost:0/oauth2/callback",
+            "--app",
+            "fixtures/apps/good-multitenant.json",
+        ],
+    );
+    let args = strs(&args);
     let (child, url) = spawn_for_url(&args, &common::secret(&reg));
     let page = bg.rt.block_on(async {
         let mut next = url;
@@ -106,16 +124,12 @@ fn run_with_a_real_http_user_agent_and_the_loopback_callback() {
 fn paste_back_mode_works_from_stdin() {
     let reg = common::app("good-multitenant.json");
     let bg = background(vec![reg.clone()], &[]);
-    let target = bg.target();
-    let mut args = vec![
-        "run",
-        "--no-browser",
-        "--client-id",
-        reg.app_id.as_deref().unwrap(),
-        "--redirect-uri",
-        "https://idp.ngrok.com/oauth2/callback",
-    ];
-    args.extend(strs(&target));
+    let args = run_args(
+        &reg,
+        &bg,
+        &["--redirect-uri", "https://idp.ngrok.com/oauth2/callback"],
+    );
+    let args = strs(&args);
     let (mut child, url) = spawn_for_url(&args, &common::secret(&reg));
     // The browser lands on idp.ngrok.com (ngrok shows an error there): paste its address.
     let landed = bg.rt.block_on(async {
@@ -141,18 +155,17 @@ fn paste_back_mode_works_from_stdin() {
 fn nobody_signing_in_times_out_with_exit_3() {
     let reg = common::app("good-multitenant.json");
     let bg = background(vec![reg.clone()], &[]);
-    let target = bg.target();
-    let mut args = vec![
-        "run",
-        "--no-browser",
-        "--timeout",
-        "1",
-        "--client-id",
-        reg.app_id.as_deref().unwrap(),
-        "--redirect-uri",
-        "http://localhost:0/oauth2/callback",
-    ];
-    args.extend(strs(&target));
+    let args = run_args(
+        &reg,
+        &bg,
+        &[
+            "--timeout",
+            "1",
+            "--redirect-uri",
+            "http://localhost:0/oauth2/callback",
+        ],
+    );
+    let args = strs(&args);
     let out = cli(
         &args,
         &[("OAUTH_PREFLIGHT_CLIENT_SECRET", &common::secret(&reg))],
@@ -400,18 +413,17 @@ fn explain_names_meaning_check_and_fix() {
 fn ctrl_c_while_waiting_is_a_clean_exit_3() {
     let reg = common::app("good-multitenant.json");
     let bg = background(vec![reg.clone()], &[]);
-    let target = bg.target();
-    let mut args = vec![
-        "run",
-        "--no-browser",
-        "--timeout",
-        "60",
-        "--client-id",
-        reg.app_id.as_deref().unwrap(),
-        "--redirect-uri",
-        "http://localhost:0/oauth2/callback",
-    ];
-    args.extend(strs(&target));
+    let args = run_args(
+        &reg,
+        &bg,
+        &[
+            "--timeout",
+            "60",
+            "--redirect-uri",
+            "http://localhost:0/oauth2/callback",
+        ],
+    );
+    let args = strs(&args);
     let (child, _url) = spawn_for_url(&args, &common::secret(&reg));
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
