@@ -437,3 +437,26 @@ fn ctrl_c_while_waiting_is_a_clean_exit_3() {
         "no report for an interrupted run"
     );
 }
+
+#[test]
+fn a_busy_callback_port_is_exit_3_with_the_way_out() {
+    let reg = common::app("good-multitenant.json");
+    let bg = background(vec![reg.clone()], &[]);
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let redirect = format!(
+        "http://localhost:{}/oauth2/callback",
+        busy.local_addr().unwrap().port()
+    );
+    let args = run_args(&reg, &bg, &["--redirect-uri", &redirect]);
+    let out = cli(
+        &strs(&args),
+        &[("OAUTH_PREFLIGHT_CLIENT_SECRET", &common::secret(&reg))],
+        None,
+    );
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("http://localhost:0/oauth2/callback, takes any free port"),
+        "{}",
+        stderr(&out)
+    );
+}

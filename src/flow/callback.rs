@@ -40,7 +40,11 @@ pub(crate) async fn bind(uri: &Url, state: &str) -> Result<Callback, FlowError> 
     let port = uri.port_or_known_default().unwrap_or(80);
     let v4 = SocketAddr::from(([127, 0, 0, 1], port));
     let first = tokio::net::TcpListener::bind(v4).await.map_err(|e| {
-        FlowError::Incomplete(format!("cannot listen on {v4} for the redirect {uri}: {e}"))
+        FlowError::Incomplete(format!(
+            "cannot listen on {v4} for the redirect {uri}: {e} (another run? port 0, as in \
+             http://localhost:0{}, takes any free port; Entra ignores a localhost port)",
+            uri.path()
+        ))
     })?;
     let port = first
         .local_addr()
