@@ -370,3 +370,17 @@ async fn graph_named_by_url_gives_a_url_audience_that_passes() {
     );
     assert_eq!(finding(&out.findings, "graph.me").status, Status::Pass);
 }
+
+/// The token endpoint is the better witness: a stale export whose hints no longer match does not
+/// overrule a secret the endpoint accepted.
+#[tokio::test]
+async fn an_accepted_secret_is_not_overruled_by_stale_hints() {
+    let reg = app("good-multitenant.json");
+    let e = emulator(vec![reg.clone()], &[]).await;
+    let mut stale = reg.clone();
+    stale.password_credentials[0].hint = Some("zzz".into());
+    let mut cfg = e.flow(&reg);
+    cfg.app = Some(stale);
+    let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
+    assert_eq!(finding(&out.findings, "secret.valid").status, Status::Pass);
+}

@@ -220,11 +220,12 @@ fn finish(cfg: &FlowConfig, mut live: Live, redirect_id: CheckId) -> FlowOutcome
         };
         // The supplied secret against the registration's hints, where the flow did not get to
         // try it on the token endpoint (which, when reached, is the better witness).
-        let secret = checks::secret_supplied(app, &cfg.secret, cfg.lint_at);
-        for f in checks::lint(app, &opts)
-            .into_iter()
-            .chain(std::iter::once(secret))
-        {
+        let untried = live
+            .found
+            .get(&CheckId::SecretValid)
+            .is_none_or(|f| f.status == Status::Skip);
+        let secret = untried.then(|| checks::secret_supplied(app, &cfg.secret, cfg.lint_at));
+        for f in checks::lint(app, &opts).into_iter().chain(secret) {
             match live.found.get(&f.id) {
                 Some(l) if l.status != Status::Skip && l.status >= f.status => {}
                 _ => {
