@@ -49,12 +49,14 @@ pub fn start_error(e: EmulatorError) -> Error {
 /// Runs `emulate` to completion.
 pub fn run(args: &EmulateArgs) -> Result<Exit, Error> {
     let config = config(args)?;
-    // One I/O thread (no cross-thread wake-ups on the hot path) and signing on a blocking pool
-    // as wide as the machine (see token.rs).
+    // A worker per core: RS256 signing is CPU-bound and uses them all (see token.rs). The workers
+    // that block_in_place hands off are capped at the core count too: more threads than cores
+    // only contend (measured: 2.7k vs 3.0k tokens/s on 2 cores).
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores)
         .max_blocking_threads(cores)
+        .enable_all()
         .build()
         .map_err(|e| Error::Incomplete(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
