@@ -763,14 +763,27 @@ async fn client_credentials_need_a_tenant_and_dot_default() {
     assert_eq!((s, v["error_codes"][0].as_u64()), (400, Some(9001023)));
     let (s, v) = e.token("fabrikam.example", &form("User.Read")).await;
     assert_eq!((s, v["error_codes"][0].as_u64()), (400, Some(1002012)));
-    // The app-only token cannot call /me.
+    // An app of fabrikam has no service principal in contoso unless it is multitenant: it is.
     let (s, _) = e
         .token(
-            "fabrikam.example",
+            "contoso.example",
             &form("https://graph.microsoft.com/.default"),
         )
         .await;
     assert_eq!(s, 200);
+    // A wrong secret is refused before anything is signed.
+    let (s, v) = e
+        .token(
+            "fabrikam.example",
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &id),
+                ("client_secret", "nope"),
+                ("scope", "https://graph.microsoft.com/.default"),
+            ],
+        )
+        .await;
+    assert_eq!((s, v["error_codes"][0].as_u64()), (401, Some(7000215)));
 }
 
 #[tokio::test]
