@@ -312,12 +312,14 @@ fn secrets_never_appear_in_output_or_files_in_any_format() {
                         None,
                     );
                     args.extend(["--output".into(), file.to_str().unwrap().into()]);
-                    let _ = cli(
+                    let to_file = cli(
                         &strs(&args),
                         &[("OAUTH_PREFLIGHT_CLIENT_SECRET", &secret)],
                         None,
                     );
-                    let written = std::fs::read_to_string(&file).unwrap_or_default();
+                    assert_eq!(code(&to_file), code(&out), "{name} {format}");
+                    let written =
+                        std::fs::read_to_string(&file).expect("--output wrote the report");
                     let all = format!("{}{}{written}", stdout(&out), stderr(&out));
                     assert!(
                         matches!(code(&out), 0 | 1),
