@@ -949,3 +949,23 @@ async fn logout_redirects_to_post_logout_redirect_uri_or_says_signed_out() {
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("You signed out"));
 }
+
+#[tokio::test]
+async fn the_default_user_signs_in_without_a_login_hint() {
+    let reg = good();
+    let mut config = oauth_preflight::emulator::EmulatorConfig::new(vec![reg.clone()]);
+    config.default_user = Some("bob@fabrikam.example".into());
+    let e = common::emulator_with(config).await;
+    let code = e.code("common", &client_id(&reg), &[]).await;
+    let (_, body) = e
+        .redeem("common", &client_id(&reg), &secret(&reg), &code)
+        .await;
+    let claims = jwt_part(body["id_token"].as_str().unwrap(), 1);
+    assert_eq!(
+        (
+            claims["preferred_username"].as_str(),
+            claims["tid"].as_str()
+        ),
+        (Some("bob@fabrikam.example"), Some(FABRIKAM.id))
+    );
+}

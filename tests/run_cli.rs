@@ -256,6 +256,23 @@ fn exit_codes_for_what_cannot_be_completed_or_is_malformed() {
             2,
             "--browser",
         ),
+        (
+            vec!["probe", "--client-id", &id, "--ca-cert", "README.md"],
+            2,
+            "--ca-cert holds no PEM certificate",
+        ),
+        // Entra's loopback exception is localhost and 127.0.0.1; [::1] is not supported.
+        (
+            vec![
+                "probe",
+                "--client-id",
+                &id,
+                "--redirect-uri",
+                "http://[::1]:8765/cb",
+            ],
+            2,
+            "http only on localhost",
+        ),
     ];
     for (args, expected, says) in &cases {
         let out = cli(args, &env, None);

@@ -50,7 +50,7 @@ fn near_miss(candidate: &str, wanted: &str) -> Option<String> {
     if !same_host {
         let host = c.host.to_ascii_lowercase();
         // A loopback URI is the local callback of `run`, not a mistyped ngrok callback.
-        let loopback = matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]");
+        let loopback = crate::entra::is_loopback_host(&host);
         let ngrokish = host.contains("ngrok");
         return (ngrokish || (same_path_ci && !loopback)).then(|| {
             format!(

@@ -93,6 +93,8 @@ pub enum EmulatorError {
     Tls(#[from] TlsError),
     #[error(transparent)]
     Keys(#[from] KeyError),
+    #[error("the operating system gave no random bytes")]
+    Random,
 }
 
 /// An app as the emulator serves it.
@@ -139,11 +141,8 @@ fn strip_loopback_port(uri: &str) -> Option<String> {
     let rest = uri.strip_prefix("http://")?;
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
-    matches!(
-        host.to_ascii_lowercase().as_str(),
-        "localhost" | "127.0.0.1"
-    )
-    .then(|| format!("http://{}{path}", host.to_ascii_lowercase()))
+    crate::entra::is_loopback_host(host)
+        .then(|| format!("http://{}{path}", host.to_ascii_lowercase()))
 }
 
 /// What `/authorize` granted, kept until the code is redeemed.
@@ -203,22 +202,27 @@ impl State {
     pub(crate) fn guid(&self) -> String {
         let mut b = [0u8; 16];
         let _ = ring::rand::SecureRandom::fill(&self.rng, &mut b);
-        b[6] = (b[6] & 0x0f) | 0x40;
-        b[8] = (b[8] & 0x3f) | 0x80;
-        let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..]
-        )
+        format_guid(b)
     }
 
     pub(crate) fn rotated_published(&self) -> bool {
         self.rotated_published.load(Ordering::Relaxed)
     }
+}
+
+/// 16 bytes as a version-4 GUID (8-4-4-4-12, lowercase hex).
+pub(crate) fn format_guid(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 fn index_apps(apps: Vec<Registration>) -> Result<HashMap<String, App>, EmulatorError> {
@@ -299,7 +303,7 @@ impl Emulator {
         let base = format!("https://{addr}");
         let rng = SystemRandom::new();
         let seal = ring::hmac::Key::generate(ring::hmac::HMAC_SHA256, &rng)
-            .map_err(|_| EmulatorError::Tls(TlsError::from_msg("no randomness")))?;
+            .map_err(|_| EmulatorError::Random)?;
         let state = Arc::new(State {
             discovery: discovery::Cache::new(&base, &keys),
             base,

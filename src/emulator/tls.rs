@@ -21,12 +21,6 @@ pub(crate) struct Tls {
 #[error("cannot set up TLS: {0}")]
 pub struct TlsError(String);
 
-impl TlsError {
-    pub(crate) fn from_msg(msg: &str) -> Self {
-        Self(msg.to_owned())
-    }
-}
-
 fn err(e: impl std::fmt::Display) -> TlsError {
     TlsError(e.to_string())
 }

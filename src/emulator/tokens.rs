@@ -142,18 +142,9 @@ fn pairwise(oid: &str, app: &str) -> String {
 
 /// A GUID derived from a name (service-principal ids of apps in a tenant).
 fn derived_guid(name: &str) -> String {
-    let h: String = sha256(name.as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!(
-        "{}-{}-4{}-8{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[13..16],
-        &h[17..20],
-        &h[20..32]
-    )
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&sha256(name.as_bytes())[..16]);
+    super::format_guid(b)
 }
 
 impl State {

@@ -17,6 +17,13 @@ pub const CONSUMERS_TENANT_ID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
 /// <https://ngrok.com/docs/integrations/oauth/microsoft-oauth>
 pub const NGROK_CALLBACK: &str = "https://idp.ngrok.com/oauth2/callback";
 
+/// The hosts of Entra's loopback exception: `http` is allowed and the port is ignored when
+/// matching redirect URIs. IPv6 `[::1]` is not supported there.
+/// <https://learn.microsoft.com/entra/identity-platform/reply-url#localhost-exceptions>
+pub fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1"
+}
+
 /// A delegated Microsoft Graph permission we know by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GraphScope {

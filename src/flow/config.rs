@@ -72,7 +72,7 @@ impl FlowConfig {
 
 /// `http://localhost…` or `http://127.0.0.1…` (or https on them).
 pub fn is_loopback(u: &Url) -> bool {
-    matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+    u.host_str().is_some_and(crate::entra::is_loopback_host)
 }
 
 fn usage(msg: impl Into<String>) -> Error {

@@ -55,9 +55,12 @@ pub(crate) fn client(ca_pem: Option<&[u8]>, timeout: Duration) -> Result<reqwest
         .timeout(timeout)
         .user_agent(concat!("oauth-preflight/", env!("CARGO_PKG_VERSION")));
     if let Some(pem) = ca_pem {
-        for cert in reqwest::Certificate::from_pem_bundle(pem)
-            .map_err(|e| format!("--ca-cert is not a PEM certificate: {e}"))?
-        {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| format!("--ca-cert is not a PEM certificate: {e}"))?;
+        if certs.is_empty() {
+            return Err("--ca-cert holds no PEM certificate".into());
+        }
+        for cert in certs {
             b = b.add_root_certificate(cert);
         }
     }
