@@ -40,28 +40,42 @@ def check(cond, what):
     print(f"ok   {what}")
 
 
+def confidential(cid, credential, tenant):
+    """MSAL's confidential client on the emulator: instance_discovery=False is the whole recipe."""
+    return msal.ConfidentialClientApplication(
+        cid,
+        client_credential=credential,
+        authority=f"{authority}/{tenant}",
+        instance_discovery=False,
+        http_client=session,
+    )
+
+
+def sign_in(app, login_hint):
+    """initiate_auth_code_flow, the browser's GET of the authorize URL, then the redemption."""
+    flow = app.initiate_auth_code_flow(["User.Read"], redirect_uri=redirect, login_hint=login_hint)
+    check(flow.get("auth_uri", "").startswith(authority), "initiate_auth_code_flow builds the emulator's authorize URL")
+    r = session.get(flow["auth_uri"], allow_redirects=False)
+    location = r.headers.get("Location", "")
+    check(r.status_code == 302 and location.startswith(redirect), f"authorize redirects to the registered URI ({r.status_code})")
+    auth_response = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(location).query))
+    result = app.acquire_token_by_auth_code_flow(flow, auth_response)
+    check("access_token" in result, f"acquire_token_by_auth_code_flow returns tokens ({result.get('error_description', '')[:160]})")
+    return result
+
+
+def me(result, upn, what):
+    r = session.get(f"{ready['graph']}/v1.0/me", headers={"Authorization": f"Bearer {result['access_token']}"})
+    check(r.status_code == 200 and r.json()["userPrincipalName"] == upn, what)
+
+
 # 1. Auth-code flow on /common, as ngrok signs in.
-app = msal.ConfidentialClientApplication(
-    client_id,
-    client_credential=secret,
-    authority=f"{authority}/common",
-    instance_discovery=False,
-    http_client=session,
-)
-flow = app.initiate_auth_code_flow(["User.Read"], redirect_uri=redirect, login_hint="alice@contoso.example")
-check("auth_uri" in flow and flow["auth_uri"].startswith(authority), "initiate_auth_code_flow builds the emulator's authorize URL")
-r = session.get(flow["auth_uri"], allow_redirects=False)
-check(r.status_code == 302, f"authorize redirects (status {r.status_code})")
-location = r.headers["Location"]
-check(location.startswith(redirect), "to the registered redirect URI")
-auth_response = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(location).query))
-result = app.acquire_token_by_auth_code_flow(flow, auth_response)
-check("access_token" in result, f"acquire_token_by_auth_code_flow returns tokens ({result.get('error_description', '')[:160]})")
+app = confidential(client_id, secret, "common")
+result = sign_in(app, "alice@contoso.example")
 claims = result.get("id_token_claims", {})
 check(claims.get("preferred_username") == "alice@contoso.example", "the ID token names alice")
 check(claims.get("tid") == contoso, "signed in to contoso")
-me = session.get(f"{ready['graph']}/v1.0/me", headers={"Authorization": f"Bearer {result['access_token']}"})
-check(me.status_code == 200 and me.json()["userPrincipalName"] == "alice@contoso.example", "Graph /me answers with the access token")
+me(result, "alice@contoso.example", "Graph /me answers with the access token")
 accounts = app.get_accounts()
 check(len(accounts) == 1 and accounts[0]["username"] == "alice@contoso.example", "MSAL cached the account (client_info)")
 silent = app.acquire_token_silent(["User.Read"], account=accounts[0])
@@ -70,41 +84,16 @@ check(silent is not None and "access_token" in silent, "acquire_token_silent ser
 # 2. A personal Microsoft account on /consumers: MSAL gets an opaque access token that Graph accepts.
 with open("fixtures/apps/good-personal-accounts.json") as f:
     personal = json.load(f)
-consumer_app = msal.ConfidentialClientApplication(
-    personal["appId"],
-    client_credential=personal["x-emulator"]["secrets"][0]["value"],
-    authority=f"{authority}/consumers",
-    instance_discovery=False,
-    http_client=session,
-)
-flow = consumer_app.initiate_auth_code_flow(["User.Read"], redirect_uri=redirect, login_hint="carol@outlook.example")
-r = session.get(flow["auth_uri"], allow_redirects=False)
-auth_response = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(r.headers["Location"]).query))
-result = consumer_app.acquire_token_by_auth_code_flow(flow, auth_response)
-check("access_token" in result and "." not in result["access_token"], "a personal account gets an opaque access token")
+result = sign_in(confidential(personal["appId"], personal["x-emulator"]["secrets"][0]["value"], "consumers"), "carol@outlook.example")
+check("." not in result["access_token"], "a personal account gets an opaque access token")
 check(result.get("id_token_claims", {}).get("tid") == ready["tenants"]["consumers"]["id"], "signed in to the consumers tenant")
-me = session.get(f"{ready['graph']}/v1.0/me", headers={"Authorization": f"Bearer {result['access_token']}"})
-check(me.status_code == 200 and me.json()["userPrincipalName"] == "carol@outlook.example", "Graph /me accepts the opaque token")
+me(result, "carol@outlook.example", "Graph /me accepts the opaque token")
 
 # 3. Client credentials on a tenant authority.
-daemon = msal.ConfidentialClientApplication(
-    client_id,
-    client_credential=secret,
-    authority=f"{authority}/{contoso}",
-    instance_discovery=False,
-    http_client=session,
-)
-result = daemon.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
+result = confidential(client_id, secret, contoso).acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
 check("access_token" in result, f"acquire_token_for_client returns a token ({result.get('error_description', '')[:160]})")
 
 # 4. A wrong secret surfaces Microsoft's error, as MSAL reports it.
-bad = msal.ConfidentialClientApplication(
-    client_id,
-    client_credential="not-the-secret",
-    authority=f"{authority}/{contoso}",
-    instance_discovery=False,
-    http_client=session,
-)
-result = bad.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
+result = confidential(client_id, "not-the-secret", contoso).acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
 check(result.get("error") == "invalid_client" and 7000215 in result.get("error_codes", []), "a wrong secret is invalid_client AADSTS7000215")
 print(f"msal: {passed} passed, 0 failed")
