@@ -1,42 +1,8 @@
 //! The `emulate` command: start the emulator, print the ready line, serve until SIGINT/SIGTERM.
 
-use crate::app::{Error, Exit};
-use crate::cli::EmulateArgs;
-use crate::emulator::{Emulator, EmulatorConfig, EmulatorError, Faults};
-use crate::registration;
+use crate::emulator::{Emulator, EmulatorConfig, EmulatorError};
+use crate::exit::{Error, Exit};
 use std::io::Write;
-use std::net::SocketAddr;
-
-/// Validates the flags into an emulator configuration.
-pub fn config(args: &EmulateArgs) -> Result<EmulatorConfig, Error> {
-    let listen: SocketAddr = args.listen.parse().map_err(|_| {
-        Error::Usage(format!(
-            "--listen {:?} is not an address like 127.0.0.1:0",
-            args.listen
-        ))
-    })?;
-    if !listen.ip().is_loopback() {
-        return Err(Error::Usage(format!(
-            "--listen {listen}: the emulator listens on loopback only (127.0.0.1 or [::1])"
-        )));
-    }
-    let apps = if args.apps.is_empty() {
-        crate::fixtures::bundled_apps()
-    } else {
-        let mut apps = Vec::new();
-        for file in &args.apps {
-            apps.extend(registration::load_path(file)?);
-        }
-        apps
-    };
-    let faults = Faults::parse(&args.faults).map_err(|e| Error::Usage(format!("--fault: {e}")))?;
-    let mut config = EmulatorConfig::new(apps);
-    config.listen = listen;
-    config.default_user = args.user.clone();
-    config.faults = faults;
-    config.generate_keys = args.generate_keys;
-    Ok(config)
-}
 
 /// Maps a start failure to our error (and so to an exit code).
 pub fn start_error(e: EmulatorError) -> Error {
@@ -46,9 +12,8 @@ pub fn start_error(e: EmulatorError) -> Error {
     }
 }
 
-/// Runs `emulate` to completion.
-pub fn run(args: &EmulateArgs) -> Result<Exit, Error> {
-    let config = config(args)?;
+/// Runs `emulate` to completion; the CA goes to `ca_out` (else a temporary file).
+pub fn run(config: EmulatorConfig, ca_out: Option<&str>) -> Result<Exit, Error> {
     // A worker per core: RS256 signing is CPU-bound and uses them all (see token.rs). The workers
     // that block_in_place hands off are capped at the core count too: more threads than cores
     // only contend (measured: 2.7k vs 3.0k tokens/s on 2 cores).
@@ -61,8 +26,8 @@ pub fn run(args: &EmulateArgs) -> Result<Exit, Error> {
         .map_err(|e| Error::Incomplete(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
         let emulator = Emulator::start(config).await.map_err(start_error)?;
-        let (ca_path, temporary) = match &args.ca_out {
-            Some(p) => (p.clone(), false),
+        let (ca_path, temporary) = match ca_out {
+            Some(p) => (p.to_owned(), false),
             None => {
                 let p = std::env::temp_dir().join(format!(
                     "oauth-preflight-emulator-{}-ca.pem",

@@ -1,17 +1,23 @@
 //! oauth-preflight: will this Microsoft Entra app registration work as ngrok's custom OAuth app?
 //!
-//! Data flows one way (DESIGN.md §2): `cli -> registration -> checks -> findings -> report`.
+//! Data flows one way (DESIGN.md §2): `cli -> config -> (registration | ngrok | flow) ->
+//! evidence -> checks -> findings -> report`. No module imports one above it: `exit`, `mode`,
+//! `entra` and `registration` are leaves; `flow` gathers evidence and never sees `checks`; the
+//! commands (`lint`, `live`, `emulate`) import `exit`, never `app` nor each other.
 
 pub mod app;
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod emulate;
 pub mod emulator;
 pub mod entra;
+pub mod exit;
 pub mod fixtures;
 pub mod flow;
 pub mod lint;
 pub mod live;
+pub mod mode;
 pub mod ngrok;
 pub mod registration;
 pub mod report;

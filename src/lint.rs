@@ -1,22 +1,19 @@
-//! The `lint` command: registration files in, one report per app out.
+//! The `lint` command: registration files in, one report per app out, every check of `lint`'s
+//! catalog judged by the same functions `run` uses.
 
-use crate::app::Error;
-use crate::checks::{self, LintOptions};
-use crate::ngrok::{self, OAuthAction};
+use crate::checks::{self, Inputs};
+use crate::config::LintConfig;
+use crate::exit::Error;
 use crate::registration;
 use crate::report::{Mode, Report, Target};
 
 /// Lints every app of every file, in order. Stops at the first file that cannot be read.
-/// With a policy, the app it names also gets `ngrok.policy` and, when the policy holds a
-/// literal secret, `secret.valid` against the app's secret hints.
-pub fn lint_files(
-    files: &[String],
-    opts: &LintOptions,
-    policy: Option<&OAuthAction>,
-) -> Result<Vec<Report>, Error> {
+/// With a policy, the app it names is judged with it too (`ngrok.policy`, and `secret.valid`
+/// for a literal secret); for the others those ids say the policy names another app.
+pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
     let mut reports = Vec::new();
     let mut policy_matched = false;
-    for file in files {
+    for file in &cfg.files {
         for reg in registration::load_path(file)? {
             let target = Target {
                 client_id: reg.app_id.clone(),
@@ -29,22 +26,34 @@ pub fn lint_files(
                 shape: Some(reg.shape.as_str()),
                 ..Target::default()
             };
-            let mut findings = checks::lint(&reg, opts);
-            if let Some(p) = policy
-                && let (Some(id), Some(app_id)) = (p.client_id.as_deref(), reg.app_id.as_deref())
-                && id.eq_ignore_ascii_case(app_id)
-            {
+            let mut inputs = Inputs::lint(&reg, cfg.opts);
+            let named = cfg.policy.as_ref().filter(|p| {
+                matches!((p.client_id.as_deref(), reg.app_id.as_deref()),
+                    (Some(id), Some(app)) if id.eq_ignore_ascii_case(app))
+            });
+            if let Some(p) = named {
                 policy_matched = true;
-                findings.push(ngrok::check(p, Some(app_id)));
-                if let Some(secret) = &p.client_secret {
-                    findings.push(checks::secret_supplied(&reg, secret, opts.now));
+                inputs.policy = Some(p);
+                inputs.secret = p.client_secret.as_ref();
+            }
+            let mut findings = checks::judge(&inputs);
+            if cfg.policy.is_some() && named.is_none() {
+                for f in &mut findings {
+                    if matches!(
+                        f.id,
+                        checks::CheckId::NgrokPolicy | checks::CheckId::SecretValid
+                    ) {
+                        *f = checks::Finding::skip(
+                            f.id,
+                            "the ngrok policy names another app's client_id",
+                        );
+                    }
                 }
-                findings.sort_by_key(|f| f.id);
             }
             reports.push(Report::new(Mode::Lint, target, findings));
         }
     }
-    if let Some(p) = policy
+    if let Some(p) = &cfg.policy
         && !policy_matched
     {
         return Err(Error::Usage(format!(

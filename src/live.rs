@@ -1,11 +1,15 @@
 //! The `run`, `probe`, `demo` and `explain` commands: validated configuration in, reports out.
+//! The flow gathers evidence, the checks judge it, the report is written even when the flow
+//! could not complete (exit 3), with the error in it.
 
-use crate::app::{Error, Exit};
-use crate::cli::{ExplainArgs, GlobalArgs, ProbeArgs, RunArgs};
+use crate::checks::{self, LintOptions};
 use crate::emulator::{Emulator, EmulatorConfig};
+use crate::exit::{Error, Exit};
 use crate::flow::browser::Opener;
-use crate::flow::{self, Console, FlowConfig, FlowError, Mode};
-use crate::report::{self, Report};
+use crate::flow::{self, Console, FlowConfig, FlowError};
+use crate::ngrok::OAuthAction;
+use crate::registration::Registration;
+use crate::report::{self, Output, Report, Target, verdict};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
@@ -76,39 +80,111 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(|e| Error::Incomplete(format!("cannot start the async runtime: {e}")))
 }
 
-fn live(cfg: &FlowConfig, mode: report::Mode, g: &GlobalArgs) -> Result<Exit, Error> {
+/// A validated `run` or `probe`: the flow, and what judges it besides the live evidence.
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    pub flow: FlowConfig,
+    /// `--app`: the registration, whose static checks join the live ones.
+    pub app: Option<Registration>,
+    /// `--ngrok-policy`: its `oauth` action.
+    pub policy: Option<OAuthAction>,
+    /// "Now" for the registration's checks (`--at`).
+    pub lint: LintOptions,
+    /// The requested scopes came from the policy (a missing scope is fixed there).
+    pub scopes_from_policy: bool,
+}
+
+impl LiveConfig {
+    /// A flow with nothing else to judge it by.
+    pub fn new(flow: FlowConfig) -> Self {
+        Self {
+            flow,
+            app: None,
+            policy: None,
+            lint: LintOptions {
+                now: chrono::Utc::now(),
+                secret_min_days: 30,
+            },
+            scopes_from_policy: false,
+        }
+    }
+}
+
+/// What one live run produced: its report (written even when the run could not complete) and
+/// the error that stopped it.
+#[derive(Debug)]
+pub struct Outcome {
+    pub report: Report,
+    pub error: Option<FlowError>,
+}
+
+/// Runs the flow of `cfg` and judges every check id of its mode (DESIGN.md §8.1).
+pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
+    let ev = flow::run(&cfg.flow, console).await;
+    let inputs = checks::Inputs {
+        mode: cfg.flow.mode,
+        reg: cfg.app.as_ref(),
+        opts: cfg.lint,
+        policy: cfg.policy.as_ref(),
+        secret: Some(&cfg.flow.secret),
+        scopes_from_policy: cfg.scopes_from_policy,
+        live: Some(&ev),
+    };
+    let secret = cfg.flow.secret.expose();
+    let mut findings = checks::judge(&inputs);
+    // Servers' texts are quoted in findings and errors: none may carry the secret back.
+    for f in &mut findings {
+        for text in [Some(&mut f.title), Some(&mut f.evidence), f.fix.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            *text = redact(text, secret);
+        }
+    }
+    let target = Target {
+        client_id: Some(cfg.flow.client_id.clone()),
+        display_name: cfg.app.as_ref().and_then(|a| a.display_name.clone()),
+        authority: Some(cfg.flow.authority.as_str().trim_end_matches('/').to_owned()),
+        tenant: Some(cfg.flow.tenant.clone()),
+        source: None,
+        shape: None,
+    };
+    let mut report = Report::new(cfg.flow.mode, target, findings);
+    let error = ev.error.map(|e| match e {
+        FlowError::Incomplete(m) => FlowError::Incomplete(redact(&m, secret)),
+        FlowError::Usage(m) => FlowError::Usage(redact(&m, secret)),
+    });
+    if let Some(e) = &error {
+        report = report.with_error(e.to_string());
+    }
+    Outcome { report, error }
+}
+
+/// `text` without `secret` (servers' error texts are quoted in reports and errors).
+fn redact(text: &str, secret: &str) -> String {
+    if secret.len() >= 4 && text.contains(secret) {
+        text.replace(secret, "[redacted]")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// `run` or `probe`: the output checked first, the flow, the report written whatever happened.
+pub fn run(cfg: &LiveConfig, out: &Output) -> Result<Exit, Error> {
+    out.prepare()?;
     let outcome = runtime()?.block_on(async {
         let mut console = Terminal {
             tty: std::io::stderr().is_terminal(),
             frame: 0,
         };
-        flow::run(cfg, &mut console).await
-    })?;
-    let reports = vec![Report::new(mode, outcome.target, outcome.findings)];
-    crate::app::emit(&reports, g)?;
-    Ok(crate::app::verdict(&reports, g.strict))
-}
-
-/// `run`.
-pub fn run(args: &RunArgs, g: &GlobalArgs) -> Result<Exit, Error> {
-    let opener =
-        Opener::from_flags(args.browser.as_deref(), args.no_browser).map_err(Error::Usage)?;
-    if args.timeout == 0 {
-        return Err(Error::Usage("--timeout must be at least 1 second".into()));
+        check(cfg, &mut console).await
+    });
+    let reports = [outcome.report];
+    out.write(&reports)?;
+    match outcome.error {
+        Some(e) => Err(e.into()),
+        None => Ok(verdict(&reports, out.strict)),
     }
-    let cfg = FlowConfig::from_args(
-        &args.target,
-        Mode::Run,
-        opener,
-        Duration::from_secs(args.timeout),
-    )?;
-    live(&cfg, report::Mode::Run, g)
-}
-
-/// `probe`.
-pub fn probe(args: &ProbeArgs, g: &GlobalArgs) -> Result<Exit, Error> {
-    let cfg = FlowConfig::from_args(&args.target, Mode::Probe, Opener::PrintOnly, Duration::ZERO)?;
-    live(&cfg, report::Mode::Probe, g)
 }
 
 /// One scenario of the demo.
@@ -121,11 +197,11 @@ struct Case {
 const CASES: [Case; 4] = [
     Case {
         file: "good-multitenant.json",
-        scopes: flow::config::DEFAULT_SCOPES,
+        scopes: flow::DEFAULT_SCOPES,
     },
     Case {
         file: "single-tenant.json",
-        scopes: flow::config::DEFAULT_SCOPES,
+        scopes: flow::DEFAULT_SCOPES,
     },
     // ngrok's documented example policy requests openid, email and profile; this app does not
     // list User.Read either, so nothing grants it and Graph /me is refused.
@@ -135,66 +211,64 @@ const CASES: [Case; 4] = [
     },
     Case {
         file: "expired-secret.json",
-        scopes: flow::config::DEFAULT_SCOPES,
+        scopes: flow::DEFAULT_SCOPES,
     },
 ];
 
 /// `demo`: the emulator in this process, the flow against it for each case.
-pub fn demo(g: &GlobalArgs) -> Result<Exit, Error> {
+pub fn demo(out: &Output) -> Result<Exit, Error> {
+    out.prepare()?;
     let reports = runtime()?.block_on(async {
         let emulator = Emulator::start(EmulatorConfig::new(crate::fixtures::bundled_apps()))
             .await
-            .map_err(crate::emulate::start_error)?;
-        let agent = reqwest::Client::builder()
-            .add_root_certificate(
-                reqwest::Certificate::from_pem(emulator.ca_pem().as_bytes())
-                    .map_err(|e| Error::Incomplete(e.to_string()))?,
-            )
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .build()
             .map_err(|e| Error::Incomplete(e.to_string()))?;
+        let ca = emulator.ca_pem().as_bytes();
+        let http = flow::http_client(Some(ca), Duration::from_secs(10)).map_err(Error::Incomplete)?;
         let _ = writeln!(
             std::io::stderr(),
             "demo: the Microsoft identity platform emulated at {}, a browser in this process, no account, no network\n",
             emulator.authority()
         );
+        let url = |u: &str| reqwest::Url::parse(u).map_err(|e| Error::Incomplete(e.to_string()));
         let mut reports = Vec::new();
         for case in &CASES {
             let reg = crate::fixtures::bundled(case.file)
                 .and_then(|mut r| (!r.is_empty()).then(|| r.remove(0)))
                 .ok_or_else(|| Error::Usage(format!("no bundled {}", case.file)))?;
-            let secret = reg.emulator.secrets.first().map(|(_, v)| v.clone()).unwrap_or_else(|| crate::registration::SecretValue::new(""));
-            let cfg = FlowConfig {
-                mode: Mode::Run,
-                client_id: reg.app_id.clone().unwrap_or_default(),
+            let secret = reg
+                .emulator
+                .secrets
+                .first()
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| crate::registration::SecretValue::new(""));
+            let mut flow = FlowConfig::new(
+                reg.app_id.as_deref().unwrap_or_default(),
                 secret,
-                scopes: case.scopes.split(' ').map(str::to_owned).collect(),
-                redirect_uri: reqwest::Url::parse("http://localhost:0/oauth2/callback").map_err(|e| Error::Usage(e.to_string()))?,
-                authority: reqwest::Url::parse(emulator.authority()).map_err(|e| Error::Usage(e.to_string()))?,
-                tenant: "common".into(),
-                graph: reqwest::Url::parse(&emulator.graph()).map_err(|e| Error::Usage(e.to_string()))?,
-                ca_pem: Some(emulator.ca_pem().as_bytes().to_vec()),
-                policy: None,
-                app: Some(reg),
-                login_hint: None,
-                http_timeout: Duration::from_secs(10),
-                wait: Duration::from_secs(10),
-                opener: Opener::Agent(agent.clone()),
-                lint_at: chrono::Utc::now(),
-            };
-            let outcome = flow::run(&cfg, &mut Quiet).await?;
-            reports.push(Report::new(report::Mode::Run, outcome.target, outcome.findings));
+                url(emulator.authority())?,
+                url(&emulator.graph())?,
+                http.clone(),
+            );
+            flow.scopes = case.scopes.split(' ').map(str::to_owned).collect();
+            flow.redirect_uri = url("http://localhost:0/oauth2/callback")?;
+            flow.wait = Duration::from_secs(10);
+            flow.opener = Opener::Agent(http.clone());
+            let mut cfg = LiveConfig::new(flow);
+            cfg.app = Some(reg);
+            let outcome = check(&cfg, &mut Quiet).await;
+            if let Some(e) = outcome.error {
+                return Err(e.into());
+            }
+            reports.push(outcome.report);
         }
         emulator.shutdown().await;
         Ok::<_, Error>(reports)
     })?;
-    crate::app::emit(&reports, g)?;
+    out.write(&reports)?;
     Ok(Exit::Ok)
 }
 
 /// `explain`.
-pub fn explain(args: &ExplainArgs, g: &GlobalArgs) -> Result<Exit, Error> {
+pub fn explain(args: &crate::cli::ExplainArgs, format: report::Format) -> Result<Exit, Error> {
     use crate::entra::aadsts;
     let text = args.what.join(" ");
     let code = aadsts::find_code(&text).ok_or_else(|| {
@@ -204,13 +278,14 @@ pub fn explain(args: &ExplainArgs, g: &GlobalArgs) -> Result<Exit, Error> {
         ))
     })?;
     let entry = aadsts::lookup(code);
+    let check = entry.and_then(|e| checks::CheckId::parse(e.check));
     let mut out = std::io::stdout().lock();
-    let result = if g.format == report::Format::Json {
+    let result = if format == report::Format::Json {
         let v = match entry {
             Some(e) => {
                 serde_json::json!({"code": code, "known": true, "meaning": e.meaning, "check": e.check,
-                "check_requirement": e.check.requirement(), "causes": e.causes, "fix": e.fix,
-                "docs": e.check.docs(), "lookup": aadsts::lookup_url(code)})
+                "check_requirement": check.map(checks::CheckId::requirement), "causes": e.causes, "fix": e.fix,
+                "docs": check.map(checks::CheckId::docs), "lookup": aadsts::lookup_url(code)})
             }
             None => {
                 serde_json::json!({"code": code, "known": false, "lookup": aadsts::lookup_url(code)})
@@ -224,10 +299,10 @@ pub fn explain(args: &ExplainArgs, g: &GlobalArgs) -> Result<Exit, Error> {
                 "AADSTS{code}: {}\n\ncheck:   {} ({})\ncauses:  {}\nfix:     {}\ndocs:    {}\nlookup:  {}",
                 e.meaning,
                 e.check,
-                e.check.requirement(),
+                check.map_or("", checks::CheckId::requirement),
                 e.causes,
                 e.fix,
-                e.check.docs(),
+                check.map_or("", checks::CheckId::docs),
                 aadsts::lookup_url(code)
             ),
             None => writeln!(

@@ -1,7 +1,8 @@
 //! The `oauth-preflight` binary: parse arguments, run, map errors to exit codes.
 
 use clap::Parser;
-use oauth_preflight::app::{self, Exit};
+use oauth_preflight::app;
+use oauth_preflight::exit::Exit;
 use oauth_preflight::cli::Cli;
 use std::process::ExitCode;
 

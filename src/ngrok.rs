@@ -1,12 +1,10 @@
-//! ngrok Traffic Policy files: find the `oauth` action and check it against the app.
+//! ngrok Traffic Policy files: find the `oauth` action (its judge is `checks::ngrok`).
 //!
 //! The action (phase `on_http_request`, or the older `inbound`) configures `provider`,
 //! `client_id`, `client_secret` and `scopes`; without `client_id` ngrok uses its own managed app.
 //! <https://ngrok.com/docs/traffic-policy/actions/oauth/>. JSON policies are YAML too.
 
-use crate::checks::{CheckId, Finding};
-use crate::entra;
-use crate::registration::{SecretValue, is_guid};
+use crate::registration::SecretValue;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -62,7 +60,8 @@ pub enum PolicyError {
     NoOAuth(String),
 }
 
-fn is_expression(s: &str) -> bool {
+/// A value ngrok computes (`${secrets.get(...)}`): it cannot be read here.
+pub fn is_expression(s: &str) -> bool {
     s.contains("${")
 }
 
@@ -105,161 +104,17 @@ pub fn parse(text: &str) -> Result<OAuthAction, PolicyError> {
     })
 }
 
-const FIX: &str = "Edit the oauth action of your traffic policy (on_http_request > actions > type: oauth > config)";
-
-/// `ngrok.policy`: provider `microsoft`, this client id, a secret Value, scopes ngrok can use.
-pub fn check(action: &OAuthAction, client_id: Option<&str>) -> Finding {
-    let id = match identity_problem(action, client_id) {
-        Ok(id) => id,
-        Err(failure) => return failure,
-    };
-    let mut warnings = Vec::new();
-    if is_expression(id) {
-        warnings.push(format!(
-            "client_id is an expression ({id}); it could not be compared with the app"
-        ));
-    }
-    warnings.extend(scope_warnings(action.scopes.as_deref()));
-    let evidence = format!(
-        "provider = \"microsoft\", client_id = {id:?}, client_secret {}, scopes = {}",
-        if action.secret_is_expression {
-            "from an expression"
-        } else {
-            "set (value not shown)"
-        },
-        action
-            .scopes
-            .as_ref()
-            .map_or_else(|| "ngrok's defaults".to_owned(), |s| format!("{s:?}"))
-    );
-    if warnings.is_empty() {
-        Finding::pass(
-            CheckId::NgrokPolicy,
-            "the ngrok oauth action uses this app",
-            evidence,
-        )
-    } else {
-        Finding::warn(
-            CheckId::NgrokPolicy,
-            warnings.join("; "),
-            evidence,
-            format!("{FIX}: scopes: [openid, profile, email, User.Read]"),
-        )
-    }
-}
-
-/// Provider, client id and secret; `Ok(client_id)` when ngrok will use this app with a Value.
-fn identity_problem<'a>(
-    action: &'a OAuthAction,
-    expected: Option<&str>,
-) -> Result<&'a str, Finding> {
-    let fail = |title: &str, evidence: String, fix: String| {
-        Err(Finding::fail(CheckId::NgrokPolicy, title, evidence, fix))
-    };
-    if action.provider.as_deref() != Some("microsoft") {
-        return fail(
-            "the oauth action's provider is not microsoft",
-            format!("provider = {:?}", action.provider),
-            format!("{FIX}: provider: microsoft"),
-        );
-    }
-    let Some(id) = action.client_id.as_deref() else {
-        return fail(
-            "the oauth action has no client_id: ngrok uses its own managed app, not yours",
-            "client_id is absent".into(),
-            format!(
-                "{FIX}: client_id: '<Application (client) ID>' and client_secret: '<secret Value>'"
-            ),
-        );
-    };
-    if !is_expression(id) && !is_guid(id) {
-        return fail(
-            "the oauth action's client_id is not a GUID",
-            format!("client_id = {id:?}"),
-            format!("{FIX}: client_id: the app's 'Application (client) ID'"),
-        );
-    }
-    if let Some(expected) = expected
-        && !is_expression(id)
-        && !expected.eq_ignore_ascii_case(id)
-    {
-        return fail(
-            "the oauth action names another app than the one checked",
-            format!("client_id = {id:?}, checked app = {expected:?}"),
-            format!("{FIX}: client_id: '{expected}'"),
-        );
-    }
-    match (&action.client_secret, action.secret_is_expression) {
-        (Some(s), _) if is_guid(s.expose()) => fail(
-            "the oauth action's client_secret is a GUID: that is the Secret ID, not the secret's Value",
-            "client_secret has the shape of a GUID (value not shown)".into(),
-            "Certificates & secrets > New client secret; copy the Value column (not Secret ID) into client_secret".into(),
-        ),
-        (None, false) => fail(
-            "the oauth action has no client_secret",
-            "client_secret is absent".into(),
-            format!("{FIX}: client_secret: '<secret Value>'"),
-        ),
-        _ => Ok(id),
-    }
-}
-
-/// Scopes without User.Read, or with scopes that need an administrator.
-fn scope_warnings(scopes: Option<&[String]>) -> Vec<String> {
-    let Some(scopes) = scopes else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    if !scopes
-        .iter()
-        .any(|s| entra::graph_scope_by_name(s).is_some_and(|g| g.reads_me))
-    {
-        out.push(format!(
-            "scopes {scopes:?} name no User.Read: ngrok needs it (its documented minimum for Microsoft); list it so the consent covers it"
-        ));
-    }
-    let admin: Vec<&str> = scopes
-        .iter()
-        .filter_map(|s| entra::graph_scope_by_name(s))
-        .filter(|g| g.admin_consent)
-        .map(|g| g.name)
-        .collect();
-    if !admin.is_empty() {
-        out.push(format!(
-            "scopes {admin:?} need admin consent in every tenant whose users sign in"
-        ));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::Status;
 
     const GOOD: &str = "on_http_request:\n  - actions:\n      - type: oauth\n        config:\n          provider: microsoft\n          client_id: '00000001-1111-4000-8000-000000000001'\n          client_secret: 'Q1x8Q~value'\n          scopes: [openid, email, profile, User.Read]\n";
 
     #[test]
-    fn reads_the_oauth_action_and_checks_it() {
+    fn reads_the_oauth_action() {
         let a = parse(GOOD).unwrap();
         assert_eq!(a.client_secret.as_ref().unwrap().expose(), "Q1x8Q~value");
-        assert_eq!(
-            check(&a, Some("00000001-1111-4000-8000-000000000001")).status,
-            Status::Pass
-        );
-        assert_eq!(
-            check(&a, Some("00000002-1111-4000-8000-000000000002")).status,
-            Status::Fail
-        );
-        let no_user_read = parse(&GOOD.replace(", User.Read", "")).unwrap();
-        assert_eq!(check(&no_user_read, None).status, Status::Warn);
-        let google = parse(&GOOD.replace("microsoft", "google")).unwrap();
-        assert_eq!(check(&google, None).status, Status::Fail);
-        let secret_id =
-            parse(&GOOD.replace("Q1x8Q~value", "5ec7e700-0000-4000-8000-000000000001")).unwrap();
-        let f = check(&secret_id, None);
-        assert_eq!(f.status, Status::Fail);
-        assert!(!format!("{f:?}").contains("5ec7e700-0000-4000-8000-000000000001"));
+        assert_eq!(a.provider.as_deref(), Some("microsoft"));
         let expr = parse(&GOOD.replace("'Q1x8Q~value'", "${secrets.get('ms', 'secret')}")).unwrap();
         assert!(expr.client_secret.is_none() && expr.secret_is_expression);
         assert!(matches!(

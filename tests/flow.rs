@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Recorder, app, configured_scopes, emulator, finding, statuses};
+use common::{Recorder, app, check, configured_scopes, emulator, finding, statuses};
 use oauth_preflight::checks::{self, LintOptions, Status};
 use oauth_preflight::flow::browser::Opener;
 use oauth_preflight::flow::{self, FlowError};
@@ -36,9 +36,8 @@ fn all_registrations() -> Vec<(String, oauth_preflight::registration::Registrati
         .collect()
 }
 
-fn human(findings: Vec<checks::Finding>, target: report::Target) -> String {
+fn human(r: Report) -> String {
     let mut out = Vec::new();
-    let r = Report::new(report::Mode::Run, target, findings);
     report::render(
         &[r],
         RenderOptions {
@@ -62,12 +61,10 @@ async fn every_fixture_through_run_snapshots() {
     let _guard = settings.bind_to_scope();
     for (name, reg) in &regs {
         let mut cfg = e.flow(reg);
-        cfg.scopes = configured_scopes(reg);
+        cfg.flow.scopes = configured_scopes(reg);
         cfg.app = Some(reg.clone());
-        let out = flow::run(&cfg, &mut Recorder::default())
-            .await
-            .unwrap_or_else(|err| panic!("{name}: {err}"));
-        insta::assert_snapshot!(format!("run-{name}"), human(out.findings, out.target));
+        let out = check(&cfg).await;
+        insta::assert_snapshot!(format!("run-{name}"), human(out.report));
     }
 }
 
@@ -83,14 +80,14 @@ async fn lint_and_run_agree() {
     };
     let mut compared = 0;
     for (name, reg) in &regs {
-        let lint = statuses(&checks::lint(reg, &opts));
+        // Both sides go through the same judges: lint with the registration only, run with the
+        // live evidence only (no --app), so each verdict rests on its own evidence.
+        let lint = statuses(&checks::judge(&checks::Inputs::lint(reg, opts)));
         let mut cfg = e.flow(reg);
-        cfg.scopes = configured_scopes(reg);
+        cfg.flow.scopes = configured_scopes(reg);
         let run = statuses(
-            &flow::run(&cfg, &mut Recorder::default())
-                .await
-                .unwrap()
-                .findings,
+            &check(&cfg).await
+                .report.checks,
         );
         for (id, l) in &lint {
             let Some(r) = run.get(id) else { continue };
@@ -122,9 +119,9 @@ async fn broken_registrations_fail_their_live_checks() {
     let e = emulator(regs.clone(), &[]).await;
     for ((file, id), reg) in cases.iter().zip(&regs) {
         let mut cfg = e.flow(reg);
-        cfg.scopes = configured_scopes(reg);
-        let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
-        let f = finding(&out.findings, id);
+        cfg.flow.scopes = configured_scopes(reg);
+        let out = check(&cfg).await;
+        let f = finding(&out.report.checks, id);
         assert_eq!(f.status, Status::Fail, "{file}: {f:?}");
         assert!(f.fix.is_some());
     }
@@ -135,11 +132,11 @@ async fn secret_id_instead_of_value_is_named() {
     let reg = app("good-multitenant.json");
     let e = emulator(vec![reg.clone()], &[]).await;
     let mut cfg = e.flow(&reg);
-    cfg.secret = oauth_preflight::registration::SecretValue::new(
+    cfg.flow.secret = oauth_preflight::registration::SecretValue::new(
         reg.password_credentials[0].key_id.clone().unwrap(),
     );
-    let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
-    let f = finding(&out.findings, "secret.valid");
+    let out = check(&cfg).await;
+    let f = finding(&out.report.checks, "secret.valid");
     assert_eq!(f.status, Status::Fail);
     assert!(
         f.title.contains("Secret ID, not the secret's Value"),
@@ -162,29 +159,25 @@ async fn every_fault_fails_its_check_and_key_rotation_passes() {
         ("graph-down", "graph.me"),
     ] {
         let e = emulator(vec![reg.clone()], &[fault]).await;
-        let out = flow::run(&e.flow(&reg), &mut Recorder::default())
-            .await
-            .unwrap();
-        let f = finding(&out.findings, id);
+        let out = check(&e.flow(&reg)).await;
+        let f = finding(&out.report.checks, id);
         assert_eq!(f.status, Status::Fail, "{fault}: {f:?}");
         let others: Vec<_> = out
-            .findings
+            .report.checks
             .iter()
             .filter(|f| f.status == Status::Fail && f.id.as_str() != id)
             .collect();
         assert!(others.is_empty(), "{fault} fails only {id}: {others:?}");
     }
     let e = emulator(vec![reg.clone()], &["key-rotation"]).await;
-    let out = flow::run(&e.flow(&reg), &mut Recorder::default())
-        .await
-        .unwrap();
-    let f = finding(&out.findings, "id-token.valid");
+    let out = check(&e.flow(&reg)).await;
+    let f = finding(&out.report.checks, "id-token.valid");
     assert_eq!(f.status, Status::Pass, "{f:?}");
     assert!(f.evidence.contains("refetching the JWKS"));
 
     let e = emulator(vec![reg.clone()], &["token-endpoint-html-500"]).await;
-    match flow::run(&e.flow(&reg), &mut Recorder::default()).await {
-        Err(FlowError::Incomplete(m)) => assert!(
+    match check(&e.flow(&reg)).await.error {
+        Some(FlowError::Incomplete(m)) => assert!(
             m.contains("HTTP 500 with an HTML page: Service unavailable"),
             "{m}"
         ),
@@ -192,9 +185,9 @@ async fn every_fault_fails_its_check_and_key_rotation_passes() {
     }
     let e = emulator(vec![reg.clone()], &["slow-token-endpoint=3"]).await;
     let mut cfg = e.flow(&reg);
-    cfg.http_timeout = std::time::Duration::from_secs(1);
-    match flow::run(&cfg, &mut Recorder::default()).await {
-        Err(FlowError::Incomplete(m)) => assert!(m.contains("did not answer in time"), "{m}"),
+    cfg.flow.http = e.client(std::time::Duration::from_secs(1));
+    match check(&cfg).await.error {
+        Some(FlowError::Incomplete(m)) => assert!(m.contains("did not answer in time"), "{m}"),
         other => panic!("{other:?}"),
     }
 }
@@ -204,17 +197,17 @@ async fn a_personal_account_with_an_opaque_token_passes_user_read() {
     let reg = app("good-personal-accounts.json");
     let e = emulator(vec![reg.clone()], &[]).await;
     let mut cfg = e.flow(&reg);
-    cfg.login_hint = Some("carol@outlook.example".into());
-    let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
-    let s = statuses(&out.findings);
+    cfg.flow.login_hint = Some("carol@outlook.example".into());
+    let out = check(&cfg).await;
+    let s = statuses(&out.report.checks);
     assert!(s.values().all(|v| v == "pass"), "{s:?}");
     assert!(
-        finding(&out.findings, "access-token.audience")
+        finding(&out.report.checks, "access-token.audience")
             .title
             .contains("opaque")
     );
     assert!(
-        finding(&out.findings, "tenancy.signed-in")
+        finding(&out.report.checks, "tenancy.signed-in")
             .title
             .contains("personal Microsoft account")
     );
@@ -225,9 +218,9 @@ async fn a_user_without_mail_is_a_warning_naming_the_upn() {
     let reg = app("good-multitenant.json");
     let e = emulator(vec![reg.clone()], &[]).await;
     let mut cfg = e.flow(&reg);
-    cfg.login_hint = Some("bob@fabrikam.example".into());
-    let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
-    let f = finding(&out.findings, "graph.me");
+    cfg.flow.login_hint = Some("bob@fabrikam.example".into());
+    let out = check(&cfg).await;
+    let f = finding(&out.report.checks, "graph.me");
     assert_eq!(f.status, Status::Warn);
     assert!(f.title.contains("bob@fabrikam.example"));
 }
@@ -237,19 +230,19 @@ async fn an_error_page_at_authorize_ends_in_findings_not_a_wait() {
     let reg = app("good-multitenant.json");
     let e = emulator(vec![reg.clone()], &[]).await;
     let mut cfg = e.flow(&reg);
-    cfg.client_id = "5ca1ab1e-0000-4000-8000-000000000000".into();
-    cfg.opener = Opener::PrintOnly;
-    cfg.wait = std::time::Duration::from_secs(300);
+    cfg.flow.client_id = "5ca1ab1e-0000-4000-8000-000000000000".into();
+    cfg.flow.opener = Opener::PrintOnly;
+    cfg.flow.wait = std::time::Duration::from_secs(300);
     let start = std::time::Instant::now();
-    let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
+    let out = check(&cfg).await;
     assert!(start.elapsed() < std::time::Duration::from_secs(30));
-    assert_eq!(finding(&out.findings, "app.exists").status, Status::Fail);
+    assert_eq!(finding(&out.report.checks, "app.exists").status, Status::Fail);
     // An unregistered redirect path: AADSTS50011 on a page, the local redirect check fails.
     let mut cfg = e.flow(&reg);
-    cfg.redirect_uri = reqwest::Url::parse("http://localhost:0/not-registered").unwrap();
-    cfg.opener = Opener::PrintOnly;
-    let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
-    let f = finding(&out.findings, "redirect.local");
+    cfg.flow.redirect_uri = reqwest::Url::parse("http://localhost:0/not-registered").unwrap();
+    cfg.flow.opener = Opener::PrintOnly;
+    let out = check(&cfg).await;
+    let f = finding(&out.report.checks, "redirect.local");
     assert_eq!(f.status, Status::Fail);
     assert!(f.title.contains("AADSTS50011"));
 }
@@ -301,18 +294,18 @@ async fn the_callback_refuses_a_wrong_state_and_ignores_other_paths() {
     let reg = app("good-multitenant.json");
     let e = emulator(vec![reg.clone()], &[]).await;
     let mut cfg = e.flow(&reg);
-    cfg.opener = Opener::PrintOnly;
+    cfg.flow.opener = Opener::PrintOnly;
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut console = HostileThenReal {
         http: e.http.clone(),
         seen: seen.clone(),
     };
-    let out = flow::run(&cfg, &mut console).await.unwrap();
+    let out = oauth_preflight::live::check(&cfg, &mut console).await;
     assert_eq!(*seen.lock().unwrap(), [400, 404, 200]);
     assert!(
-        out.findings.iter().all(|f| f.status == Status::Pass),
+        out.report.checks.iter().all(|f| f.status == Status::Pass),
         "{:?}",
-        statuses(&out.findings)
+        statuses(&out.report.checks)
     );
 }
 
@@ -321,13 +314,13 @@ async fn paste_back_mode_uses_the_production_redirect_uri() {
     let reg = app("good-multitenant.json");
     let e = emulator(vec![reg.clone()], &[]).await;
     let mut cfg = e.flow(&reg);
-    cfg.redirect_uri = reqwest::Url::parse("https://idp.ngrok.com/oauth2/callback").unwrap();
-    cfg.opener = Opener::PrintOnly;
+    cfg.flow.redirect_uri = reqwest::Url::parse("https://idp.ngrok.com/oauth2/callback").unwrap();
+    cfg.flow.opener = Opener::PrintOnly;
     // Sign in "in the browser": the authorize URL redirects to idp.ngrok.com with the code.
     let mut console = Recorder::default();
-    let probe = flow::run(&cfg, &mut console).await;
+    let probe = oauth_preflight::live::check(&cfg, &mut console).await.error;
     assert!(
-        matches!(probe, Err(FlowError::Incomplete(ref m)) if m.contains("no address was pasted")),
+        matches!(probe, Some(FlowError::Incomplete(ref m)) if m.contains("no address was pasted")),
         "{probe:?}"
     );
     let url = console
@@ -346,7 +339,7 @@ async fn paste_back_mode_uses_the_production_redirect_uri() {
         ..Default::default()
     };
     assert!(
-        matches!(flow::run(&cfg, &mut console).await, Err(FlowError::Usage(ref m)) if m.contains("another state"))
+        matches!(oauth_preflight::live::check(&cfg, &mut console).await.error, Some(FlowError::Usage(ref m)) if m.contains("another state"))
     );
 }
 
@@ -355,20 +348,20 @@ async fn graph_named_by_url_gives_a_url_audience_that_passes() {
     let reg = app("good-multitenant.json");
     let e = emulator(vec![reg.clone()], &[]).await;
     let mut cfg = e.flow(&reg);
-    cfg.scopes = vec![
+    cfg.flow.scopes = vec![
         "openid".into(),
         "profile".into(),
         "https://graph.microsoft.com/User.Read".into(),
     ];
-    let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
-    let f = finding(&out.findings, "access-token.audience");
+    let out = check(&cfg).await;
+    let f = finding(&out.report.checks, "access-token.audience");
     assert_eq!(f.status, Status::Pass);
     assert!(
         f.evidence.contains("\"https://graph.microsoft.com\""),
         "{}",
         f.evidence
     );
-    assert_eq!(finding(&out.findings, "graph.me").status, Status::Pass);
+    assert_eq!(finding(&out.report.checks, "graph.me").status, Status::Pass);
 }
 
 /// The token endpoint is the better witness: a stale export whose hints no longer match does not
@@ -381,6 +374,6 @@ async fn an_accepted_secret_is_not_overruled_by_stale_hints() {
     stale.password_credentials[0].hint = Some("zzz".into());
     let mut cfg = e.flow(&reg);
     cfg.app = Some(stale);
-    let out = flow::run(&cfg, &mut Recorder::default()).await.unwrap();
-    assert_eq!(finding(&out.findings, "secret.valid").status, Status::Pass);
+    let out = check(&cfg).await;
+    assert_eq!(finding(&out.report.checks, "secret.valid").status, Status::Pass);
 }

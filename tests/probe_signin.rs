@@ -10,7 +10,9 @@ use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use oauth_preflight::checks::Status;
-use oauth_preflight::flow::{self, FlowConfig, Mode};
+use oauth_preflight::flow::{self, FlowConfig};
+use oauth_preflight::live::LiveConfig;
+use oauth_preflight::mode::Mode;
 use oauth_preflight::registration::SecretValue;
 use std::convert::Infallible;
 
@@ -63,27 +65,24 @@ async fn serve(canned: Canned) -> String {
     base
 }
 
-fn config(base: &str) -> FlowConfig {
+fn config(base: &str) -> LiveConfig {
     let mut app = common::app("good-multitenant.json");
     app.publisher_domain = Some("contoso.example".into());
-    FlowConfig {
-        mode: Mode::Probe,
-        client_id: app.app_id.clone().unwrap(),
-        secret: SecretValue::new("Q1x8Q~not-checked-here"),
-        scopes: vec!["openid".into(), "User.Read".into()],
-        redirect_uri: reqwest::Url::parse("http://localhost:8765/oauth2/callback").unwrap(),
-        authority: reqwest::Url::parse(base).unwrap(),
-        tenant: "common".into(),
-        graph: reqwest::Url::parse(base).unwrap(),
-        ca_pem: None,
-        policy: None,
-        app: Some(app),
-        login_hint: None,
-        http_timeout: std::time::Duration::from_secs(5),
-        wait: std::time::Duration::ZERO,
-        opener: flow::browser::Opener::PrintOnly,
-        lint_at: chrono::Utc::now(),
-    }
+    let http = flow::http_client(None, std::time::Duration::from_secs(5)).unwrap();
+    let mut f = FlowConfig::new(
+        app.app_id.as_deref().unwrap(),
+        SecretValue::new("Q1x8Q~not-checked-here"),
+        reqwest::Url::parse(base).unwrap(),
+        reqwest::Url::parse(base).unwrap(),
+        http,
+    );
+    f.mode = Mode::Probe;
+    f.scopes = vec!["openid".into(), "User.Read".into()];
+    f.wait = std::time::Duration::ZERO;
+    f.probe_tenant = app.publisher_domain.clone();
+    let mut cfg = LiveConfig::new(f);
+    cfg.app = Some(app);
+    cfg
 }
 
 #[tokio::test]
@@ -93,15 +92,13 @@ async fn a_sign_in_page_makes_probe_test_the_secret_and_skip_the_rest() {
         token_status: 401,
         token: r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x","error_codes":[7000215]}"#,
     };
-    let out = flow::run(&config(&serve(bad).await), &mut Recorder::default())
-        .await
-        .unwrap();
-    assert_eq!(finding(&out.findings, "app.exists").status, Status::Pass);
+    let out = oauth_preflight::live::check(&config(&serve(bad).await), &mut Recorder::default()).await;
+    assert_eq!(finding(&out.report.checks, "app.exists").status, Status::Pass);
     assert_eq!(
-        finding(&out.findings, "redirect.local").status,
+        finding(&out.report.checks, "redirect.local").status,
         Status::Pass
     );
-    let secret = finding(&out.findings, "secret.valid");
+    let secret = finding(&out.report.checks, "secret.valid");
     assert_eq!(secret.status, Status::Fail);
     assert!(
         secret
@@ -110,7 +107,7 @@ async fn a_sign_in_page_makes_probe_test_the_secret_and_skip_the_rest() {
         "{}",
         secret.evidence
     );
-    let graph = finding(&out.findings, "graph.me");
+    let graph = finding(&out.report.checks, "graph.me");
     assert_eq!(graph.status, Status::Skip);
     assert!(graph.title.contains("a person must sign in"));
 
@@ -119,10 +116,8 @@ async fn a_sign_in_page_makes_probe_test_the_secret_and_skip_the_rest() {
         token: r#"{"token_type":"Bearer","expires_in":3599,"access_token":"eyJ0.e30.sig"}"#,
         ..bad
     };
-    let out = flow::run(&config(&serve(good).await), &mut Recorder::default())
-        .await
-        .unwrap();
-    assert_eq!(finding(&out.findings, "secret.valid").status, Status::Pass);
+    let out = oauth_preflight::live::check(&config(&serve(good).await), &mut Recorder::default()).await;
+    assert_eq!(finding(&out.report.checks, "secret.valid").status, Status::Pass);
 }
 
 #[tokio::test]
@@ -133,10 +128,8 @@ async fn microsofts_error_page_markup_still_yields_its_code() {
         token_status: 500,
         token: "",
     };
-    let out = flow::run(&config(&serve(page).await), &mut Recorder::default())
-        .await
-        .unwrap();
-    let f = finding(&out.findings, "app.exists");
+    let out = oauth_preflight::live::check(&config(&serve(page).await), &mut Recorder::default()).await;
+    let f = finding(&out.report.checks, "app.exists");
     assert_eq!(f.status, Status::Fail);
     assert!(f.title.starts_with("AADSTS700016"), "{}", f.title);
     assert!(

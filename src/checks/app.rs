@@ -1,10 +1,42 @@
 //! `app.exists` and `implicit.disabled`: the app's identity and its Authentication switches.
 
-use super::{CheckId, Finding, portal, quoted};
+use super::{CheckId, Finding, Inputs, aad, combine, needs_live, needs_registration, portal, quoted};
+use crate::entra::aadsts;
+use crate::flow::evidence::Authorize;
 use crate::registration::{Registration, is_guid};
 
-/// `app.exists`: statically, the registration carries an Application (client) ID in GUID form.
-pub(super) fn exists(reg: &Registration) -> Finding {
+/// `app.exists`: the registration carries an Application (client) ID in GUID form, and the
+/// authority knows it (no AADSTS700016 before sign-in).
+pub(super) fn exists(i: &Inputs<'_>) -> Finding {
+    const ID: CheckId = CheckId::AppExists;
+    let live = aad::refused(i, ID).or_else(|| {
+        let ev = i.live?;
+        let known = match ev.authorize.as_ref()? {
+            Authorize::Back | Authorize::SignIn => true,
+            Authorize::Page { code, .. } => {
+                !(aadsts::TENANT_CODES.contains(code) || aadsts::CLIENT_CODES.contains(code))
+            }
+        };
+        let client_id = ev.asked.as_ref().map_or("", |a| a.client_id.as_str());
+        known.then(|| {
+            Finding::pass(
+                ID,
+                "the identity platform knows the client id",
+                format!("client_id {client_id} got past the authorize endpoint's client check (no AADSTS700016)"),
+            )
+        })
+    });
+    combine(ID, i.reg.map(exists_static), live, || {
+        if i.live.is_some() {
+            needs_live(i)
+        } else {
+            needs_registration(i)
+        }
+    })
+}
+
+/// `app.exists`, statically.
+fn exists_static(reg: &Registration) -> Finding {
     const ID: CheckId = CheckId::AppExists;
     let fix = || {
         format!(
@@ -47,8 +79,11 @@ pub(super) fn exists(reg: &Registration) -> Finding {
 /// `implicit.disabled`: ngrok redeems a code server-side; tokens in the URL are not needed and
 /// widen the attack surface.
 /// <https://learn.microsoft.com/entra/identity-platform/v2-oauth2-implicit-grant-flow>
-pub(super) fn implicit_disabled(reg: &Registration) -> Finding {
+pub(super) fn implicit_disabled(i: &Inputs<'_>) -> Finding {
     const ID: CheckId = CheckId::ImplicitDisabled;
+    let Some(reg) = i.reg else {
+        return Finding::skip(ID, needs_registration(i));
+    };
     let (id_field, access_field) = reg.shape.implicit_fields();
     let on: Vec<String> = [
         (reg.implicit.id_tokens, id_field),
@@ -82,7 +117,7 @@ mod tests {
     #[test]
     fn a_missing_app_id_names_the_object_id_people_copy_instead() {
         let reg = &crate::registration::parse_bytes(br#"{"id":"0b1ec700-0000-4000-8000-000000000001","signInAudience":"AzureADMultipleOrgs"}"#).unwrap()[0];
-        let f = super::exists(reg);
+        let f = super::exists_static(reg);
         assert!(
             f.evidence
                 .contains("\"0b1ec700-0000-4000-8000-000000000001\" is the Object ID"),

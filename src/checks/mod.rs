@@ -1,18 +1,23 @@
-//! The check catalog: every requirement has a stable id (DESIGN.md §4) and yields a [`Finding`].
-//!
-//! `lint` evaluates the static checks of this module against a [`Registration`]; the live flow
-//! reuses the same ids, so one id means one requirement wherever it is reported. A failed check
-//! is data in a report, never an error.
+//! The check catalog: every requirement has a stable id (DESIGN.md §4) and exactly one judge,
+//! a function that reads whatever evidence this mode has (the registration, the ngrok policy,
+//! the supplied secret, what the live flow saw) and yields one [`Finding`]. `lint`, `run` and
+//! `probe` all go through [`judge`], so one id means one requirement, decided in one place.
+//! A failed check is data in a report, never an error.
 
+mod aad;
 mod app;
+mod graph;
+mod ngrok;
 mod redirect;
 mod scopes;
 mod secret;
-
-pub use secret::supplied as secret_supplied;
 mod tenancy;
+mod tokens;
 
-use crate::registration::Registration;
+use crate::flow::Evidence;
+use crate::mode::Mode;
+use crate::ngrok::OAuthAction;
+use crate::registration::{Registration, SecretValue};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -56,6 +61,11 @@ macro_rules! catalog {
             /// The stable dotted id, e.g. `redirect.ngrok`.
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $id,)* }
+            }
+
+            /// The check with this dotted id.
+            pub fn parse(id: &str) -> Option<Self> {
+                match id { $($id => Some(Self::$variant),)* _ => None }
             }
 
             /// The requirement, one line.
@@ -121,7 +131,7 @@ catalog! {
         "Graph /me answers with the token and yields an email or UPN for ngrok",
         "https://learn.microsoft.com/graph/api/user-get";
     NgrokPolicy = "ngrok.policy",
-        "the ngrok oauth action uses provider microsoft, this client id, and User.Read",
+        "the ngrok oauth action uses provider microsoft, this client id, a secret Value, and User.Read",
         "https://ngrok.com/docs/traffic-policy/actions/oauth/";
 }
 
@@ -210,18 +220,137 @@ pub struct LintOptions {
     pub secret_min_days: i64,
 }
 
-/// Runs every static check on one registration, in catalog order.
-pub fn lint(reg: &Registration, opts: &LintOptions) -> Vec<Finding> {
-    vec![
-        app::exists(reg),
-        tenancy::multitenant(reg),
-        tenancy::token_version(reg),
-        redirect::ngrok(reg),
-        scopes::user_read(reg),
-        scopes::admin_consent(reg),
-        secret::present(reg, opts),
-        app::implicit_disabled(reg),
-    ]
+/// What a judge may read. Every field but `mode` may be absent; a judge with nothing to read
+/// says so in a `skip`.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    pub mode: Mode,
+    /// The registration (`lint`'s file, `run --app`).
+    pub reg: Option<&'a Registration>,
+    pub opts: LintOptions,
+    /// The ngrok policy's `oauth` action.
+    pub policy: Option<&'a OAuthAction>,
+    /// The secret supplied (flag, file, or the policy's literal), for the static comparisons.
+    pub secret: Option<&'a SecretValue>,
+    /// The requested scopes came from the policy: a missing scope is fixed there.
+    pub scopes_from_policy: bool,
+    /// What the live flow saw (`run`, `probe`).
+    pub live: Option<&'a Evidence>,
+}
+
+impl<'a> Inputs<'a> {
+    /// Inputs of `lint` for one registration.
+    pub fn lint(reg: &'a Registration, opts: LintOptions) -> Self {
+        Self {
+            mode: Mode::Lint,
+            reg: Some(reg),
+            opts,
+            policy: None,
+            secret: None,
+            scopes_from_policy: false,
+            live: None,
+        }
+    }
+}
+
+/// The ids `lint` judges: what a registration (and an ngrok policy) can tell.
+pub const LINT_IDS: &[CheckId] = &[
+    CheckId::AppExists,
+    CheckId::TenancyMultitenant,
+    CheckId::TenancyTokenVersion,
+    CheckId::RedirectNgrok,
+    CheckId::ScopesUserRead,
+    CheckId::ScopesAdminConsent,
+    CheckId::SecretPresent,
+    CheckId::SecretValid,
+    CheckId::ImplicitDisabled,
+    CheckId::NgrokPolicy,
+];
+
+/// Every id a mode can judge: each is in its report, judged or `skip` with the reason.
+pub fn ids(mode: Mode) -> &'static [CheckId] {
+    match mode {
+        Mode::Lint => LINT_IDS,
+        Mode::Run | Mode::Probe => CheckId::ALL,
+    }
+}
+
+/// Judges every id of `inputs.mode`, in catalog order.
+pub fn judge(inputs: &Inputs<'_>) -> Vec<Finding> {
+    ids(inputs.mode)
+        .iter()
+        .map(|&id| judge_one(id, inputs))
+        .collect()
+}
+
+/// The one judge of `id`.
+pub fn judge_one(id: CheckId, i: &Inputs<'_>) -> Finding {
+    let f = match id {
+        CheckId::AppExists => app::exists(i),
+        CheckId::TenancyMultitenant => tenancy::multitenant(i),
+        CheckId::TenancyTokenVersion => tenancy::token_version(i),
+        CheckId::RedirectNgrok => redirect::ngrok(i),
+        CheckId::RedirectLocal => redirect::local(i),
+        CheckId::ScopesUserRead => scopes::user_read(i),
+        CheckId::ScopesAdminConsent => scopes::admin_consent(i),
+        CheckId::ScopesSingleResource => scopes::single_resource(i),
+        CheckId::SecretPresent => secret::present(i),
+        CheckId::SecretValid => secret::valid(i),
+        CheckId::ImplicitDisabled => app::implicit_disabled(i),
+        CheckId::DiscoveryValid => tokens::discovery(i),
+        CheckId::IdTokenValid => tokens::id_token(i),
+        CheckId::AccessTokenAudience => tokens::access_token_audience(i),
+        CheckId::TenancySignedIn => tenancy::signed_in(i),
+        CheckId::GraphMe => graph::me(i),
+        CheckId::NgrokPolicy => ngrok::policy(i),
+    };
+    debug_assert_eq!(f.id, id);
+    f
+}
+
+/// Why a check that reads the registration only was not judged.
+fn needs_registration(i: &Inputs<'_>) -> String {
+    match i.mode {
+        Mode::Lint => "no registration to read".into(),
+        Mode::Run | Mode::Probe => {
+            "judged from the registration JSON: pass --app FILE (az ad app show --id <client id>)"
+                .into()
+        }
+    }
+}
+
+/// Why a check that reads the live flow only was not judged.
+fn needs_live(i: &Inputs<'_>) -> String {
+    match i.live {
+        Some(ev) => ev.not_reached(),
+        None => "judged live: oauth-preflight run or probe".into(),
+    }
+}
+
+/// One verdict from the registration's and the live flow's: the worse stands, both pieces of
+/// evidence are kept, and the registration's fix (it names the field) wins when it has one.
+fn combine(
+    id: CheckId,
+    stat: Option<Finding>,
+    live: Option<Finding>,
+    why: impl FnOnce() -> String,
+) -> Finding {
+    match (stat, live) {
+        (None, None) => Finding::skip(id, why()),
+        (Some(f), None) | (None, Some(f)) => f,
+        (Some(s), Some(l)) if s.status == Status::Skip => l,
+        (Some(s), Some(l)) if l.status == Status::Skip => s,
+        (Some(s), Some(l)) => {
+            let evidence = format!("live: {}; registration: {}", l.evidence, s.evidence);
+            let static_fix = (s.status >= Status::Warn).then(|| s.fix.clone()).flatten();
+            let mut worse = if l.status >= s.status { l } else { s };
+            worse.evidence = evidence;
+            if let Some(fix) = static_fix {
+                worse.fix = Some(fix);
+            }
+            worse
+        }
+    }
 }
 
 /// "Azure portal > ... > {app} > {blade}": where to click for this app.
@@ -252,9 +381,18 @@ mod tests {
             now: Utc::now(),
             secret_min_days: 30,
         };
-        for f in lint(&reg[0], &opts) {
+        for &id in CheckId::ALL {
+            assert_eq!(CheckId::parse(id.as_str()), Some(id));
+        }
+        for entry in crate::entra::aadsts::CATALOG {
+            assert!(CheckId::parse(entry.check).is_some(), "{}", entry.code);
+        }
+        let findings = judge(&Inputs::lint(&reg[0], opts));
+        assert_eq!(findings.len(), LINT_IDS.len());
+        for f in findings {
             assert!(f.docs.starts_with("https://"));
             assert_eq!(f.fix.is_some(), f.status >= Status::Warn, "{}", f.id);
+            assert!(!f.title.is_empty() && !f.evidence.is_empty(), "{}", f.id);
         }
     }
 }

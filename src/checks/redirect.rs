@@ -4,10 +4,93 @@
 //! "Single-page application" or "Mobile and desktop" makes the code unredeemable with a secret
 //! (AADSTS9002327, AADSTS700025). A missing one is AADSTS50011 on an error page.
 //! <https://learn.microsoft.com/entra/identity-platform/reply-url>
+//!
+//! Live, every `run` and `probe` also sends the authorization request with ngrok's redirect URI
+//! and follows nothing: an AADSTS50011 page fails, a sign-in page or a redirect passes
+//! (DESIGN.md §8.1). `redirect.local` is the flow's own redirect URI.
 
-use super::{CheckId, Finding, portal, quoted};
-use crate::entra::NGROK_CALLBACK;
+use super::{CheckId, Finding, Inputs, aad, combine, needs_live, needs_registration, portal, quoted};
+use crate::entra::{NGROK_CALLBACK, aadsts};
+use crate::flow::evidence::{Authorize, RedirectRole};
 use crate::registration::{Platform, Registration};
+
+/// `redirect.ngrok`: the registration's Web redirect URIs, and the authorize endpoint's answer
+/// to ngrok's redirect URI.
+pub(super) fn ngrok(i: &Inputs<'_>) -> Finding {
+    const ID: CheckId = CheckId::RedirectNgrok;
+    let live = aad::refused(i, ID).or_else(|| {
+        let answer = i.live?.ngrok_redirect.as_ref()?;
+        judge_answer(ID, answer, &format!("authorize with redirect_uri={NGROK_CALLBACK}"))
+    });
+    combine(ID, i.reg.map(ngrok_static), live, || {
+        if i.live.is_some() {
+            needs_live(i)
+        } else {
+            needs_registration(i)
+        }
+    })
+}
+
+/// `redirect.local`: the flow's own redirect URI was accepted (not ngrok's: that is
+/// `redirect.ngrok`, even in paste-back mode).
+pub(super) fn local(i: &Inputs<'_>) -> Finding {
+    const ID: CheckId = CheckId::RedirectLocal;
+    let Some(ev) = i.live else {
+        return Finding::skip(ID, needs_live(i));
+    };
+    let Some(asked) = ev.asked.as_ref() else {
+        return Finding::skip(ID, needs_live(i));
+    };
+    if asked.redirect == RedirectRole::Ngrok {
+        return Finding::skip(
+            ID,
+            format!("the flow used ngrok's redirect URI (paste-back): see {}", CheckId::RedirectNgrok),
+        );
+    }
+    aad::refused(i, ID)
+        .or_else(|| {
+            judge_answer(
+                ID,
+                ev.authorize.as_ref()?,
+                &format!("authorize with redirect_uri={}", asked.redirect_uri),
+            )
+        })
+        .unwrap_or_else(|| Finding::skip(ID, needs_live(i)))
+}
+
+/// A redirect URI's verdict from the authorize endpoint's answer; `None` when it stopped before
+/// looking at the redirect URI (unknown tenant or client).
+fn judge_answer(id: CheckId, answer: &Authorize, what: &str) -> Option<Finding> {
+    let pass = |how: &str| {
+        Finding::pass(
+            id,
+            "the authorize endpoint accepts the redirect URI",
+            format!("{what}: {how}, no AADSTS50011"),
+        )
+    };
+    match answer {
+        Authorize::Back => Some(pass("redirected back")),
+        Authorize::SignIn => Some(pass("a sign-in page")),
+        Authorize::Page { code, line } if aadsts::REDIRECT_CODES.contains(code) => {
+            let info = aadsts::lookup(*code);
+            Some(Finding::fail(
+                id,
+                info.map_or_else(
+                    || format!("AADSTS{code}"),
+                    |a| format!("AADSTS{code}: {}", a.meaning.trim_end_matches('.')),
+                ),
+                format!("{what}: an error page: {line}"),
+                info.map_or("", |a| a.fix),
+            ))
+        }
+        Authorize::Page { code, .. }
+            if aadsts::TENANT_CODES.contains(code) || aadsts::CLIENT_CODES.contains(code) =>
+        {
+            None
+        }
+        Authorize::Page { code, .. } => Some(pass(&format!("an error page with AADSTS{code}, raised after the redirect URI was accepted"))),
+    }
+}
 
 /// A URI cut into the parts Entra compares. No percent-decoding: Entra does not decode either.
 #[derive(Debug, PartialEq, Eq)]
@@ -94,8 +177,8 @@ fn near_miss(candidate: &str, wanted: &str) -> Option<String> {
     (!why.is_empty()).then(|| why.join(", "))
 }
 
-/// `redirect.ngrok`.
-pub(super) fn ngrok(reg: &Registration) -> Finding {
+/// `redirect.ngrok`, statically.
+fn ngrok_static(reg: &Registration) -> Finding {
     const ID: CheckId = CheckId::RedirectNgrok;
     let web_field = reg.shape.redirect_field(Platform::Web);
     if reg.redirects(Platform::Web).any(|u| u == NGROK_CALLBACK) {

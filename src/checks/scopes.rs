@@ -3,11 +3,153 @@
 //! ngrok reads the user's profile from Graph, so the app needs delegated `User.Read` or a
 //! superset on Microsoft Graph. An application permission (`Role`) or a permission on another
 //! resource does not count. Admin-restricted scopes block every user until an administrator
-//! consents (AADSTS90094 / AADSTS65001).
+//! consents (AADSTS90094 / AADSTS65001). Live, the token response's `scope` says what was
+//! granted; the requested scopes say where a missing one must be added (the ngrok policy's
+//! `scopes`, or the app's API permissions).
 
-use super::{CheckId, Finding, portal};
+use super::{CheckId, Finding, Inputs, aad, combine, needs_live, needs_registration, portal};
 use crate::entra::{self, AAD_GRAPH_APP_ID, GRAPH_APP_ID};
 use crate::registration::{AccessKind, Permission, Registration};
+
+/// The first scope of `scopes` that lets ngrok read `/me` (User.Read or a superset).
+fn reads_me<'s>(mut scopes: impl Iterator<Item = &'s str>) -> Option<&'s str> {
+    scopes.find(|s| entra::graph_scope_by_name(s).is_some_and(|g| g.reads_me))
+}
+
+/// The place to add User.Read to the request: the ngrok policy, or `--scopes`.
+pub(super) fn request_fix(i: &Inputs<'_>) -> String {
+    if i.scopes_from_policy || i.policy.is_some_and(|p| p.scopes.is_some()) {
+        "Edit the ngrok policy's oauth action: scopes: [openid, profile, email, User.Read] \
+         (User.Read is ngrok's documented minimum for Microsoft)"
+            .into()
+    } else {
+        "Request User.Read: --scopes \"openid profile email User.Read\" (and list it in ngrok's oauth action scopes)".into()
+    }
+}
+
+/// `scopes.user-read`: configured (registration) and granted (token response).
+pub(super) fn user_read(i: &Inputs<'_>) -> Finding {
+    const ID: CheckId = CheckId::ScopesUserRead;
+    let live = aad::refused(i, ID).or_else(|| {
+        let ev = i.live?;
+        let access = ev.access.as_ref()?;
+        let evidence = match &access.scp {
+            Some(scp) => format!(
+                "token response scope = {:?}; access token scp = {scp:?}",
+                access.granted
+            ),
+            None => format!("token response scope = {:?}", access.granted),
+        };
+        if let Some(s) = reads_me(access.granted.split_whitespace()) {
+            return Some(Finding::pass(ID, format!("Microsoft Graph {s} was granted"), evidence));
+        }
+        let requested = ev.asked.as_ref().map(|a| a.scopes.as_slice()).unwrap_or_default();
+        let asked = reads_me(requested.iter().map(String::as_str)).is_some();
+        let configured = i.reg.is_some_and(|r| !readers(r).is_empty());
+        let (title, fix) = if asked {
+            (
+                "Microsoft Graph User.Read was requested but not granted: ngrok cannot read the user",
+                format!("{GRANT}, and grant consent"),
+            )
+        } else if configured {
+            (
+                "Microsoft Graph User.Read was not requested, though the app has it: ngrok cannot read the user",
+                request_fix(i),
+            )
+        } else {
+            (
+                "Microsoft Graph User.Read was neither requested nor granted: ngrok cannot read the user",
+                format!("{GRANT}; then {}", request_fix(i)),
+            )
+        };
+        Some(Finding::fail(
+            ID,
+            title,
+            format!("requested: {}; {evidence}", requested.join(" ")),
+            fix,
+        ))
+    });
+    combine(ID, i.reg.map(user_read_static), live, || {
+        if i.live.is_some() {
+            needs_live(i)
+        } else {
+            needs_registration(i)
+        }
+    })
+}
+
+const GRANT: &str = "API permissions > Add a permission > Microsoft Graph > Delegated > User.Read";
+
+/// The delegated Graph scopes of `reg` that read `/me`.
+fn readers(reg: &Registration) -> Vec<&'static entra::GraphScope> {
+    graph_delegated(reg)
+        .filter_map(|p| entra::graph_scope_by_id(&p.id))
+        .filter(|s| s.reads_me)
+        .collect()
+}
+
+/// `scopes.admin-consent`: no configured scope needs an administrator; live, the requested
+/// scopes were consented (the code was redeemed) or AADSTS65001/90094 stopped the sign-in.
+pub(super) fn admin_consent(i: &Inputs<'_>) -> Finding {
+    const ID: CheckId = CheckId::ScopesAdminConsent;
+    let live = aad::refused(i, ID).or_else(|| {
+        let ev = i.live?;
+        ev.redeemed.then(|| {
+            let requested = ev.asked.as_ref().map(|a| a.scopes.join(" ")).unwrap_or_default();
+            Finding::pass(
+                ID,
+                "every requested scope was consented",
+                format!("requested: {requested}"),
+            )
+        })
+    });
+    combine(ID, i.reg.map(admin_consent_static), live, || {
+        if i.live.is_some() {
+            needs_live(i)
+        } else {
+            needs_registration(i)
+        }
+    })
+}
+
+/// `scopes.single-resource`: OpenID Connect scopes plus one resource, Microsoft Graph.
+pub(super) fn single_resource(i: &Inputs<'_>) -> Finding {
+    const ID: CheckId = CheckId::ScopesSingleResource;
+    if let Some(f) = aad::refused(i, ID) {
+        return f;
+    }
+    let Some(asked) = i.live.and_then(|ev| ev.asked.as_ref()) else {
+        return Finding::skip(ID, needs_live(i));
+    };
+    let others: Vec<&str> = asked
+        .scopes
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !entra::OIDC_SCOPES.contains(s) && !entra::is_graph_scope(s))
+        .collect();
+    let evidence = format!("requested scopes: {}", asked.scopes.join(" "));
+    if others.is_empty() {
+        return Finding::pass(
+            ID,
+            "the requested scopes name Microsoft Graph and OpenID Connect only",
+            evidence,
+        );
+    }
+    let place = if i.scopes_from_policy {
+        "the ngrok policy's oauth action scopes"
+    } else {
+        "--scopes"
+    };
+    Finding::fail(
+        ID,
+        format!(
+            "scopes of another resource than Microsoft Graph are requested: {}",
+            others.join(" ")
+        ),
+        evidence,
+        format!("Request openid profile email User.Read only ({place})"),
+    )
+}
 
 fn graph_delegated(reg: &Registration) -> impl Iterator<Item = &Permission> {
     reg.permissions
@@ -19,13 +161,10 @@ fn name_of(id: &str) -> String {
     entra::graph_scope_by_id(id).map_or_else(|| id.to_owned(), |s| s.name.to_owned())
 }
 
-/// `scopes.user-read`.
-pub(super) fn user_read(reg: &Registration) -> Finding {
+/// `scopes.user-read`, statically.
+fn user_read_static(reg: &Registration) -> Finding {
     const ID: CheckId = CheckId::ScopesUserRead;
-    let readers: Vec<&entra::GraphScope> = graph_delegated(reg)
-        .filter_map(|p| entra::graph_scope_by_id(&p.id))
-        .filter(|s| s.reads_me)
-        .collect();
+    let readers = readers(reg);
     let fix = format!(
         "{}: Add a permission > Microsoft Graph > Delegated permissions > User.Read. Manifest: \
          requiredResourceAccess entry {{\"resourceAppId\": \"{GRAPH_APP_ID}\", \
@@ -95,8 +234,8 @@ fn describe(p: &Permission) -> String {
     }
 }
 
-/// `scopes.admin-consent`: statically, which configured delegated scopes need an administrator.
-pub(super) fn admin_consent(reg: &Registration) -> Finding {
+/// `scopes.admin-consent`, statically: which configured delegated scopes need an administrator.
+fn admin_consent_static(reg: &Registration) -> Finding {
     const ID: CheckId = CheckId::ScopesAdminConsent;
     let mut admin = Vec::new();
     let mut unknown = Vec::new();
@@ -196,7 +335,7 @@ fn delegated_names(reg: &Registration) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::checks::{LintOptions, Status, lint};
+    use crate::checks::{CheckId, Inputs, LintOptions, Status, judge_one};
 
     fn admin_consent(json: &str) -> crate::checks::Finding {
         let reg = &crate::registration::parse_bytes(json.as_bytes()).unwrap()[0];
@@ -204,10 +343,7 @@ mod tests {
             now: chrono::Utc::now(),
             secret_min_days: 30,
         };
-        lint(reg, &opts)
-            .into_iter()
-            .find(|f| f.id.as_str() == "scopes.admin-consent")
-            .unwrap()
+        judge_one(CheckId::ScopesAdminConsent, &Inputs::lint(reg, opts))
     }
 
     const MAIL_READ: &str = r#""requiredResourceAccess":[{"resourceAppId":"00000003-0000-0000-c000-000000000000","resourceAccess":[

@@ -3,9 +3,116 @@
 //! ngrok authenticates to the token endpoint with the secret's Value; an expired one fails with
 //! AADSTS7000222, none at all with AADSTS7000218. Certificates cannot be used by ngrok.
 
-use super::{CheckId, Finding, LintOptions, portal, quoted};
-use crate::registration::{PasswordCredential, Registration, SecretValue};
+use super::{CheckId, Finding, Inputs, LintOptions, aad, needs_registration, portal, quoted};
+use crate::flow::evidence::ClientCredentials;
+use crate::registration::{PasswordCredential, Registration, SecretValue, is_guid};
 use chrono::{DateTime, SecondsFormat, Utc};
+
+/// How a supplied secret gives itself away as the Secret ID (the portal's keyId) instead of the
+/// secret's Value: the one rule, used statically and to word AADSTS7000215.
+pub(super) fn secret_id(secret: &SecretValue, reg: Option<&Registration>) -> Option<&'static str> {
+    let s = secret.expose();
+    let named = reg.is_some_and(|r| {
+        r.password_credentials
+            .iter()
+            .filter_map(|c| c.key_id.as_deref())
+            .any(|k| k.eq_ignore_ascii_case(s))
+    });
+    if named {
+        Some("the supplied secret equals a passwordCredentials[].keyId (value not shown)")
+    } else if is_guid(s) {
+        Some("the supplied secret has the shape of a GUID (value not shown)")
+    } else {
+        None
+    }
+}
+
+const SECRET_ID_TITLE: &str = "the supplied client secret is a Secret ID, not the secret's Value";
+const SECRET_ID_FIX: &str = "Certificates & secrets > New client secret, then copy the Value column (shown only once), not Secret ID";
+
+/// AADSTS7000215 worded as the Secret ID mistake, when the supplied secret is one.
+pub(super) fn refused_as_secret_id(i: &Inputs<'_>, f: Finding) -> Finding {
+    match i.secret.and_then(|s| secret_id(s, i.reg)) {
+        Some(why) => Finding {
+            title: format!("{SECRET_ID_TITLE} (AADSTS7000215)"),
+            evidence: format!("{}; {why}", f.evidence),
+            fix: Some(SECRET_ID_FIX.into()),
+            ..f
+        },
+        None => f,
+    }
+}
+
+/// `secret.valid`: the token endpoint (or, in `probe`, a client-credentials grant) accepted or
+/// refused the supplied secret: direct evidence, which decides. Without it, the secret is
+/// compared with the registration: a Secret ID, or a secret matching no live secret's hint,
+/// fails; a hint match was not a test, so it is a `skip` that says so (DESIGN.md §8.1).
+pub(super) fn valid(i: &Inputs<'_>) -> Finding {
+    const ID: CheckId = CheckId::SecretValid;
+    let stat = i.secret.map(|s| supplied(i.reg, s, i.opts.now));
+    let live = live_valid(i);
+    match (live, stat) {
+        (Some(l), Some(s)) if l.status != super::Status::Skip && s.status != super::Status::Skip => {
+            Finding {
+                evidence: format!("live: {}; registration: {}", l.evidence, s.evidence),
+                ..l
+            }
+        }
+        (Some(l), _) if l.status != super::Status::Skip => l,
+        (_, Some(s)) if s.status != super::Status::Skip => s,
+        (Some(l), _) => l,
+        (None, Some(s)) => s,
+        (None, None) => Finding::skip(
+            ID,
+            match i.live {
+                Some(ev) => ev.not_reached(),
+                None if i.policy.is_none() => {
+                    "lint judges the secret of an ngrok policy: pass --ngrok-policy FILE".into()
+                }
+                None => "the ngrok policy's client_secret is absent or an expression (${...}): nothing to compare".into(),
+            },
+        ),
+    }
+}
+
+/// `secret.valid` from the live flow.
+fn live_valid(i: &Inputs<'_>) -> Option<Finding> {
+    const ID: CheckId = CheckId::SecretValid;
+    if let Some(f) = aad::refused(i, ID) {
+        return Some(f);
+    }
+    let ev = i.live?;
+    if ev.redeemed {
+        return Some(Finding::pass(
+            ID,
+            "the client secret is accepted",
+            "the token endpoint redeemed the code with it (HTTP 200)",
+        ));
+    }
+    Some(match ev.client_credentials.as_ref()? {
+        ClientCredentials::Accepted(tenant) => Finding::pass(
+            ID,
+            "the client secret is accepted",
+            format!("client credentials at /{tenant}: HTTP 200"),
+        ),
+        // The tenant we asked is not the app's: that says nothing about the secret.
+        ClientCredentials::Refused(r) if matches!(r.code, Some(700016 | 90002 | 9001023)) => {
+            Finding::skip(
+                ID,
+                format!(
+                    "{} could not judge the secret (AADSTS{}): pass --tenant with the app's home tenant",
+                    r.at,
+                    r.code.unwrap_or_default()
+                ),
+            )
+        }
+        ClientCredentials::Refused(r) => aad::finding(i, ID, r),
+        ClientCredentials::NoTenant => Finding::skip(
+            ID,
+            "a client-credentials probe needs a tenant: pass --tenant <GUID or domain> or --app with publisherDomain",
+        ),
+    })
+}
 
 fn describe(c: &PasswordCredential) -> String {
     let name = c
@@ -25,7 +132,15 @@ fn date(d: Option<DateTime<Utc>>) -> String {
 }
 
 /// `secret.present`.
-pub(super) fn present(reg: &Registration, opts: &LintOptions) -> Finding {
+pub(super) fn present(i: &Inputs<'_>) -> Finding {
+    const ID: CheckId = CheckId::SecretPresent;
+    match i.reg {
+        Some(reg) => present_static(reg, &i.opts),
+        None => Finding::skip(ID, needs_registration(i)),
+    }
+}
+
+fn present_static(reg: &Registration, opts: &LintOptions) -> Finding {
     const ID: CheckId = CheckId::SecretPresent;
     let now = opts.now;
     let fix = format!(
@@ -134,33 +249,32 @@ fn none_live(reg: &Registration, now: DateTime<Utc>, fix: String) -> Finding {
 
 /// `secret.valid`, statically: the supplied secret against the registration's credentials. The
 /// Secret ID (a GUID, the portal's keyId) is the classic mistake; Microsoft keeps the first three
-/// characters of each Value as `hint`, so a secret that matches no live hint is not a current one.
+/// characters of each Value as `hint`, so a secret that matches no live hint is not a current
+/// one. A match proves nothing (three characters): it is a `skip`, the secret was not tried.
 /// <https://learn.microsoft.com/graph/api/resources/passwordcredential>
-pub fn supplied(reg: &Registration, secret: &SecretValue, now: DateTime<Utc>) -> Finding {
+fn supplied(reg: Option<&Registration>, secret: &SecretValue, now: DateTime<Utc>) -> Finding {
     const ID: CheckId = CheckId::SecretValid;
-    let s = secret.expose();
-    let fix = format!(
-        "{}: copy the Value column of a live secret (shown only once; else make a new one)",
-        portal(reg, "Certificates & secrets")
-    );
-    let key_ids = reg
-        .password_credentials
-        .iter()
-        .filter_map(|c| c.key_id.as_deref());
-    if crate::registration::is_guid(s) || key_ids.clone().any(|k| k.eq_ignore_ascii_case(s)) {
-        let named = key_ids.clone().any(|k| k.eq_ignore_ascii_case(s));
+    let fix = match reg {
+        Some(reg) => format!(
+            "{}: copy the Value column of a live secret (shown only once; else make a new one)",
+            portal(reg, "Certificates & secrets")
+        ),
+        None => SECRET_ID_FIX.to_owned(),
+    };
+    if let Some(why) = secret_id(secret, reg) {
         return Finding::fail(
             ID,
-            "the supplied secret is a Secret ID, not the secret's Value (AADSTS7000215 at sign-in)",
-            if named {
-                "the supplied secret equals a passwordCredentials[].keyId (value not shown)"
-                    .to_owned()
-            } else {
-                "the supplied secret has the shape of a GUID (value not shown)".to_owned()
-            },
+            format!("{SECRET_ID_TITLE} (AADSTS7000215 at sign-in)"),
+            why,
             fix,
         );
     }
+    let Some(reg) = reg else {
+        return Finding::skip(
+            ID,
+            "the supplied secret was not tried, and there is no registration to compare it with (--app)",
+        );
+    };
     let live: Vec<&PasswordCredential> = reg
         .password_credentials
         .iter()
@@ -170,17 +284,20 @@ pub fn supplied(reg: &Registration, secret: &SecretValue, now: DateTime<Utc>) ->
     if hints.is_empty() {
         return Finding::skip(
             ID,
-            "the registration lists no live secret with a hint to compare",
+            "the supplied secret was not tried, and the registration lists no live secret with a hint to compare",
         );
     }
+    let s = secret.expose();
     match live
         .iter()
         .find(|c| c.hint.as_deref().is_some_and(|h| s.starts_with(h)))
     {
-        Some(c) => Finding::pass(
+        Some(c) => Finding::skip(
             ID,
-            "the supplied secret matches a live secret's hint (its first 3 characters; not tried at the token endpoint)",
-            format!("its first characters match the hint of {}", describe(c)),
+            format!(
+                "the supplied secret was not tried at the token endpoint; its first 3 characters match the hint of {} (that proves nothing: run or probe tries it)",
+                describe(c)
+            ),
         ),
         None => Finding::fail(
             ID,
@@ -208,8 +325,10 @@ mod tests {
         )
         .unwrap()[0];
         let now = Utc::now();
-        let check = |s: &str| supplied(reg, &SecretValue::new(s), now);
-        assert_eq!(check("Q1x8Q~the-value").status, Status::Pass);
+        let check = |s: &str| supplied(Some(reg), &SecretValue::new(s), now);
+        let hint_only = check("Q1x8Q~the-value");
+        assert_eq!(hint_only.status, Status::Skip, "a hint match was not a test");
+        assert!(hint_only.title.contains("not tried"), "{}", hint_only.title);
         let id = check("5ec7e700-0000-4000-8000-000000000001");
         assert_eq!(id.status, Status::Fail);
         assert!(id.title.contains("Secret ID") && !id.evidence.contains("5ec7e700"));
@@ -222,7 +341,7 @@ mod tests {
         assert!(!format!("{old:?}").contains("Q1x"), "hints are not shown");
         let none = &crate::registration::parse_bytes(br#"{"appId":"a"}"#).unwrap()[0];
         assert_eq!(
-            supplied(none, &SecretValue::new("x"), now).status,
+            supplied(Some(none), &SecretValue::new("x"), now).status,
             Status::Skip
         );
     }

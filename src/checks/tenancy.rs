@@ -1,14 +1,93 @@
-//! `tenancy.multitenant` and `tenancy.token-version`: who may sign in.
+//! `tenancy.multitenant`, `tenancy.token-version` and `tenancy.signed-in`: who may sign in, and
+//! who did.
 //!
 //! ngrok signs users in through a multitenant authority, so a single-tenant app fails with
 //! AADSTS50194 ("not configured as a multi-tenant application").
-//! <https://ngrok.com/docs/integrations/oauth/microsoft-oauth>
+//! <https://ngrok.com/docs/integrations/oauth/microsoft-oauth>. A personal account refused by an
+//! app for work and school accounts (AADSTS500200) is about the account that signed in, not
+//! about multitenancy (DESIGN.md §8.1).
 
-use super::{CheckId, Finding, portal, quoted};
+use super::{CheckId, Finding, Inputs, aad, combine, needs_live, needs_registration, portal, quoted};
+use crate::entra;
+use crate::flow::evidence::IdToken;
 use crate::registration::{Audience, Registration, Shape};
 
-/// `tenancy.multitenant`: `signInAudience` lets any organisation's users in.
-pub(super) fn multitenant(reg: &Registration) -> Finding {
+/// `tenancy.multitenant`: `signInAudience` lets any organisation's users in; live, a code from
+/// `/common` or `/organizations` (no AADSTS50194).
+pub(super) fn multitenant(i: &Inputs<'_>) -> Finding {
+    const ID: CheckId = CheckId::TenancyMultitenant;
+    let live = aad::refused(i, ID).or_else(|| {
+        let ev = i.live?;
+        let asked = ev.asked.as_ref()?;
+        if !asked.multi_tenant_authority() {
+            return Some(Finding::skip(
+                ID,
+                format!(
+                    "/{} is tenant-specific: only /common or /organizations (as ngrok) show multitenancy live",
+                    asked.tenant
+                ),
+            ));
+        }
+        ev.code_issued.then(|| {
+            Finding::pass(
+                ID,
+                "the multitenant authority accepted the app",
+                format!(
+                    "/{}/oauth2/v2.0/authorize issued a code (no AADSTS50194)",
+                    asked.tenant
+                ),
+            )
+        })
+    });
+    combine(ID, i.reg.map(multitenant_static), live, || {
+        if i.live.is_some() {
+            needs_live(i)
+        } else {
+            needs_registration(i)
+        }
+    })
+}
+
+/// `tenancy.signed-in`: which tenant and account type signed in (information), or the AADSTS
+/// code that refused this account (e.g. a personal account on an app for work accounts only).
+pub(super) fn signed_in(i: &Inputs<'_>) -> Finding {
+    const ID: CheckId = CheckId::TenancySignedIn;
+    if let Some(f) = aad::refused(i, ID) {
+        return match i.reg {
+            Some(reg) => {
+                let evidence = format!(
+                    "{}; {} = {}",
+                    f.evidence,
+                    reg.shape.audience_field(),
+                    quoted(reg.audience.as_str())
+                );
+                Finding { evidence, ..f }
+            }
+            None => f,
+        };
+    }
+    let Some(IdToken::Valid(c)) = i.live.and_then(|ev| ev.id_token.as_ref()) else {
+        return Finding::skip(ID, needs_live(i));
+    };
+    let who = c
+        .preferred_username
+        .as_deref()
+        .or(c.email.as_deref())
+        .unwrap_or("(no preferred_username)");
+    let kind = if c.tid == entra::CONSUMERS_TENANT_ID {
+        "a personal Microsoft account"
+    } else {
+        "a work or school account"
+    };
+    Finding::pass(
+        ID,
+        format!("{who} signed in with {kind}"),
+        format!("tid = {:?}, iss = {:?}", c.tid, c.iss),
+    )
+}
+
+/// `tenancy.multitenant`, statically.
+fn multitenant_static(reg: &Registration) -> Finding {
     const ID: CheckId = CheckId::TenancyMultitenant;
     let field = reg.shape.audience_field();
     let evidence = match (reg.shape, &reg.audience) {
@@ -49,8 +128,11 @@ pub(super) fn multitenant(reg: &Registration) -> Finding {
 /// `tenancy.token-version`: an app that allows personal accounts must request v2 access tokens,
 /// or Entra refuses to save it and sign-ins break.
 /// <https://learn.microsoft.com/entra/identity-platform/reference-microsoft-graph-app-manifest>
-pub(super) fn token_version(reg: &Registration) -> Finding {
+pub(super) fn token_version(i: &Inputs<'_>) -> Finding {
     const ID: CheckId = CheckId::TenancyTokenVersion;
+    let Some(reg) = i.reg else {
+        return Finding::skip(ID, needs_registration(i));
+    };
     let field = reg.shape.token_version_field();
     let value = reg
         .requested_access_token_version

@@ -9,7 +9,7 @@ use super::keys::SigningKey;
 use super::routes::{Req, Resp, json};
 use super::tokens::graph_signed_header;
 use super::{State, USERS, User};
-use crate::entra::{self, GRAPH_APP_ID};
+use crate::entra;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{HeaderValue, Method, StatusCode, header};
@@ -57,10 +57,7 @@ fn accept(state: &State, token: &str) -> Result<Grant, &'static str> {
         verify_jwt(state, token)?
     };
     let aud = claims["aud"].as_str().unwrap_or_default();
-    if !matches!(
-        aud,
-        GRAPH_APP_ID | "https://graph.microsoft.com" | "https://graph.microsoft.com/"
-    ) {
+    if !entra::is_graph_audience(aud) {
         return Err("Access token validation failure. Invalid audience.");
     }
     if claims["exp"].as_i64().is_none_or(|exp| exp <= now) {

@@ -333,7 +333,7 @@ fn client_credentials(
     let resource = scope
         .strip_suffix("/.default")
         .ok_or_else(|| errors::client_credentials_scope(scope))?;
-    if !matches!(resource, "https://graph.microsoft.com" | GRAPH_APP_ID) {
+    if !matches!(resource, crate::entra::GRAPH_URL | GRAPH_APP_ID) {
         return Err(errors::invalid_scope(scope));
     }
     let expires = state.lifetime();

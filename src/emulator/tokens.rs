@@ -17,8 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
 
-/// The OpenID Connect scopes, in the order Entra lists them in a token response.
-const OIDC: [&str; 4] = ["profile", "openid", "email", "offline_access"];
+use entra::OIDC_SCOPES as OIDC;
 
 /// Scopes of one grant: OpenID Connect ones and Microsoft Graph ones (short names).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

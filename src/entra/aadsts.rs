@@ -4,16 +4,14 @@
 //! (<https://learn.microsoft.com/entra/identity-platform/reference-error-codes>) and the public
 //! threads cited in ENTRA.md §5.2. Microsoft warns that texts change; codes are what we key on.
 
-use crate::checks::CheckId;
-
 /// One AADSTS code as we explain it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Aadsts {
     pub code: u32,
     /// What it means, one line.
     pub meaning: &'static str,
-    /// The check whose requirement it breaks.
-    pub check: CheckId,
+    /// The id of the check whose requirement it breaks (DESIGN.md §4), e.g. `redirect.ngrok`.
+    pub check: &'static str,
     /// Why it happens with ngrok's OAuth and a custom Entra app.
     pub causes: &'static str,
     /// What to click or set.
@@ -21,12 +19,12 @@ pub struct Aadsts {
 }
 
 macro_rules! codes {
-    ($($code:literal, $check:ident, $meaning:literal, $causes:literal, $fix:literal;)*) => {
+    ($($code:literal, $check:literal, $meaning:literal, $causes:literal, $fix:literal;)*) => {
         /// Every code we explain.
         pub const CATALOG: &[Aadsts] = &[$(Aadsts {
             code: $code,
             meaning: $meaning,
-            check: CheckId::$check,
+            check: $check,
             causes: $causes,
             fix: $fix,
         },)*];
@@ -34,203 +32,259 @@ macro_rules! codes {
 }
 
 codes! {
-    50011, RedirectNgrok,
+    50011, "redirect.ngrok",
         "The redirect URI in the request does not match the redirect URIs configured for the application.",
         "https://idp.ngrok.com/oauth2/callback is missing, mistyped (trailing slash, http, letter case) or registered under another platform than Web.",
         "App registrations > your app > Authentication > Web > Redirect URIs: add https://idp.ngrok.com/oauth2/callback exactly.";
-    500113, RedirectNgrok,
+    500113, "redirect.ngrok",
         "No reply address is registered for the application.",
         "The app has no redirect URI at all.",
         "App registrations > your app > Authentication > Add a platform > Web: add https://idp.ngrok.com/oauth2/callback.";
-    900971, RedirectNgrok,
+    900971, "redirect.ngrok",
         "No reply address provided.",
         "The request carried no redirect_uri and the app has none registered.",
         "Register https://idp.ngrok.com/oauth2/callback under Web.";
-    50194, TenancyMultitenant,
+    50194, "tenancy.multitenant",
         "The application is not configured as a multi-tenant application; /common is not supported for it.",
         "The app's supported account types is 'this organizational directory only'; ngrok signs in through a multitenant endpoint.",
         "App registrations > your app > Authentication > Supported account types: 'Accounts in any organizational directory'. Manifest: signInAudience = AzureADMultipleOrgs.";
-    700016, AppExists,
+    700016, "app.exists",
         "Application with this identifier was not found in the directory.",
         "A wrong client id (the Object ID or a deleted app's id), or a single-tenant app used from another tenant.",
         "Copy the 'Application (client) ID' from the app's Overview into ngrok's client_id; make the app multitenant.";
-    700038, AppExists,
+    700038, "app.exists",
         "The client id is not a valid application identifier.",
         "Something other than a GUID was given as client_id.",
         "Copy the 'Application (client) ID' (a GUID) from the app's Overview.";
-    7000112, AppExists,
+    7000112, "app.exists",
         "The application is disabled.",
         "The app or its service principal was disabled in the tenant.",
         "Enterprise applications > the app > Properties: 'Enabled for users to sign in?' = Yes.";
-    90002, DiscoveryValid,
+    90002, "discovery.valid",
         "Tenant not found.",
         "A mistyped tenant GUID or domain in the authority.",
         "Use common, organizations, or your tenant's GUID or verified domain.";
-    500200, TenancyMultitenant,
+    500200, "tenancy.signed-in",
         "A personal Microsoft account cannot sign in to this application.",
         "The app accepts work or school accounts only, and a personal account (outlook.com, live.com) tried to sign in.",
         "Sign in with a work or school account, or set signInAudience to AzureADandPersonalMicrosoftAccount.";
-    500208, TenancyMultitenant,
+    500208, "tenancy.signed-in",
         "The domain is not a valid login domain for the account type.",
         "A work or school account on the personal-accounts endpoint, or the reverse.",
         "Use the account type the app accepts, or change its supported account types.";
-    9002331, TenancyMultitenant,
+    9002331, "tenancy.multitenant",
         "The application is configured for personal Microsoft accounts only; use /consumers.",
         "signInAudience is PersonalMicrosoftAccount, which ngrok does not support.",
         "Manifest: signInAudience = AzureADandPersonalMicrosoftAccount (or AzureADMultipleOrgs for a new app).";
-    9002332, TenancyMultitenant,
+    9002332, "tenancy.multitenant",
         "The application is configured for Microsoft Entra users only; do not use /consumers.",
         "A personal-account authority was used with an app for work and school accounts.",
         "Use /common or /organizations, or allow personal accounts in the app.";
-    50020, TenancySignedIn,
+    50020, "tenancy.signed-in",
         "The user's account does not exist in this tenant and cannot access the application there.",
         "A tenant-specific authority was used and the user belongs to another tenant (a guest invite is missing).",
         "Use /common (as ngrok does) with a multitenant app, or invite the user as a guest.";
-    50034, TenancySignedIn,
+    50034, "tenancy.signed-in",
         "The user account does not exist in the directory.",
         "A mistyped sign-in name, or the user belongs to another tenant.",
         "Check the account name.";
-    7000215, SecretValid,
+    7000215, "secret.valid",
         "Invalid client secret provided.",
         "The Secret ID (a GUID) was copied instead of the secret's Value, or the secret was deleted or mistyped.",
         "Certificates & secrets > New client secret, then copy the Value column at once (it is shown only once) into ngrok's client_secret.";
-    7000222, SecretValid,
+    7000222, "secret.valid",
         "The provided client secret keys are expired.",
         "The secret's expiry date has passed.",
         "Certificates & secrets > New client secret; put its Value in ngrok; delete the expired one.";
-    7000218, SecretValid,
+    7000218, "secret.valid",
         "The request body must contain client_assertion or client_secret.",
         "No client secret was sent: ngrok's client_secret is empty.",
         "Put the secret's Value in ngrok's oauth action as client_secret.";
-    700025, RedirectLocal,
+    700025, "redirect.local",
         "The client is public, so neither client_assertion nor client_secret should be presented.",
         "The redirect URI is registered under 'Mobile and desktop applications', which makes the redemption public.",
         "Authentication: remove the URI from Mobile and desktop and add it under Web.";
-    9002326, RedirectLocal,
+    9002326, "redirect.local",
         "Cross-origin token redemption is permitted only for the Single-Page Application client type.",
         "The token request carried an Origin header for a Web redirect URI.",
         "Redeem codes server-side, as ngrok does; keep the redirect URI under Web.";
-    9002327, RedirectLocal,
+    9002327, "redirect.local",
         "Tokens issued for the Single-Page Application client type may only be redeemed via cross-origin requests.",
         "The redirect URI is registered under 'Single-page application'; ngrok redeems the code server-side.",
         "Authentication: remove the URI from Single-page application and add it under Web.";
-    65001, ScopesAdminConsent,
+    65001, "scopes.admin-consent",
         "The user or administrator has not consented to use the application.",
         "A requested scope was never consented, or it needs an administrator (User.Read.All, Directory.Read.All, ...).",
         "API permissions: remove scopes ngrok does not need (User.Read is enough), or click 'Grant admin consent'.";
-    65004, ScopesAdminConsent,
+    65004, "scopes.admin-consent",
         "The user declined to consent to access the app.",
         "The user pressed Cancel on the consent screen.",
         "Sign in again and accept, or have an administrator grant consent for the tenant.";
-    90094, ScopesAdminConsent,
+    90094, "scopes.admin-consent",
         "The grant requires admin permission.",
         "A requested scope needs an administrator's consent, or the tenant does not let users consent.",
         "API permissions: 'Grant admin consent for <tenant>', or remove the admin-only scope.";
-    90095, ScopesAdminConsent,
+    90095, "scopes.admin-consent",
         "Admin consent is required; the user can request approval.",
         "The tenant's admin consent workflow is on and the scope needs an administrator.",
         "Have an administrator approve the request, or remove the admin-only scope.";
-    90008, ScopesUserRead,
+    90008, "scopes.user-read",
         "The application needs at least the sign-in and read-profile (User.Read) permission.",
         "Microsoft Graph User.Read is not configured.",
         "API permissions > Add a permission > Microsoft Graph > Delegated > User.Read.";
-    650056, ScopesUserRead,
+    650056, "scopes.user-read",
         "Misconfigured application: no permissions are listed for the requested resource.",
         "requiredResourceAccess lacks Microsoft Graph.",
         "API permissions > Add a permission > Microsoft Graph > Delegated > User.Read.";
-    650057, ScopesUserRead,
+    650057, "scopes.user-read",
         "Invalid resource: the client requested a resource not listed in its application registration.",
         "A scope of a resource the app does not list was requested.",
         "API permissions: add the resource's permission (Microsoft Graph User.Read for ngrok).";
-    70011, ScopesSingleResource,
+    70011, "scopes.single-resource",
         "The provided value for the scope parameter is not valid.",
         "A mistyped scope, or a scope of an API that does not exist.",
         "Request openid, profile, email and Microsoft Graph scopes only (User.Read).";
-    28000, ScopesSingleResource,
+    28000, "scopes.single-resource",
         "The scope contains more than one resource.",
         "Scopes of two APIs in one token request (e.g. Graph and your own API).",
         "Request Graph scopes and OpenID Connect scopes only.";
-    28002, ScopesSingleResource,
+    28002, "scopes.single-resource",
         "The scope value is not valid when redeeming the code.",
         "The token request's scope differs from what was consented.",
         "Send the same scopes at the token endpoint as at /authorize.";
-    28003, ScopesSingleResource,
+    28003, "scopes.single-resource",
         "The scope must not be empty when redeeming the code.",
         "An empty scope parameter was sent to the token endpoint.",
         "Send the scopes, or omit the parameter.";
-    700022, ScopesSingleResource,
+    700022, "scopes.single-resource",
         "The scope contains more than one resource.",
         "Scopes of two APIs in one request.",
         "Request Graph scopes and OpenID Connect scopes only.";
-    54005, SecretValid,
+    54005, "secret.valid",
         "The authorization code was already redeemed.",
         "The same code was sent twice (a retry, or two tabs).",
         "Start a new sign-in; each code works once.";
-    70008, SecretValid,
+    70008, "secret.valid",
         "The authorization code or refresh token has expired.",
         "More than 10 minutes passed between sign-in and redemption, or a refresh token expired.",
         "Start a new sign-in.";
-    70000, SecretValid,
+    70000, "secret.valid",
         "The grant is invalid or malformed.",
         "The code was altered in transit (browser extensions, proxies), or belongs to another app.",
         "Start a new sign-in without extensions rewriting the URL.";
-    700005, SecretValid,
+    700005, "secret.valid",
         "The authorization code is intended for another tenant.",
         "The code was redeemed against another tenant's authority than it was issued for.",
         "Use the same authority for /authorize and /token.";
-    501481, SecretValid,
+    501481, "secret.valid",
         "The code verifier does not match the code challenge (PKCE).",
         "The PKCE verifier sent to the token endpoint is not the one of this sign-in.",
         "Start a new sign-in; keep the verifier of each attempt.";
-    50148, SecretValid,
+    50148, "secret.valid",
         "The code verifier does not match the code challenge supplied for PKCE.",
         "The PKCE verifier does not match.",
         "Start a new sign-in.";
-    501491, AppExists,
+    501491, "app.exists",
         "Invalid size of the code_challenge parameter.",
         "A PKCE challenge that is not 43 to 128 characters.",
         "Use S256 with a 43-character challenge.";
-    700054, ImplicitDisabled,
+    700054, "implicit.disabled",
         "The response_type is not enabled for the application.",
         "An implicit or hybrid response type was requested while implicit grant is off (as it should be).",
         "Use response_type=code, as ngrok does.";
-    9001023, SecretValid,
+    9001023, "secret.valid",
         "The grant type is not supported over the /common or /consumers endpoints.",
         "Client credentials need a tenant-specific authority.",
         "Use the tenant's GUID or domain as the authority for this grant.";
-    900144, AppExists,
+    900144, "app.exists",
         "The request is missing a required parameter.",
         "A hand-built request lacks client_id, response_type, scope, code or grant_type.",
         "Send every required parameter.";
-    900561, DiscoveryValid,
+    900561, "discovery.valid",
         "The endpoint only accepts POST requests.",
         "The token endpoint was called with GET.",
         "POST form-encoded parameters to the token endpoint.";
-    1002012, ScopesSingleResource,
+    1002012, "scopes.single-resource",
         "Client credential flows must use a scope ending in /.default.",
         "A delegated scope was requested in a client-credentials grant.",
         "Request https://graph.microsoft.com/.default.";
-    70003, SecretValid,
+    70003, "secret.valid",
         "The app requested an unsupported grant type.",
         "A mistyped grant_type.",
         "Use authorization_code, refresh_token or client_credentials.";
-    53003, TenancySignedIn,
+    53003, "tenancy.signed-in",
         "Access has been blocked by Conditional Access policies.",
         "A Conditional Access policy in the user's tenant blocks this app or this sign-in.",
         "Ask the tenant's administrator to review the sign-in logs for the policy that applied.";
-    50076, TenancySignedIn,
+    50076, "tenancy.signed-in",
         "Multi-factor authentication is required.",
         "A policy asks for MFA and the sign-in was non-interactive.",
         "Sign in interactively and complete MFA.";
-    50058, TenancySignedIn,
+    50058, "tenancy.signed-in",
         "The user is not signed in (silent sign-in request).",
         "prompt=none was sent without a session.",
         "Sign in interactively.";
-    90027, TenancyMultitenant,
+    90027, "tenancy.multitenant",
         "Tokens cannot be issued from this API version on the personal-accounts tenant.",
         "A personal account reached a v1 endpoint.",
         "Use the v2.0 endpoints.";
 }
+
+/// An error answer of the token endpoint or of discovery, in Entra's shape (ENTRA.md §5.1):
+/// `error`, `error_description` (`AADSTSnnnn: …\r\nTrace ID: …`), `error_codes`, and on consent
+/// errors `suberror`. Parsed once here; nothing indexes raw JSON for these fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct ErrorBody {
+    #[serde(default)]
+    pub error: String,
+    #[serde(default)]
+    pub error_description: String,
+    #[serde(default)]
+    pub error_codes: Vec<u32>,
+    #[serde(default)]
+    pub suberror: Option<String>,
+}
+
+impl ErrorBody {
+    /// The body, when it is a JSON object that names an `error`.
+    pub fn parse(json: &[u8]) -> Option<Self> {
+        serde_json::from_slice::<Self>(json)
+            .ok()
+            .filter(|b| !b.error.is_empty())
+    }
+
+    /// The AADSTS code: the first of `error_codes`, else the one in the description.
+    pub fn code(&self) -> Option<u32> {
+        self.error_codes
+            .first()
+            .copied()
+            .or_else(|| find_code(&self.error_description))
+    }
+
+    /// The description's first line (without the trace and correlation ids that follow).
+    pub fn message(&self) -> &str {
+        first_line(&self.error_description)
+    }
+}
+
+/// The first line of an `error_description` (Entra appends `\r\nTrace ID: …` lines).
+pub fn first_line(description: &str) -> &str {
+    description
+        .split(['\r', '\n'])
+        .next()
+        .unwrap_or(description)
+        .trim()
+}
+
+/// Entra checks an authorization request in this order: the tenant and the parameters, then the
+/// client id, then the redirect URI, then the user. An error page with a code of one of these
+/// lists says how far it got: a later code means the earlier parts were accepted.
+/// <https://learn.microsoft.com/entra/identity-platform/reference-error-codes>
+pub const TENANT_CODES: [u32; 2] = [90002, 900144];
+/// The client id was not accepted (see [`TENANT_CODES`]).
+pub const CLIENT_CODES: [u32; 3] = [700016, 700038, 7000112];
+/// The redirect URI was not accepted (see [`TENANT_CODES`]).
+pub const REDIRECT_CODES: [u32; 3] = [50011, 500113, 900971];
 
 /// The entry for `code`.
 pub fn lookup(code: u32) -> Option<&'static Aadsts> {
@@ -281,7 +335,32 @@ mod tests {
         );
         assert_eq!(find_code("no code here"), None);
         assert_eq!(find_code("AADSTS"), None);
-        assert_eq!(lookup(50011).unwrap().check, CheckId::RedirectNgrok);
+        assert_eq!(lookup(50011).unwrap().check, "redirect.ngrok");
+    }
+
+    #[test]
+    fn error_bodies_are_typed_once() {
+        let b = ErrorBody::parse(
+            br#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x","error_codes":[7000215]}"#,
+        )
+        .unwrap();
+        assert_eq!(b.code(), Some(7000215));
+        assert_eq!(b.message(), "AADSTS7000215: Invalid client secret provided.");
+        assert!(ErrorBody::parse(b"<html>").is_none());
+        assert!(ErrorBody::parse(br#"{"access_token":"x"}"#).is_none());
+        let no_codes = ErrorBody::parse(br#"{"error":"x","error_description":"AADSTS50011: y"}"#);
+        assert_eq!(no_codes.unwrap().code(), Some(50011));
+    }
+
+    #[test]
+    fn every_catalog_check_is_a_check_id() {
+        for a in CATALOG {
+            assert!(
+                a.check.contains('.') && a.check.bytes().all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'-'),
+                "{}",
+                a.code
+            );
+        }
     }
 
     #[test]

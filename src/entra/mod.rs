@@ -24,6 +24,54 @@ pub fn is_loopback_host(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1"
 }
 
+/// The OpenID Connect scopes Entra accepts beside one resource's scopes; they are granted on
+/// Microsoft Graph's token. <https://learn.microsoft.com/entra/identity-platform/scopes-oidc>
+/// In the order Entra lists them in a token response.
+pub const OIDC_SCOPES: [&str; 4] = ["profile", "openid", "email", "offline_access"];
+
+/// Microsoft Graph's base URL in the global cloud.
+pub const GRAPH_URL: &str = "https://graph.microsoft.com";
+
+/// Microsoft Graph as a token audience: its appId, or its URL in the global and national clouds
+/// (ENTRA.md §2.4: both forms are seen; a trailing slash too).
+pub fn is_graph_audience(aud: &str) -> bool {
+    matches!(
+        aud.trim_end_matches('/'),
+        GRAPH_APP_ID
+            | GRAPH_URL
+            | "https://graph.microsoft.us"
+            | "https://dod-graph.microsoft.us"
+            | "https://microsoftgraph.chinacloudapi.cn"
+    )
+}
+
+/// A scope of Microsoft Graph: a short name (`User.Read`), or a URI under Graph's URL. Any other
+/// URI (`api://x/read`) names another resource.
+pub fn is_graph_scope(scope: &str) -> bool {
+    scope.starts_with("https://graph.microsoft.com/") || !(scope.contains('/') || scope.contains(':'))
+}
+
+/// A Graph error answer: `{"error": {"code": "...", "message": "..."}}`.
+/// <https://learn.microsoft.com/graph/errors>
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct GraphError {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+impl GraphError {
+    /// The error of a Graph answer's body, when it has one.
+    pub fn parse(json: &[u8]) -> Option<Self> {
+        #[derive(serde::Deserialize)]
+        struct Envelope {
+            error: GraphError,
+        }
+        serde_json::from_slice::<Envelope>(json).ok().map(|e| e.error)
+    }
+}
+
 /// A delegated Microsoft Graph permission we know by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GraphScope {

@@ -3,6 +3,7 @@
 //! (one-shot callback, or paste-back).
 
 use super::discovery::Discovered;
+use super::evidence::Authorize;
 use super::{Console, FlowConfig, FlowError, browser, callback, http};
 use crate::entra::aadsts;
 use openidconnect::{CsrfToken, Nonce, PkceCodeChallenge};
@@ -19,21 +20,13 @@ pub(super) fn get<'a>(q: &'a [(String, String)], k: &str) -> Option<&'a str> {
     q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
 }
 
-/// What the authorize URL answered to a request that follows no redirect.
-pub(super) enum Authorize {
-    /// Straight back to the redirect URI (no UI needed, e.g. the emulator).
-    Back(Vec<(String, String)>),
-    /// An error page carrying an AADSTS code.
-    Page(u32, String),
-    /// A sign-in page (or a redirect to one): a person is needed.
-    SignIn,
-}
-
+/// Requests `url` without following redirects: straight back to `redirect` (with the query it
+/// carries), an error page with its AADSTS code, or a sign-in page.
 pub(super) async fn probe_authorize(
     http: &reqwest::Client,
     url: &str,
     redirect: &str,
-) -> Result<Authorize, FlowError> {
+) -> Result<(Authorize, Option<Vec<(String, String)>>), FlowError> {
     let a = http::send(http.get(url).header("accept", "text/html"), url).await?;
     if let Some(loc) = a
         .location
@@ -41,9 +34,9 @@ pub(super) async fn probe_authorize(
         .filter(|_| (300..400).contains(&a.status))
     {
         if loc.starts_with(redirect) {
-            return Ok(Authorize::Back(query_of(loc)));
+            return Ok((Authorize::Back, Some(query_of(loc))));
         }
-        return Ok(Authorize::SignIn);
+        return Ok((Authorize::SignIn, None));
     }
     let text = a.text();
     if let Some(code) = aadsts::find_code(&text) {
@@ -58,7 +51,7 @@ pub(super) async fn probe_authorize(
                     .to_owned()
             })
             .unwrap_or_default();
-        return Ok(Authorize::Page(code, line));
+        return Ok((Authorize::Page { code, line }, None));
     }
     if a.status >= 400 {
         return Err(FlowError::Incomplete(format!(
@@ -67,7 +60,7 @@ pub(super) async fn probe_authorize(
             a.first_line()
         )));
     }
-    Ok(Authorize::SignIn)
+    Ok((Authorize::SignIn, None))
 }
 
 /// One authorization request: its secrets and its URL.
@@ -104,7 +97,7 @@ impl Request {
         params.push(("scope", &scope));
         if let Some(h) = &cfg.login_hint {
             params.push(("login_hint", h));
-        } else if cfg.mode == super::Mode::Run {
+        } else if cfg.mode == crate::mode::Mode::Run {
             // Let the person pick the account to test, rather than the browser's signed-in one.
             params.push(("prompt", "select_account"));
         }

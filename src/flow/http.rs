@@ -48,7 +48,7 @@ impl Answer {
 }
 
 /// Builds the client. `ca_pem` is an extra trust root (the emulator's CA).
-pub(crate) fn client(ca_pem: Option<&[u8]>, timeout: Duration) -> Result<reqwest::Client, String> {
+pub fn client(ca_pem: Option<&[u8]>, timeout: Duration) -> Result<reqwest::Client, String> {
     let mut b = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10).min(timeout))

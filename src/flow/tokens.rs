@@ -143,18 +143,6 @@ pub(crate) fn inspect_access_token(token: &str) -> AccessToken {
     }
 }
 
-/// Microsoft Graph by appId or URL (ENTRA.md §2.4: both forms are seen).
-pub(crate) fn is_graph_audience(aud: &str) -> bool {
-    matches!(
-        aud.trim_end_matches('/'),
-        crate::entra::GRAPH_APP_ID
-            | "https://graph.microsoft.com"
-            | "https://graph.microsoft.us"
-            | "https://dod-graph.microsoft.us"
-            | "https://microsoftgraph.chinacloudapi.cn"
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,8 +214,8 @@ mod tests {
         let claims =
             URL_SAFE_NO_PAD.encode(br#"{"aud":"https://graph.microsoft.com/","scp":"User.Read"}"#);
         let t = inspect_access_token(&format!("e30.{claims}.sig"));
-        assert!(t.is_jwt && is_graph_audience(t.aud.as_deref().unwrap()));
+        assert!(t.is_jwt && crate::entra::is_graph_audience(t.aud.as_deref().unwrap()));
         assert!(!inspect_access_token("EwBopaque").is_jwt);
-        assert!(!is_graph_audience("00000001-1111-4000-8000-000000000001"));
+        assert!(!crate::entra::is_graph_audience("00000001-1111-4000-8000-000000000001"));
     }
 }

@@ -65,6 +65,9 @@ pub(super) fn render(
                 writeln!(out, "         docs: {}", f.docs)?;
             }
         }
+        if let Some(e) = &report.error {
+            writeln!(out, "  {} {}", paint.wrap("31;1", "could not complete:"), e.message)?;
+        }
         let s = report.summary;
         writeln!(
             out,

@@ -33,19 +33,21 @@ pub(super) fn render(
     let count_failures = |r: &Report| r.checks.iter().filter(|f| failing(f.status)).count();
     let all = total(reports);
     let failures: usize = reports.iter().map(count_failures).sum();
+    let errors = reports.iter().filter(|r| r.error.is_some()).count();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
-        r#"<testsuites name="oauth-preflight" tests="{}" failures="{failures}" errors="0" skipped="{}">"#,
-        all.pass + all.warn + all.fail + all.skip,
+        r#"<testsuites name="oauth-preflight" tests="{}" failures="{failures}" errors="{errors}" skipped="{}">"#,
+        all.pass + all.warn + all.fail + all.skip + errors,
         all.skip
     )?;
     for r in reports {
+        let error = usize::from(r.error.is_some());
         writeln!(
             out,
-            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="0" skipped="{}">"#,
+            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{error}" skipped="{}">"#,
             esc(&format!("{} {}", r.mode.as_str(), r.label())),
-            r.checks.len(),
+            r.checks.len() + error,
             count_failures(r),
             r.summary.skip
         )?;
@@ -86,6 +88,15 @@ pub(super) fn render(
                 write!(out, "<system-out>{tag}{}</system-out>", esc(&body))?;
             }
             writeln!(out, "</testcase>")?;
+        }
+        if let Some(e) = &r.error {
+            // The run itself could not complete: an <error>, which CI shows apart from failures.
+            writeln!(
+                out,
+                r#"    <testcase classname="{class}" name="run"><error message="{}" type="incomplete">{}</error></testcase>"#,
+                esc(&e.message),
+                esc(&e.message)
+            )?;
         }
         writeln!(out, "  </testsuite>")?;
     }

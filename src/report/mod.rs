@@ -1,8 +1,12 @@
 //! Reports: findings grouped per target, rendered as human text, JSON (`oauth-preflight/report/v1`,
-//! DESIGN.md §5) or JUnit XML.
+//! DESIGN.md §5) or JUnit XML, and written where `--output` says.
 
 mod human;
 mod junit;
+mod output;
+
+pub use crate::mode::Mode;
+pub use output::{Output, verdict};
 
 use crate::checks::{Finding, Status};
 use serde::Serialize;
@@ -10,25 +14,6 @@ use std::io::{self, Write};
 
 /// The JSON schema id; bumped only for incompatible changes.
 pub const SCHEMA: &str = "oauth-preflight/report/v1";
-
-/// Which command produced a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    Lint,
-    Run,
-    Probe,
-}
-
-impl Mode {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Lint => "lint",
-            Self::Run => "run",
-            Self::Probe => "probe",
-        }
-    }
-}
 
 /// What was checked. `source` and `shape` extend the v1 schema compatibly.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -79,6 +64,15 @@ pub struct Report {
     pub target: Target,
     pub checks: Vec<Finding>,
     pub summary: Summary,
+    /// Why the run could not be completed (exit 3): the checks not reached are `skip`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ReportError>,
+}
+
+/// The error that stopped a run, in the report (DESIGN.md §8.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportError {
+    pub message: String,
 }
 
 impl Report {
@@ -93,7 +87,16 @@ impl Report {
             target,
             checks,
             summary,
+            error: None,
         }
+    }
+
+    /// The report of a run stopped by `message`.
+    pub fn with_error(mut self, message: impl Into<String>) -> Self {
+        self.error = Some(ReportError {
+            message: message.into(),
+        });
+        self
     }
 
     /// "Display name (client id)", or whichever is known.

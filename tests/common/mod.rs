@@ -274,8 +274,9 @@ pub fn aadsts(text: &str) -> Option<u32> {
 
 // ---- the live flow against the in-process emulator ----
 
+use oauth_preflight::flow::FlowConfig;
 use oauth_preflight::flow::browser::Opener;
-use oauth_preflight::flow::{FlowConfig, Mode};
+use oauth_preflight::live::{LiveConfig, Outcome};
 
 /// The scopes a registration is configured for: OpenID Connect plus its delegated Graph scopes.
 pub fn configured_scopes(reg: &Registration) -> Vec<String> {
@@ -293,37 +294,38 @@ pub fn configured_scopes(reg: &Registration) -> Vec<String> {
 }
 
 impl Emu {
-    /// A run against this emulator on /common, browsing with an in-process user agent.
-    pub fn flow(&self, reg: &Registration) -> FlowConfig {
-        FlowConfig {
-            mode: Mode::Run,
-            client_id: client_id(reg).to_ascii_lowercase(),
-            secret: reg
-                .emulator
-                .secrets
-                .first()
-                .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| {
-                    oauth_preflight::registration::SecretValue::new("no-secret-configured")
-                }),
-            scopes: "openid profile email User.Read"
-                .split(' ')
-                .map(String::from)
-                .collect(),
-            redirect_uri: reqwest::Url::parse("http://localhost:0/oauth2/callback").unwrap(),
-            authority: reqwest::Url::parse(self.emu.authority()).unwrap(),
-            tenant: "common".into(),
-            graph: reqwest::Url::parse(&self.emu.graph()).unwrap(),
-            ca_pem: Some(self.emu.ca_pem().as_bytes().to_vec()),
-            policy: None,
-            app: None,
-            login_hint: None,
-            http_timeout: std::time::Duration::from_secs(10),
-            wait: std::time::Duration::from_secs(10),
-            opener: Opener::Agent(self.http.clone()),
-            lint_at: chrono::DateTime::parse_from_rfc3339(AT).unwrap().to_utc(),
-        }
+    /// The flow's HTTP client for this emulator (its CA trusted), with this timeout.
+    pub fn client(&self, timeout: std::time::Duration) -> reqwest::Client {
+        oauth_preflight::flow::http_client(Some(self.emu.ca_pem().as_bytes()), timeout).unwrap()
     }
+
+    /// A run against this emulator on /common, browsing with an in-process user agent.
+    pub fn flow(&self, reg: &Registration) -> LiveConfig {
+        let secret = reg
+            .emulator
+            .secrets
+            .first()
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| oauth_preflight::registration::SecretValue::new("no-secret-configured"));
+        let mut flow = FlowConfig::new(
+            &client_id(reg),
+            secret,
+            reqwest::Url::parse(self.emu.authority()).unwrap(),
+            reqwest::Url::parse(&self.emu.graph()).unwrap(),
+            self.client(std::time::Duration::from_secs(10)),
+        );
+        flow.redirect_uri = reqwest::Url::parse("http://localhost:0/oauth2/callback").unwrap();
+        flow.wait = std::time::Duration::from_secs(10);
+        flow.opener = Opener::Agent(self.http.clone());
+        let mut cfg = LiveConfig::new(flow);
+        cfg.lint.now = chrono::DateTime::parse_from_rfc3339(AT).unwrap().to_utc();
+        cfg
+    }
+}
+
+/// Runs `cfg` with a console that says nothing and pastes nothing.
+pub async fn check(cfg: &LiveConfig) -> Outcome {
+    oauth_preflight::live::check(cfg, &mut Recorder::default()).await
 }
 
 /// A console that records what it was told and answers paste-back from a script.

@@ -1,0 +1,194 @@
+//! `ngrok.policy`: the ngrok `oauth` action uses provider `microsoft`, this app's client id, a
+//! secret Value (not its Secret ID), and scopes with User.Read (ngrok's documented minimum for
+//! Microsoft; without it ngrok's own check fails, ERR_NGROK_5502).
+//! <https://ngrok.com/docs/traffic-policy/actions/oauth/>
+
+use super::{CheckId, Finding, Inputs};
+use crate::entra;
+use crate::ngrok::{OAuthAction, is_expression};
+use crate::registration::is_guid;
+
+/// `ngrok.policy`, for the app under test (the registration's appId, else the flow's client id).
+pub(super) fn policy(i: &Inputs<'_>) -> Finding {
+    let Some(action) = i.policy else {
+        return Finding::skip(CheckId::NgrokPolicy, "no ngrok policy given (--ngrok-policy FILE)");
+    };
+    let expected = i
+        .reg
+        .and_then(|r| r.app_id.as_deref())
+        .or_else(|| i.live?.asked.as_ref().map(|a| a.client_id.as_str()));
+    check(action, expected)
+}
+
+const FIX: &str = "Edit the oauth action of your traffic policy (on_http_request > actions > type: oauth > config)";
+
+/// `ngrok.policy`: provider `microsoft`, this client id, a secret Value, scopes ngrok can use.
+fn check(action: &OAuthAction, client_id: Option<&str>) -> Finding {
+    let id = match identity_problem(action, client_id) {
+        Ok(id) => id,
+        Err(failure) => return failure,
+    };
+    let mut warnings = Vec::new();
+    if is_expression(id) {
+        warnings.push(format!(
+            "client_id is an expression ({id}); it could not be compared with the app"
+        ));
+    }
+    if let Some(failure) = missing_user_read(action.scopes.as_deref()) {
+        return failure;
+    }
+    warnings.extend(admin_scopes(action.scopes.as_deref()));
+    let evidence = format!(
+        "provider = \"microsoft\", client_id = {id:?}, client_secret {}, scopes = {}",
+        if action.secret_is_expression {
+            "from an expression"
+        } else {
+            "set (value not shown)"
+        },
+        action
+            .scopes
+            .as_ref()
+            .map_or_else(|| "ngrok's defaults".to_owned(), |s| format!("{s:?}"))
+    );
+    if warnings.is_empty() {
+        Finding::pass(
+            CheckId::NgrokPolicy,
+            "the ngrok oauth action uses this app",
+            evidence,
+        )
+    } else {
+        Finding::warn(
+            CheckId::NgrokPolicy,
+            warnings.join("; "),
+            evidence,
+            format!("{FIX}: keep User.Read and drop scopes that need admin consent"),
+        )
+    }
+}
+
+/// Provider, client id and secret; `Ok(client_id)` when ngrok will use this app with a Value.
+fn identity_problem<'a>(
+    action: &'a OAuthAction,
+    expected: Option<&str>,
+) -> Result<&'a str, Finding> {
+    let fail = |title: &str, evidence: String, fix: String| {
+        Err(Finding::fail(CheckId::NgrokPolicy, title, evidence, fix))
+    };
+    if action.provider.as_deref() != Some("microsoft") {
+        return fail(
+            "the oauth action's provider is not microsoft",
+            format!("provider = {:?}", action.provider),
+            format!("{FIX}: provider: microsoft"),
+        );
+    }
+    let Some(id) = action.client_id.as_deref() else {
+        return fail(
+            "the oauth action has no client_id: ngrok uses its own managed app, not yours",
+            "client_id is absent".into(),
+            format!(
+                "{FIX}: client_id: '<Application (client) ID>' and client_secret: '<secret Value>'"
+            ),
+        );
+    };
+    if !is_expression(id) && !is_guid(id) {
+        return fail(
+            "the oauth action's client_id is not a GUID",
+            format!("client_id = {id:?}"),
+            format!("{FIX}: client_id: the app's 'Application (client) ID'"),
+        );
+    }
+    if let Some(expected) = expected
+        && !is_expression(id)
+        && !expected.eq_ignore_ascii_case(id)
+    {
+        return fail(
+            "the oauth action names another app than the one checked",
+            format!("client_id = {id:?}, checked app = {expected:?}"),
+            format!("{FIX}: client_id: '{expected}'"),
+        );
+    }
+    match (&action.client_secret, action.secret_is_expression) {
+        (Some(s), _) if super::secret::secret_id(s, None).is_some() => fail(
+            "the oauth action's client_secret is a GUID: that is the Secret ID, not the secret's Value",
+            "client_secret has the shape of a GUID (value not shown)".into(),
+            "Certificates & secrets > New client secret; copy the Value column (not Secret ID) into client_secret".into(),
+        ),
+        (None, false) => fail(
+            "the oauth action has no client_secret",
+            "client_secret is absent".into(),
+            format!("{FIX}: client_secret: '<secret Value>'"),
+        ),
+        _ => Ok(id),
+    }
+}
+
+/// Scopes without User.Read or a superset: ngrok cannot read the user (a failure, in `lint` and
+/// `run` alike).
+fn missing_user_read(scopes: Option<&[String]>) -> Option<Finding> {
+    let scopes = scopes?;
+    if scopes
+        .iter()
+        .any(|s| entra::graph_scope_by_name(s).is_some_and(|g| g.reads_me))
+    {
+        return None;
+    }
+    Some(Finding::fail(
+        CheckId::NgrokPolicy,
+        "the oauth action's scopes name no User.Read: ngrok cannot read the user (ERR_NGROK_5502)",
+        format!("scopes = {scopes:?}"),
+        format!("{FIX}: scopes: [openid, profile, email, User.Read] (User.Read is ngrok's documented minimum for Microsoft)"),
+    ))
+}
+
+/// Scopes that need an administrator.
+fn admin_scopes(scopes: Option<&[String]>) -> Vec<String> {
+    let Some(scopes) = scopes else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let admin: Vec<&str> = scopes
+        .iter()
+        .filter_map(|s| entra::graph_scope_by_name(s))
+        .filter(|g| g.admin_consent)
+        .map(|g| g.name)
+        .collect();
+    if !admin.is_empty() {
+        out.push(format!(
+            "scopes {admin:?} need admin consent in every tenant whose users sign in"
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::Status;
+    use crate::ngrok::parse;
+
+    const GOOD: &str = "on_http_request:\n  - actions:\n      - type: oauth\n        config:\n          provider: microsoft\n          client_id: '00000001-1111-4000-8000-000000000001'\n          client_secret: 'Q1x8Q~value'\n          scopes: [openid, email, profile, User.Read]\n";
+
+    #[test]
+    fn judges_the_oauth_action() {
+        let a = parse(GOOD).unwrap();
+        assert_eq!(
+            check(&a, Some("00000001-1111-4000-8000-000000000001")).status,
+            Status::Pass
+        );
+        assert_eq!(
+            check(&a, Some("00000002-1111-4000-8000-000000000002")).status,
+            Status::Fail
+        );
+        let no_user_read = parse(&GOOD.replace(", User.Read", "")).unwrap();
+        let f = check(&no_user_read, None);
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.fix.unwrap().contains("scopes: [openid, profile, email, User.Read]"));
+        let google = parse(&GOOD.replace("microsoft", "google")).unwrap();
+        assert_eq!(check(&google, None).status, Status::Fail);
+        let secret_id =
+            parse(&GOOD.replace("Q1x8Q~value", "5ec7e700-0000-4000-8000-000000000001")).unwrap();
+        let f = check(&secret_id, None);
+        assert_eq!(f.status, Status::Fail);
+        assert!(!format!("{f:?}").contains("5ec7e700-0000-4000-8000-000000000001"));
+    }
+}

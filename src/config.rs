@@ -1,0 +1,321 @@
+//! Raw flags turned once into validated configuration, for every command (STYLE.md §2, ripgrep's
+//! low and high args): parsed URLs and instants, the tenant, the client id as a GUID, the secret
+//! from its source, the CA-trusting HTTP client, the output. Nothing below reads clap structs.
+
+use crate::checks::LintOptions;
+use crate::cli::{EmulateArgs, GlobalArgs, LintArgs, ProbeArgs, RunArgs, TargetArgs};
+use crate::emulator::{EmulatorConfig, Faults};
+use crate::exit::Error;
+use crate::flow::browser::Opener;
+use crate::flow::{self, FlowConfig};
+use crate::live::LiveConfig;
+use crate::mode::Mode;
+use crate::ngrok::{self, OAuthAction};
+use crate::registration::{self, Registration, SecretValue, is_guid};
+use crate::report::Output;
+use chrono::{DateTime, Utc};
+use reqwest::Url;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+fn usage(msg: impl Into<String>) -> Error {
+    Error::Usage(msg.into())
+}
+
+/// `--format`, `--output`, `--strict`, `-v`.
+pub fn output(g: &GlobalArgs) -> Output {
+    Output {
+        format: g.format,
+        path: g.output.clone(),
+        verbose: g.verbose,
+        strict: g.strict,
+    }
+}
+
+/// `--at`, else now.
+pub fn instant(at: Option<&str>) -> Result<DateTime<Utc>, Error> {
+    let Some(at) = at else {
+        return Ok(Utc::now());
+    };
+    DateTime::parse_from_rfc3339(at)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| {
+            usage(format!(
+                "--at {at:?} is not an RFC 3339 instant ({e}), e.g. 2027-01-31T00:00:00Z"
+            ))
+        })
+}
+
+/// The validated `lint` flags.
+#[derive(Debug)]
+pub struct LintConfig {
+    pub files: Vec<String>,
+    pub opts: LintOptions,
+    pub policy: Option<OAuthAction>,
+}
+
+/// `lint`.
+pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
+    Ok(LintConfig {
+        files: args.files.clone(),
+        opts: LintOptions {
+            now: instant(args.at.as_deref())?,
+            secret_min_days: i64::from(args.secret_min_days),
+        },
+        policy: policy(args.ngrok_policy.as_deref())?,
+    })
+}
+
+fn policy(path: Option<&str>) -> Result<Option<OAuthAction>, Error> {
+    path.map(|p| ngrok::load(p).map_err(|e| usage(e.to_string())))
+        .transpose()
+}
+
+/// `run`.
+pub fn run(args: &RunArgs) -> Result<LiveConfig, Error> {
+    let opener =
+        Opener::from_flags(args.browser.as_deref(), args.no_browser).map_err(Error::Usage)?;
+    if args.timeout == 0 {
+        return Err(usage("--timeout must be at least 1 second"));
+    }
+    let mut cfg = live(&args.target, Mode::Run)?;
+    cfg.flow.opener = opener;
+    cfg.flow.wait = Duration::from_secs(args.timeout);
+    Ok(cfg)
+}
+
+/// `probe`.
+pub fn probe(args: &ProbeArgs) -> Result<LiveConfig, Error> {
+    live(&args.target, Mode::Probe)
+}
+
+fn parse_url(flag: &str, value: &str) -> Result<Url, Error> {
+    let u = Url::parse(value.trim_end_matches('/'))
+        .map_err(|e| usage(format!("{flag} {value:?} is not a URL: {e}")))?;
+    if u.scheme() != "https" {
+        return Err(usage(format!("{flag} {value:?} must be https")));
+    }
+    Ok(u)
+}
+
+fn valid_tenant(t: &str) -> bool {
+    matches!(t, "common" | "organizations" | "consumers")
+        || is_guid(t)
+        || (t.contains('.')
+            && !t.starts_with('.')
+            && t.len() <= 253
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'))
+}
+
+/// The secret: `--client-secret-file` (its first line, as its help says), else the policy's
+/// literal `client_secret`, else the environment variable.
+fn read_secret(args: &TargetArgs, policy: Option<&OAuthAction>) -> Result<SecretValue, Error> {
+    if let Some(path) = &args.client_secret_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| usage(format!("--client-secret-file {path}: {e}")))?;
+        return first_line_secret(path, &text);
+    }
+    if let Some(s) = policy.and_then(|p| p.client_secret.clone()) {
+        return Ok(s);
+    }
+    match std::env::var(&args.client_secret_env) {
+        Ok(v) if !v.is_empty() => Ok(SecretValue::new(v)),
+        _ => Err(usage(format!(
+            "no client secret: set {} to the secret's Value, or pass --client-secret-file (never a flag: it would land in shell history)",
+            args.client_secret_env
+        ))),
+    }
+}
+
+/// The first line of a secret file, without its line ending or surrounding blanks. Lines after
+/// it are ignored (a note or a second secret does not join the first).
+fn first_line_secret(path: &str, text: &str) -> Result<SecretValue, Error> {
+    let first = text
+        .strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim();
+    if first.is_empty() {
+        return Err(usage(format!(
+            "--client-secret-file {path}: its first line is empty; put the secret's Value on it"
+        )));
+    }
+    Ok(SecretValue::new(first))
+}
+
+/// `run` and `probe`: the flow, the registration and the policy.
+fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
+    let policy = policy(args.ngrok_policy.as_deref())?;
+    let client_id = client_id(args, policy.as_ref())?;
+    let tenant = args.tenant.to_ascii_lowercase();
+    if !valid_tenant(&tenant) {
+        return Err(usage(format!(
+            "--tenant {:?}: use common, organizations, consumers, a tenant GUID or a domain",
+            args.tenant
+        )));
+    }
+    if args.http_timeout == 0 {
+        return Err(usage("--http-timeout must be at least 1 second"));
+    }
+    let (scopes, scopes_from_policy) = scopes(args, policy.as_ref())?;
+    let ca_pem = match &args.ca_cert {
+        Some(p) => Some(std::fs::read(p).map_err(|e| usage(format!("--ca-cert {p}: {e}")))?),
+        None => None,
+    };
+    let http = flow::http_client(ca_pem.as_deref(), Duration::from_secs(args.http_timeout))
+        .map_err(Error::Usage)?;
+    let app = match &args.app {
+        Some(f) => Some(registration_of(f, &client_id)?),
+        None => None,
+    };
+    let mut flow = FlowConfig::new(
+        &client_id,
+        read_secret(args, policy.as_ref())?,
+        parse_url("--authority", &args.authority)?,
+        parse_url("--graph", &args.graph)?,
+        http,
+    );
+    flow.mode = mode;
+    flow.scopes = scopes;
+    flow.redirect_uri = redirect_uri(&args.redirect_uri)?;
+    flow.tenant = tenant;
+    flow.probe_tenant = app.as_ref().and_then(|a| a.publisher_domain.clone());
+    flow.login_hint.clone_from(&args.login_hint);
+    flow.wait = Duration::ZERO;
+    Ok(LiveConfig {
+        flow,
+        app,
+        policy,
+        lint: LintOptions {
+            now: instant(args.at.as_deref())?,
+            secret_min_days: 30,
+        },
+        scopes_from_policy,
+    })
+}
+
+/// `--client-id`, else the policy's literal `client_id`; a GUID, lowercased.
+fn client_id(args: &TargetArgs, policy: Option<&OAuthAction>) -> Result<String, Error> {
+    let from_policy = policy
+        .and_then(|p| p.client_id.clone())
+        .filter(|id| !ngrok::is_expression(id));
+    let id = args.client_id.clone().or(from_policy).ok_or_else(|| {
+        usage("--client-id is required (or an --ngrok-policy whose oauth action has client_id)")
+    })?;
+    if !is_guid(&id) {
+        return Err(usage(format!(
+            "--client-id {id:?} is not a GUID: copy the 'Application (client) ID' from the app's Overview"
+        )));
+    }
+    Ok(id.to_ascii_lowercase())
+}
+
+/// `--scopes`, else the policy's, else ngrok's needs; and whether they came from the policy.
+fn scopes(args: &TargetArgs, policy: Option<&OAuthAction>) -> Result<(Vec<String>, bool), Error> {
+    let from_policy = args.scopes.is_none() && policy.is_some_and(|p| p.scopes.is_some());
+    let text = args
+        .scopes
+        .clone()
+        .or_else(|| policy.and_then(|p| p.scopes.as_ref()).map(|s| s.join(" ")))
+        .unwrap_or_else(|| flow::DEFAULT_SCOPES.to_owned());
+    let scopes: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+    if scopes.is_empty() {
+        return Err(usage("--scopes is empty"));
+    }
+    Ok((scopes, from_policy))
+}
+
+/// https anywhere, http only on loopback (Entra's rule for redirect URIs).
+fn redirect_uri(value: &str) -> Result<Url, Error> {
+    let u = Url::parse(value)
+        .map_err(|e| usage(format!("--redirect-uri {value:?} is not a URL: {e}")))?;
+    if !matches!(u.scheme(), "http" | "https")
+        || (u.scheme() == "http" && !flow::config::is_loopback(&u))
+    {
+        return Err(usage(format!(
+            "--redirect-uri {value}: Entra accepts https, or http only on localhost"
+        )));
+    }
+    Ok(u)
+}
+
+/// The registration of `client_id` in `file` (`--app`).
+fn registration_of(file: &str, client_id: &str) -> Result<Registration, Error> {
+    let mut regs = registration::load_path(file)?;
+    let pos = regs.iter().position(|r| {
+        r.app_id
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case(client_id))
+    });
+    match pos {
+        Some(i) => Ok(regs.swap_remove(i)),
+        None => Err(usage(format!(
+            "--app {file}: no registration with appId {client_id}"
+        ))),
+    }
+}
+
+/// `emulate`.
+pub fn emulate(args: &EmulateArgs) -> Result<EmulatorConfig, Error> {
+    let listen: SocketAddr = args.listen.parse().map_err(|_| {
+        usage(format!(
+            "--listen {:?} is not an address like 127.0.0.1:0",
+            args.listen
+        ))
+    })?;
+    if !listen.ip().is_loopback() {
+        return Err(usage(format!(
+            "--listen {listen}: the emulator listens on loopback only (127.0.0.1 or [::1])"
+        )));
+    }
+    let apps = if args.apps.is_empty() {
+        crate::fixtures::bundled_apps()
+    } else {
+        let mut apps = Vec::new();
+        for file in &args.apps {
+            apps.extend(registration::load_path(file)?);
+        }
+        apps
+    };
+    let faults = Faults::parse(&args.faults).map_err(|e| usage(format!("--fault: {e}")))?;
+    let mut config = EmulatorConfig::new(apps);
+    config.listen = listen;
+    config.default_user.clone_from(&args.user);
+    config.faults = faults;
+    config.generate_keys = args.generate_keys;
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenants() {
+        for ok in [
+            "common",
+            "organizations",
+            "consumers",
+            "contoso.onmicrosoft.com",
+            "2a7b0e5c-0b62-4c7e-9a1d-c0a7050c0a70",
+        ] {
+            assert!(valid_tenant(ok), "{ok}");
+        }
+        for bad in ["", "contoso", "../etc", "a/b.com", ".com"] {
+            assert!(!valid_tenant(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_secret_file_gives_its_first_line() {
+        let s = first_line_secret("f", "Q1x8Q~value\r\nsecond line\n").unwrap();
+        assert_eq!(s.expose(), "Q1x8Q~value");
+        let s = first_line_secret("f", "\u{feff}  Q1x8Q~value  \n").unwrap();
+        assert_eq!(s.expose(), "Q1x8Q~value");
+        let e = first_line_secret("f", "\nQ1x8Q~value\n").unwrap_err();
+        assert!(e.to_string().contains("first line is empty"), "{e}");
+    }
+}
