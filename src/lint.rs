@@ -9,7 +9,7 @@ use crate::report::{Mode, Report, Target};
 
 /// Lints every app of every file, in order. Stops at the first file that cannot be read.
 /// With a policy, the app it names is judged with it too (`ngrok.policy`, and `secret.valid`
-/// for a literal secret); for the others those ids say the policy names another app.
+/// for its literal secret).
 pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
     let mut reports = Vec::new();
     let mut policy_matched = false;
@@ -36,20 +36,7 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
                 inputs.policy = Some(p);
                 inputs.secret = p.client_secret.as_ref();
             }
-            let mut findings = checks::judge(&inputs);
-            if cfg.policy.is_some() && named.is_none() {
-                for f in &mut findings {
-                    if matches!(
-                        f.id,
-                        checks::CheckId::NgrokPolicy | checks::CheckId::SecretValid
-                    ) {
-                        *f = checks::Finding::skip(
-                            f.id,
-                            "the ngrok policy names another app's client_id",
-                        );
-                    }
-                }
-            }
+            let findings = checks::judge(&inputs);
             reports.push(Report::new(Mode::Lint, target, findings));
         }
     }

@@ -133,7 +133,8 @@ async fn microsofts_error_page_markup_still_yields_its_code() {
     assert_eq!(f.status, Status::Fail);
     assert!(f.title.starts_with("AADSTS700016"), "{}", f.title);
     assert!(
-        f.evidence.ends_with("in the directory 'contoso'."),
+        f.evidence
+            .contains("AADSTS700016: Application with identifier 'x' was not found in the directory 'contoso'."),
         "{}",
         f.evidence
     );

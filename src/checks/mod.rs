@@ -253,7 +253,7 @@ impl<'a> Inputs<'a> {
     }
 }
 
-/// The ids `lint` judges: what a registration (and an ngrok policy) can tell.
+/// The ids `lint` judges from a registration alone.
 pub const LINT_IDS: &[CheckId] = &[
     CheckId::AppExists,
     CheckId::TenancyMultitenant,
@@ -262,24 +262,34 @@ pub const LINT_IDS: &[CheckId] = &[
     CheckId::ScopesUserRead,
     CheckId::ScopesAdminConsent,
     CheckId::SecretPresent,
-    CheckId::SecretValid,
     CheckId::ImplicitDisabled,
-    CheckId::NgrokPolicy,
 ];
 
-/// Every id a mode can judge: each is in its report, judged or `skip` with the reason.
-pub fn ids(mode: Mode) -> &'static [CheckId] {
-    match mode {
-        Mode::Lint => LINT_IDS,
-        Mode::Run | Mode::Probe => CheckId::ALL,
+/// The ids `lint` adds for the app an ngrok policy names: the action, and its secret.
+pub const LINT_POLICY_IDS: &[CheckId] = &[CheckId::SecretValid, CheckId::NgrokPolicy];
+
+/// Every id these inputs' mode can judge, in catalog order: each is in the report, judged or
+/// `skip` with the reason. `run` and `probe` list the whole catalog (what they could not judge
+/// says how to: `--app`, `--ngrok-policy`); `lint` lists the registration's checks, and the
+/// policy's for the app an ngrok policy names.
+pub fn ids(i: &Inputs<'_>) -> Vec<CheckId> {
+    match i.mode {
+        Mode::Lint => CheckId::ALL
+            .iter()
+            .copied()
+            .filter(|id| {
+                LINT_IDS.contains(id) || (i.policy.is_some() && LINT_POLICY_IDS.contains(id))
+            })
+            .collect(),
+        Mode::Run | Mode::Probe => CheckId::ALL.to_vec(),
     }
 }
 
-/// Judges every id of `inputs.mode`, in catalog order.
+/// Judges every id of `inputs`' mode, in catalog order.
 pub fn judge(inputs: &Inputs<'_>) -> Vec<Finding> {
-    ids(inputs.mode)
-        .iter()
-        .map(|&id| judge_one(id, inputs))
+    ids(inputs)
+        .into_iter()
+        .map(|id| judge_one(id, inputs))
         .collect()
 }
 

@@ -9,7 +9,7 @@
 //! and follows nothing: an AADSTS50011 page fails, a sign-in page or a redirect passes
 //! (DESIGN.md §8.1). `redirect.local` is the flow's own redirect URI.
 
-use super::{CheckId, Finding, Inputs, aad, combine, needs_live, needs_registration, portal, quoted};
+use super::{CheckId, Finding, Inputs, Status, aad, combine, needs_live, needs_registration, portal, quoted};
 use crate::entra::{NGROK_CALLBACK, aadsts};
 use crate::flow::evidence::{Authorize, RedirectRole};
 use crate::registration::{Platform, Registration};
@@ -19,8 +19,29 @@ use crate::registration::{Platform, Registration};
 pub(super) fn ngrok(i: &Inputs<'_>) -> Finding {
     const ID: CheckId = CheckId::RedirectNgrok;
     let live = aad::refused(i, ID).or_else(|| {
-        let answer = i.live?.ngrok_redirect.as_ref()?;
-        judge_answer(ID, answer, &format!("authorize with redirect_uri={NGROK_CALLBACK}"))
+        let ev = i.live?;
+        let what = format!("authorize with redirect_uri={NGROK_CALLBACK}");
+        let answer = judge_answer(ID, ev.ngrok_redirect.as_ref()?, &what)?;
+        Some(match &ev.ngrok_token {
+            Some(Err(r)) if r.code.is_some_and(|c| PLATFORM_CODES.contains(&c)) => {
+                aad::finding(i, ID, r)
+            }
+            Some(Ok(())) => Finding {
+                evidence: format!(
+                    "{}; a code sent to it was redeemed (HTTP 200): it is a Web redirect URI",
+                    answer.evidence
+                ),
+                ..answer
+            },
+            _ if answer.status == Status::Pass => Finding {
+                evidence: format!(
+                    "{} (its platform, Web, shows only when a code sent to it is redeemed: --app or --redirect-uri {NGROK_CALLBACK})",
+                    answer.evidence
+                ),
+                ..answer
+            },
+            _ => answer,
+        })
     });
     combine(ID, i.reg.map(ngrok_static), live, || {
         if i.live.is_some() {
@@ -30,6 +51,9 @@ pub(super) fn ngrok(i: &Inputs<'_>) -> Finding {
         }
     })
 }
+
+/// Token endpoint codes for a redirect URI registered under another platform than Web.
+const PLATFORM_CODES: [u32; 3] = [700025, 9002326, 9002327];
 
 /// `redirect.local`: the flow's own redirect URI was accepted (not ngrok's: that is
 /// `redirect.ngrok`, even in paste-back mode).

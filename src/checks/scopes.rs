@@ -59,7 +59,7 @@ pub(super) fn user_read(i: &Inputs<'_>) -> Finding {
         } else {
             (
                 "Microsoft Graph User.Read was neither requested nor granted: ngrok cannot read the user",
-                format!("{GRANT}; then {}", request_fix(i)),
+                GRANT.to_owned(),
             )
         };
         Some(Finding::fail(
@@ -69,13 +69,25 @@ pub(super) fn user_read(i: &Inputs<'_>) -> Finding {
             fix,
         ))
     });
-    combine(ID, i.reg.map(user_read_static), live, || {
+    let f = combine(ID, i.reg.map(user_read_static), live, || {
         if i.live.is_some() {
             needs_live(i)
         } else {
             needs_registration(i)
         }
-    })
+    });
+    // Neither configured nor requested: both places need it, the app first.
+    let requested = i
+        .live
+        .and_then(|ev| ev.asked.as_ref())
+        .is_some_and(|a| reads_me(a.scopes.iter().map(String::as_str)).is_some());
+    match (&f.fix, i.live) {
+        (Some(fix), Some(_)) if f.status == super::Status::Fail && !requested && fix.contains("API permissions") => {
+            let fix = format!("{fix}; then {}", request_fix(i));
+            f.with_fix(fix)
+        }
+        _ => f,
+    }
 }
 
 const GRANT: &str = "API permissions > Add a permission > Microsoft Graph > Delegated > User.Read";

@@ -89,6 +89,19 @@ fn live_valid(i: &Inputs<'_>) -> Option<Finding> {
             "the token endpoint redeemed the code with it (HTTP 200)",
         ));
     }
+    match &ev.ngrok_token {
+        Some(Ok(())) => {
+            return Some(Finding::pass(
+                ID,
+                "the client secret is accepted",
+                "the token endpoint redeemed a code for ngrok's redirect URI with it (HTTP 200)",
+            ));
+        }
+        Some(Err(r)) if ev.asked.as_ref().is_some_and(|a| aad::owner(r, a.redirect) == ID) => {
+            return Some(aad::finding(i, ID, r));
+        }
+        _ => {}
+    }
     Some(match ev.client_credentials.as_ref()? {
         ClientCredentials::Accepted(tenant) => Finding::pass(
             ID,
@@ -295,7 +308,7 @@ fn supplied(reg: Option<&Registration>, secret: &SecretValue, now: DateTime<Utc>
         Some(c) => Finding::skip(
             ID,
             format!(
-                "the supplied secret was not tried at the token endpoint; its first 3 characters match the hint of {} (that proves nothing: run or probe tries it)",
+                "the supplied secret was not tried at the token endpoint; its first 3 characters match the hint of {}, which proves nothing",
                 describe(c)
             ),
         ),

@@ -68,7 +68,7 @@ codes! {
         "A personal Microsoft account cannot sign in to this application.",
         "The app accepts work or school accounts only, and a personal account (outlook.com, live.com) tried to sign in.",
         "Sign in with a work or school account, or set signInAudience to AzureADandPersonalMicrosoftAccount.";
-    500208, "tenancy.signed-in",
+    500208, "tenancy.multitenant",
         "The domain is not a valid login domain for the account type.",
         "A work or school account on the personal-accounts endpoint, or the reverse.",
         "Use the account type the app accepts, or change its supported account types.";

@@ -174,6 +174,10 @@ pub struct Evidence {
     /// The authorization request with `redirect_uri=https://idp.ngrok.com/oauth2/callback`, not
     /// followed (in paste-back mode on that URI: the flow's own request).
     pub ngrok_redirect: Option<Authorize>,
+    /// Where that request came straight back with a code (no UI: the emulator), the code
+    /// redeemed with ngrok's redirect URI: HTTP 200 proves a Web redirect URI, AADSTS9002327 or
+    /// 700025 another platform.
+    pub ngrok_token: Option<Result<(), Refusal>>,
     /// The flow's own authorization request, not followed.
     pub authorize: Option<Authorize>,
     /// A code came back from a multitenant or tenant authority.

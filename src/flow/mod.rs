@@ -191,14 +191,22 @@ async fn authorize_and_exchange(
     let (answer, back) = probe_authorize(&cfg.http, &url, redirect_uri).await?;
     // ngrok's redirect URI, tested on every run and probe (DESIGN.md §8.1): in paste-back mode
     // on that URI the flow's own request is the test.
-    ev.ngrok_redirect = Some(if cfg.redirect_role() == RedirectRole::Ngrok {
-        answer.clone()
+    if cfg.redirect_role() == RedirectRole::Ngrok {
+        ev.ngrok_redirect = Some(answer.clone());
     } else {
         let ngrok_url = req.url(d, cfg, entra::NGROK_CALLBACK);
-        probe_authorize(&cfg.http, &ngrok_url, entra::NGROK_CALLBACK)
-            .await?
-            .0
-    });
+        let (ngrok, back) = probe_authorize(&cfg.http, &ngrok_url, entra::NGROK_CALLBACK).await?;
+        ev.ngrok_redirect = Some(ngrok);
+        // Came straight back with a code: redeeming it tests the URI's platform too.
+        let code = back.as_deref().and_then(|q| {
+            (get(q, "error").is_none() && get(q, "state") == Some(req.state.secret().as_str()))
+                .then(|| get(q, "code"))
+                .flatten()
+        });
+        if let Some(code) = code {
+            ev.ngrok_token = Some(redeem::redeem_only(cfg, d, req, code, entra::NGROK_CALLBACK).await?);
+        }
+    }
     ev.authorize = Some(answer.clone());
     let query = match answer {
         Authorize::Page { code, line } => {

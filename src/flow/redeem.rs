@@ -105,15 +105,29 @@ fn readable(a: &http::Answer, url: &str) -> Result<Answer, FlowError> {
     )))
 }
 
-/// Redeems the code and gathers what the tokens and Graph say.
-pub(super) async fn exchange(
+/// Redeems a code and keeps nothing but whether the token endpoint accepted it.
+pub(super) async fn redeem_only(
     cfg: &FlowConfig,
-    ev: &mut Evidence,
     d: &Discovered,
     req: &Request,
     code: &str,
     redirect_uri: &str,
-) -> Result<(), FlowError> {
+) -> Result<Result<(), Refusal>, FlowError> {
+    let (status, answer) = redeem(cfg, d, req, code, redirect_uri).await?;
+    Ok(match answer {
+        Answer::Tokens(_) if status == 200 => Ok(()),
+        other => Err(other.refusal(Step::TokenEndpoint, status)),
+    })
+}
+
+/// The code grant: the token endpoint's readable answer and its status.
+async fn redeem(
+    cfg: &FlowConfig,
+    d: &Discovered,
+    req: &Request,
+    code: &str,
+    redirect_uri: &str,
+) -> Result<(u16, Answer), FlowError> {
     let form = [
         ("grant_type", "authorization_code"),
         ("client_id", cfg.client_id.as_str()),
@@ -123,10 +137,23 @@ pub(super) async fn exchange(
         ("code_verifier", req.verifier.secret().as_str()),
     ];
     let a = http::send(cfg.http.post(&d.token_endpoint).form(&form), &d.token_endpoint).await?;
-    let tokens = match readable(&a, &d.token_endpoint)? {
-        Answer::Tokens(t) if a.status == 200 => t,
+    Ok((a.status, readable(&a, &d.token_endpoint)?))
+}
+
+/// Redeems the code and gathers what the tokens and Graph say.
+pub(super) async fn exchange(
+    cfg: &FlowConfig,
+    ev: &mut Evidence,
+    d: &Discovered,
+    req: &Request,
+    code: &str,
+    redirect_uri: &str,
+) -> Result<(), FlowError> {
+    let (status, answer) = redeem(cfg, d, req, code, redirect_uri).await?;
+    let tokens = match answer {
+        Answer::Tokens(t) if status == 200 => t,
         other => {
-            ev.refusal = Some(other.refusal(Step::TokenEndpoint, a.status));
+            ev.refusal = Some(other.refusal(Step::TokenEndpoint, status));
             ev.stop("the token endpoint refused the code");
             return Ok(());
         }
