@@ -15,7 +15,9 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             out.write(&reports)?;
             Ok(verdict(&reports, out.strict))
         }
-        Command::Emulate(args) => crate::emulate::run(crate::config::emulate(args)?, args.ca_out.as_deref()),
+        Command::Emulate(args) => {
+            crate::emulate::run(crate::config::emulate(args)?, args.ca_out.as_deref())
+        }
         Command::Run(args) => crate::live::run(&crate::config::run(args)?, &out),
         Command::Probe(args) => crate::live::run(&crate::config::probe(args)?, &out),
         Command::Demo(_) => crate::live::demo(&out),

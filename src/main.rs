@@ -2,8 +2,8 @@
 
 use clap::Parser;
 use oauth_preflight::app;
-use oauth_preflight::exit::Exit;
 use oauth_preflight::cli::Cli;
+use oauth_preflight::exit::Exit;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

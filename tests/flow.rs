@@ -61,7 +61,10 @@ fn all_pass_but_registration_checks(findings: &[checks::Finding]) {
         );
         if registration_only {
             assert_eq!(f.status, Status::Skip, "{f:?}");
-            assert!(f.title.contains("--app") || f.title.contains("--ngrok-policy"), "{f:?}");
+            assert!(
+                f.title.contains("--app") || f.title.contains("--ngrok-policy"),
+                "{f:?}"
+            );
         } else {
             assert_eq!(f.status, Status::Pass, "{f:?}");
         }
@@ -103,10 +106,7 @@ async fn lint_and_run_agree() {
         let lint = statuses(&checks::judge(&checks::Inputs::lint(reg, opts)));
         let mut cfg = e.flow(reg);
         cfg.flow.scopes = configured_scopes(reg);
-        let run = statuses(
-            &check(&cfg).await
-                .report.checks,
-        );
+        let run = statuses(&check(&cfg).await.report.checks);
         for (id, l) in &lint {
             let Some(r) = run.get(id) else { continue };
             if r == "skip" {
@@ -180,7 +180,8 @@ async fn every_fault_fails_its_check_and_key_rotation_passes() {
         let f = finding(&out.report.checks, id);
         assert_eq!(f.status, Status::Fail, "{fault}: {f:?}");
         let others: Vec<_> = out
-            .report.checks
+            .report
+            .checks
             .iter()
             .filter(|f| f.status == Status::Fail && f.id.as_str() != id)
             .collect();
@@ -198,8 +199,18 @@ async fn every_fault_fails_its_check_and_key_rotation_passes() {
     let f = finding(&out.report.checks, "graph.me");
     assert_eq!(f.status, Status::Skip, "{f:?}");
     assert!(f.title.contains("HTTP 503"), "{}", f.title);
-    assert_eq!(finding(&out.report.checks, "id-token.valid").status, Status::Pass);
-    assert!(out.report.error.as_ref().unwrap().message.contains("HTTP 503"));
+    assert_eq!(
+        finding(&out.report.checks, "id-token.valid").status,
+        Status::Pass
+    );
+    assert!(
+        out.report
+            .error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("HTTP 503")
+    );
     let e = emulator(vec![reg.clone()], &["key-rotation"]).await;
     let out = check(&e.flow(&reg)).await;
     let f = finding(&out.report.checks, "id-token.valid");
@@ -266,7 +277,10 @@ async fn an_error_page_at_authorize_ends_in_findings_not_a_wait() {
     let start = std::time::Instant::now();
     let out = check(&cfg).await;
     assert!(start.elapsed() < std::time::Duration::from_secs(30));
-    assert_eq!(finding(&out.report.checks, "app.exists").status, Status::Fail);
+    assert_eq!(
+        finding(&out.report.checks, "app.exists").status,
+        Status::Fail
+    );
     // An unregistered redirect path: AADSTS50011 on a page, the local redirect check fails.
     let mut cfg = e.flow(&reg);
     cfg.flow.redirect_uri = reqwest::Url::parse("http://localhost:0/not-registered").unwrap();
@@ -401,5 +415,8 @@ async fn an_accepted_secret_is_not_overruled_by_stale_hints() {
     let mut cfg = e.flow(&reg);
     cfg.app = Some(stale);
     let out = check(&cfg).await;
-    assert_eq!(finding(&out.report.checks, "secret.valid").status, Status::Pass);
+    assert_eq!(
+        finding(&out.report.checks, "secret.valid").status,
+        Status::Pass
+    );
 }

@@ -92,8 +92,12 @@ async fn a_sign_in_page_makes_probe_test_the_secret_and_skip_the_rest() {
         token_status: 401,
         token: r#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x","error_codes":[7000215]}"#,
     };
-    let out = oauth_preflight::live::check(&config(&serve(bad).await), &mut Recorder::default()).await;
-    assert_eq!(finding(&out.report.checks, "app.exists").status, Status::Pass);
+    let out =
+        oauth_preflight::live::check(&config(&serve(bad).await), &mut Recorder::default()).await;
+    assert_eq!(
+        finding(&out.report.checks, "app.exists").status,
+        Status::Pass
+    );
     assert_eq!(
         finding(&out.report.checks, "redirect.local").status,
         Status::Pass
@@ -116,8 +120,12 @@ async fn a_sign_in_page_makes_probe_test_the_secret_and_skip_the_rest() {
         token: r#"{"token_type":"Bearer","expires_in":3599,"access_token":"eyJ0.e30.sig"}"#,
         ..bad
     };
-    let out = oauth_preflight::live::check(&config(&serve(good).await), &mut Recorder::default()).await;
-    assert_eq!(finding(&out.report.checks, "secret.valid").status, Status::Pass);
+    let out =
+        oauth_preflight::live::check(&config(&serve(good).await), &mut Recorder::default()).await;
+    assert_eq!(
+        finding(&out.report.checks, "secret.valid").status,
+        Status::Pass
+    );
 }
 
 #[tokio::test]
@@ -128,7 +136,8 @@ async fn microsofts_error_page_markup_still_yields_its_code() {
         token_status: 500,
         token: "",
     };
-    let out = oauth_preflight::live::check(&config(&serve(page).await), &mut Recorder::default()).await;
+    let out =
+        oauth_preflight::live::check(&config(&serve(page).await), &mut Recorder::default()).await;
     let f = finding(&out.report.checks, "app.exists");
     assert_eq!(f.status, Status::Fail);
     assert!(f.title.starts_with("AADSTS700016"), "{}", f.title);

@@ -67,7 +67,10 @@ fn corrupted_registrations_parse_or_fail_cleanly() {
                     };
                     for r in &regs {
                         assert!(
-                            !oauth_preflight::checks::judge(&oauth_preflight::checks::Inputs::lint(r, opts)).is_empty(),
+                            !oauth_preflight::checks::judge(
+                                &oauth_preflight::checks::Inputs::lint(r, opts)
+                            )
+                            .is_empty(),
                             "{name}"
                         );
                     }

@@ -459,7 +459,10 @@ fn ctrl_c_while_waiting_is_a_clean_exit_3() {
     assert_eq!(out.status.code(), Some(3));
     // An interrupted run still reports what it judged before the wait (DESIGN.md §8.1).
     let report = String::from_utf8(out.stdout).unwrap();
-    assert!(report.contains("could not complete: interrupted"), "{report}");
+    assert!(
+        report.contains("could not complete: interrupted"),
+        "{report}"
+    );
     assert!(report.contains("PASS discovery.valid"), "{report}");
     assert!(report.contains("SKIP id-token.valid"), "{report}");
 }

@@ -53,7 +53,10 @@ pub(super) fn finding(i: &Inputs<'_>, id: CheckId, r: &Refusal) -> Finding {
         return Finding::fail(
             id,
             format!("the sign-in ended with {}", r.error),
-            format!("{}: error={}, error_description={:?}", r.at, r.error, r.message),
+            format!(
+                "{}: error={}, error_description={:?}",
+                r.at, r.error, r.message
+            ),
             "Sign in again; if it repeats, check the app's Authentication blade",
         );
     };

@@ -1,6 +1,8 @@
 //! `app.exists` and `implicit.disabled`: the app's identity and its Authentication switches.
 
-use super::{CheckId, Finding, Inputs, aad, combine, needs_live, needs_registration, portal, quoted};
+use super::{
+    CheckId, Finding, Inputs, aad, combine, needs_live, needs_registration, portal, quoted,
+};
 use crate::entra::aadsts;
 use crate::flow::evidence::Authorize;
 use crate::registration::{Registration, is_guid};

@@ -11,7 +11,10 @@ use crate::registration::is_guid;
 /// `ngrok.policy`, for the app under test (the registration's appId, else the flow's client id).
 pub(super) fn policy(i: &Inputs<'_>) -> Finding {
     let Some(action) = i.policy else {
-        return Finding::skip(CheckId::NgrokPolicy, "no ngrok policy given (--ngrok-policy FILE)");
+        return Finding::skip(
+            CheckId::NgrokPolicy,
+            "no ngrok policy given (--ngrok-policy FILE)",
+        );
     };
     let expected = i
         .reg
@@ -136,7 +139,9 @@ fn missing_user_read(scopes: Option<&[String]>) -> Option<Finding> {
         CheckId::NgrokPolicy,
         "the oauth action's scopes name no User.Read: ngrok cannot read the user (ERR_NGROK_5502)",
         format!("scopes = {scopes:?}"),
-        format!("{FIX}: scopes: [openid, profile, email, User.Read] (User.Read is ngrok's documented minimum for Microsoft)"),
+        format!(
+            "{FIX}: scopes: [openid, profile, email, User.Read] (User.Read is ngrok's documented minimum for Microsoft)"
+        ),
     ))
 }
 
@@ -182,7 +187,11 @@ mod tests {
         let no_user_read = parse(&GOOD.replace(", User.Read", "")).unwrap();
         let f = check(&no_user_read, None);
         assert_eq!(f.status, Status::Fail);
-        assert!(f.fix.unwrap().contains("scopes: [openid, profile, email, User.Read]"));
+        assert!(
+            f.fix
+                .unwrap()
+                .contains("scopes: [openid, profile, email, User.Read]")
+        );
         let google = parse(&GOOD.replace("microsoft", "google")).unwrap();
         assert_eq!(check(&google, None).status, Status::Fail);
         let secret_id =

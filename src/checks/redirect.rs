@@ -9,7 +9,9 @@
 //! and follows nothing: an AADSTS50011 page fails, a sign-in page or a redirect passes
 //! (DESIGN.md §8.1). `redirect.local` is the flow's own redirect URI.
 
-use super::{CheckId, Finding, Inputs, Status, aad, combine, needs_live, needs_registration, portal, quoted};
+use super::{
+    CheckId, Finding, Inputs, Status, aad, combine, needs_live, needs_registration, portal, quoted,
+};
 use crate::entra::{NGROK_CALLBACK, aadsts};
 use crate::flow::evidence::{Authorize, RedirectRole};
 use crate::registration::{Platform, Registration};
@@ -68,7 +70,10 @@ pub(super) fn local(i: &Inputs<'_>) -> Finding {
     if asked.redirect == RedirectRole::Ngrok {
         return Finding::skip(
             ID,
-            format!("the flow used ngrok's redirect URI (paste-back): see {}", CheckId::RedirectNgrok),
+            format!(
+                "the flow used ngrok's redirect URI (paste-back): see {}",
+                CheckId::RedirectNgrok
+            ),
         );
     }
     aad::refused(i, ID)
@@ -112,7 +117,9 @@ fn judge_answer(id: CheckId, answer: &Authorize, what: &str) -> Option<Finding> 
         {
             None
         }
-        Authorize::Page { code, .. } => Some(pass(&format!("an error page with AADSTS{code}, raised after the redirect URI was accepted"))),
+        Authorize::Page { code, .. } => Some(pass(&format!(
+            "an error page with AADSTS{code}, raised after the redirect URI was accepted"
+        ))),
     }
 }
 

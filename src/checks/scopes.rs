@@ -82,7 +82,9 @@ pub(super) fn user_read(i: &Inputs<'_>) -> Finding {
         .and_then(|ev| ev.asked.as_ref())
         .is_some_and(|a| reads_me(a.scopes.iter().map(String::as_str)).is_some());
     match (&f.fix, i.live) {
-        (Some(fix), Some(_)) if f.status == super::Status::Fail && !requested && fix.contains("API permissions") => {
+        (Some(fix), Some(_))
+            if f.status == super::Status::Fail && !requested && fix.contains("API permissions") =>
+        {
             let fix = format!("{fix}; then {}", request_fix(i));
             f.with_fix(fix)
         }
@@ -107,7 +109,11 @@ pub(super) fn admin_consent(i: &Inputs<'_>) -> Finding {
     let live = aad::refused(i, ID).or_else(|| {
         let ev = i.live?;
         ev.redeemed.then(|| {
-            let requested = ev.asked.as_ref().map(|a| a.scopes.join(" ")).unwrap_or_default();
+            let requested = ev
+                .asked
+                .as_ref()
+                .map(|a| a.scopes.join(" "))
+                .unwrap_or_default();
             Finding::pass(
                 ID,
                 "every requested scope was consented",

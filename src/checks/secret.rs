@@ -97,7 +97,12 @@ fn live_valid(i: &Inputs<'_>) -> Option<Finding> {
                 "the token endpoint redeemed a code for ngrok's redirect URI with it (HTTP 200)",
             ));
         }
-        Some(Err(r)) if ev.asked.as_ref().is_some_and(|a| aad::owner(r, a.redirect) == ID) => {
+        Some(Err(r))
+            if ev
+                .asked
+                .as_ref()
+                .is_some_and(|a| aad::owner(r, a.redirect) == ID) =>
+        {
             return Some(aad::finding(i, ID, r));
         }
         _ => {}
@@ -340,7 +345,11 @@ mod tests {
         let now = Utc::now();
         let check = |s: &str| supplied(Some(reg), &SecretValue::new(s), now);
         let hint_only = check("Q1x8Q~the-value");
-        assert_eq!(hint_only.status, Status::Skip, "a hint match was not a test");
+        assert_eq!(
+            hint_only.status,
+            Status::Skip,
+            "a hint match was not a test"
+        );
         assert!(hint_only.title.contains("not tried"), "{}", hint_only.title);
         let id = check("5ec7e700-0000-4000-8000-000000000001");
         assert_eq!(id.status, Status::Fail);

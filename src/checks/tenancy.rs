@@ -7,7 +7,9 @@
 //! app for work and school accounts (AADSTS500200) is about the account that signed in, not
 //! about multitenancy (DESIGN.md §8.1).
 
-use super::{CheckId, Finding, Inputs, aad, combine, needs_live, needs_registration, portal, quoted};
+use super::{
+    CheckId, Finding, Inputs, aad, combine, needs_live, needs_registration, portal, quoted,
+};
 use crate::entra;
 use crate::flow::evidence::IdToken;
 use crate::registration::{Audience, Registration, Shape};

@@ -345,7 +345,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(b.code(), Some(7000215));
-        assert_eq!(b.message(), "AADSTS7000215: Invalid client secret provided.");
+        assert_eq!(
+            b.message(),
+            "AADSTS7000215: Invalid client secret provided."
+        );
         assert!(ErrorBody::parse(b"<html>").is_none());
         assert!(ErrorBody::parse(br#"{"access_token":"x"}"#).is_none());
         let no_codes = ErrorBody::parse(br#"{"error":"x","error_description":"AADSTS50011: y"}"#);
@@ -356,7 +359,10 @@ mod tests {
     fn every_catalog_check_is_a_check_id() {
         for a in CATALOG {
             assert!(
-                a.check.contains('.') && a.check.bytes().all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'-'),
+                a.check.contains('.')
+                    && a.check
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b == b'.' || b == b'-'),
                 "{}",
                 a.code
             );

@@ -48,7 +48,8 @@ pub fn is_graph_audience(aud: &str) -> bool {
 /// A scope of Microsoft Graph: a short name (`User.Read`), or a URI under Graph's URL. Any other
 /// URI (`api://x/read`) names another resource.
 pub fn is_graph_scope(scope: &str) -> bool {
-    scope.starts_with("https://graph.microsoft.com/") || !(scope.contains('/') || scope.contains(':'))
+    scope.starts_with("https://graph.microsoft.com/")
+        || !(scope.contains('/') || scope.contains(':'))
 }
 
 /// A Graph error answer: `{"error": {"code": "...", "message": "..."}}`.
@@ -68,7 +69,9 @@ impl GraphError {
         struct Envelope {
             error: GraphError,
         }
-        serde_json::from_slice::<Envelope>(json).ok().map(|e| e.error)
+        serde_json::from_slice::<Envelope>(json)
+            .ok()
+            .map(|e| e.error)
     }
 }
 

@@ -25,7 +25,7 @@ use crate::entra::{self, aadsts};
 use crate::mode::Mode;
 use authorize::{Request, get, probe_authorize, wait_for_browser};
 use discovery::Discovered;
-use evidence::{Asked, Authorize, Refusal, RedirectRole, Step};
+use evidence::{Asked, Authorize, RedirectRole, Refusal, Step};
 use std::time::Duration;
 
 /// Why the flow could not be completed (exit 3), or a usage problem found late (exit 2).
@@ -106,7 +106,8 @@ async fn steps(
             u.to_string()
         }
     };
-    let result = authorize_and_exchange(cfg, console, ev, &d, &req, &redirect_uri, &mut server).await;
+    let result =
+        authorize_and_exchange(cfg, console, ev, &d, &req, &redirect_uri, &mut server).await;
     if let Some(s) = server {
         s.close().await;
     }
@@ -204,7 +205,8 @@ async fn authorize_and_exchange(
                 .flatten()
         });
         if let Some(code) = code {
-            ev.ngrok_token = Some(redeem::redeem_only(cfg, d, req, code, entra::NGROK_CALLBACK).await?);
+            ev.ngrok_token =
+                Some(redeem::redeem_only(cfg, d, req, code, entra::NGROK_CALLBACK).await?);
         }
     }
     ev.authorize = Some(answer.clone());

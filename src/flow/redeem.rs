@@ -35,7 +35,9 @@ pub(super) async fn probe_secret(cfg: &FlowConfig, ev: &mut Evidence) -> Result<
     let body = readable(&a, &url)?;
     ev.client_credentials = Some(match body {
         Answer::Tokens(_) if a.status == 200 => ClientCredentials::Accepted(tenant),
-        other => ClientCredentials::Refused(other.refusal(Step::ClientCredentials(tenant), a.status)),
+        other => {
+            ClientCredentials::Refused(other.refusal(Step::ClientCredentials(tenant), a.status))
+        }
     });
     Ok(())
 }
@@ -136,7 +138,11 @@ async fn redeem(
         ("redirect_uri", redirect_uri),
         ("code_verifier", req.verifier.secret().as_str()),
     ];
-    let a = http::send(cfg.http.post(&d.token_endpoint).form(&form), &d.token_endpoint).await?;
+    let a = http::send(
+        cfg.http.post(&d.token_endpoint).form(&form),
+        &d.token_endpoint,
+    )
+    .await?;
     Ok((a.status, readable(&a, &d.token_endpoint)?))
 }
 

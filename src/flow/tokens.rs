@@ -216,6 +216,8 @@ mod tests {
         let t = inspect_access_token(&format!("e30.{claims}.sig"));
         assert!(t.is_jwt && crate::entra::is_graph_audience(t.aud.as_deref().unwrap()));
         assert!(!inspect_access_token("EwBopaque").is_jwt);
-        assert!(!crate::entra::is_graph_audience("00000001-1111-4000-8000-000000000001"));
+        assert!(!crate::entra::is_graph_audience(
+            "00000001-1111-4000-8000-000000000001"
+        ));
     }
 }

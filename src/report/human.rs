@@ -66,7 +66,12 @@ pub(super) fn render(
             }
         }
         if let Some(e) = &report.error {
-            writeln!(out, "  {} {}", paint.wrap("31;1", "could not complete:"), e.message)?;
+            writeln!(
+                out,
+                "  {} {}",
+                paint.wrap("31;1", "could not complete:"),
+                e.message
+            )?;
         }
         let s = report.summary;
         writeln!(

@@ -306,7 +306,9 @@ impl Emu {
             .secrets
             .first()
             .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| oauth_preflight::registration::SecretValue::new("no-secret-configured"));
+            .unwrap_or_else(|| {
+                oauth_preflight::registration::SecretValue::new("no-secret-configured")
+            });
         let mut flow = FlowConfig::new(
             &client_id(reg),
             secret,
