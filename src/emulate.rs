@@ -14,7 +14,7 @@ pub fn start_error(e: EmulatorError) -> Error {
 
 /// Runs `emulate` to completion; the CA goes to `ca_out` (else a temporary file).
 pub fn run(config: EmulatorConfig, ca_out: Option<&str>) -> Result<Exit, Error> {
-    // A worker per core: RS256 signing is CPU-bound and uses them all (see token.rs). The workers
+    // A worker per core: RS256 signing is CPU-bound and uses them all (see token_endpoint.rs). The workers
     // that block_in_place hands off are capped at the core count too: more threads than cores
     // only contend (measured: 2.7k vs 3.0k tokens/s on 2 cores).
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);

@@ -2,7 +2,7 @@
 //! (the catalog in `entra::aadsts`, with the redirect codes going to the redirect URI the flow
 //! used) and the finding each judge reports when the refusal is its own.
 
-use super::{CheckId, Finding, Inputs, secret};
+use super::{CheckId, Finding, Inputs};
 use crate::entra::{self, aadsts};
 use crate::flow::evidence::{RedirectRole, Refusal, Step};
 
@@ -72,7 +72,6 @@ pub(super) fn finding(i: &Inputs<'_>, id: CheckId, r: &Refusal) -> Finding {
     let f = Finding::fail(id, title, evidence, fix);
     match (id, code) {
         (CheckId::RedirectLocal, 50011 | 500113 | 900971) => f.with_fix(local_redirect_fix(i)),
-        (CheckId::SecretValid, 7000215) => secret::refused_as_secret_id(i, f),
         _ => f,
     }
 }

@@ -31,7 +31,10 @@ const SECRET_ID_TITLE: &str = "the supplied client secret is a Secret ID, not th
 const SECRET_ID_FIX: &str = "Certificates & secrets > New client secret, then copy the Value column (shown only once), not Secret ID";
 
 /// AADSTS7000215 worded as the Secret ID mistake, when the supplied secret is one.
-pub(super) fn refused_as_secret_id(i: &Inputs<'_>, f: Finding) -> Finding {
+fn refused_as_secret_id(i: &Inputs<'_>, f: Finding) -> Finding {
+    if !f.title.starts_with("AADSTS7000215") {
+        return f;
+    }
     match i.secret.and_then(|s| secret_id(s, i.reg)) {
         Some(why) => Finding {
             title: format!("{SECRET_ID_TITLE} (AADSTS7000215)"),
@@ -77,6 +80,10 @@ pub(super) fn valid(i: &Inputs<'_>) -> Finding {
 
 /// `secret.valid` from the live flow.
 fn live_valid(i: &Inputs<'_>) -> Option<Finding> {
+    live_verdict(i).map(|f| refused_as_secret_id(i, f))
+}
+
+fn live_verdict(i: &Inputs<'_>) -> Option<Finding> {
     const ID: CheckId = CheckId::SecretValid;
     if let Some(f) = aad::refused(i, ID) {
         return Some(f);

@@ -8,8 +8,8 @@
 
 use super::directory::{self, Authority};
 use super::errors::{self, AadError, Stamp};
-use super::routes::{Params, Resp, aad_page, html, redirect};
-use super::tokens::Scopes;
+use super::mint::Scopes;
+use super::respond::{Params, Resp, aad_page, html, redirect};
 use super::{App, CodeGrant, State, Tenant, User};
 use crate::registration::Audience;
 use http::StatusCode;

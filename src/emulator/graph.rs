@@ -6,8 +6,8 @@
 use super::errors::Stamp;
 use super::faults::Fault;
 use super::keys::SigningKey;
-use super::routes::{Req, Resp, json};
-use super::tokens::graph_signed_header;
+use super::mint::graph_signed_header;
+use super::respond::{Req, Resp, json};
 use super::{State, USERS, User};
 use crate::entra;
 use base64::Engine;
@@ -91,7 +91,7 @@ fn verify_jwt(state: &State, token: &str) -> Result<Value, &'static str> {
         .iter()
         .find(|k| header["kid"] == k.kid.as_str())
         .ok_or("Access token validation failure. Signing key not found.")?;
-    // The signature covers the header with the nonce hashed (see tokens.rs).
+    // The signature covers the header with the nonce hashed (see mint.rs).
     let signed = URL_SAFE_NO_PAD
         .encode(serde_json::to_vec(&graph_signed_header(&header)).unwrap_or_default());
     let expected = key.sign(&state.rng, format!("{signed}.{c}").as_bytes());

@@ -146,7 +146,7 @@ impl KeySet {
 }
 
 /// Encodes and signs a JWT; `header_for_signature` differs from `header` only for Graph tokens,
-/// whose signature covers a hashed `nonce` (see `tokens.rs`).
+/// whose signature covers a hashed `nonce` (see `mint.rs`).
 pub(crate) fn encode_jwt(
     key: &SigningKey,
     rng: &SystemRandom,

@@ -12,11 +12,12 @@ mod errors;
 mod faults;
 mod graph;
 mod keys;
+mod mint;
+mod respond;
 mod routes;
 mod server;
 mod tls;
-mod token;
-mod tokens;
+mod token_endpoint;
 
 pub use directory::{Authority, CONSUMERS, CONTOSO, FABRIKAM, TENANTS, Tenant, USERS, User};
 pub use faults::{Fault, Faults};
@@ -155,7 +156,7 @@ pub(crate) struct CodeGrant {
     pub(crate) user: &'static User,
     /// The tenant the user signed in to (`tid`).
     pub(crate) tenant: &'static Tenant,
-    pub(crate) scopes: tokens::Scopes,
+    pub(crate) scopes: mint::Scopes,
     pub(crate) nonce: Option<String>,
     pub(crate) challenge: Option<(String, String)>,
     pub(crate) issued: DateTime<Utc>,

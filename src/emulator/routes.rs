@@ -1,99 +1,12 @@
-//! Requests in, responses out: the emulator's routing table and response helpers.
-//! Protocol logic lives in `authorize`, `token`, `graph` and `discovery`; this file knows paths.
+//! The emulator's routing table: paths to handlers. Protocol logic lives in `authorize`,
+//! `token_endpoint`, `graph` and `discovery`; the response helpers they share in `respond`,
+//! which this router and the handlers import (the handlers never import the router).
 
-use super::errors::{AadError, Stamp};
-use super::{Authority, State, authorize, discovery, graph, token};
+use super::respond::{Params, Req, Resp, aad_json, html, json, redirect, respond};
+use super::{Authority, State, authorize, discovery, graph, token_endpoint};
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
-use http_body_util::Full;
+use http::{HeaderValue, Method, StatusCode, header};
 use std::sync::Arc;
-
-/// A request, with its body already read (and size-limited) by the server.
-pub(crate) struct Req {
-    pub(crate) method: Method,
-    pub(crate) path: String,
-    pub(crate) query: String,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
-}
-
-pub(crate) type Resp = Response<Full<Bytes>>;
-
-/// Form or query parameters; the first of a repeated name wins.
-pub(crate) struct Params(Vec<(String, String)>);
-
-impl Params {
-    pub(crate) fn parse(raw: &[u8]) -> Self {
-        Self(form_urlencoded::parse(raw).into_owned().collect())
-    }
-
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
-    }
-}
-
-impl Req {
-    pub(crate) fn header(&self, name: header::HeaderName) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    fn stamp(&self, state: &State) -> Stamp {
-        let correlation_id = self
-            .headers
-            .get("client-request-id")
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| crate::registration::is_guid(v))
-            .map_or_else(|| state.guid(), str::to_owned);
-        Stamp {
-            trace_id: state.guid(),
-            correlation_id,
-            at: state.now(),
-        }
-    }
-}
-
-fn respond(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Resp {
-    let mut r = Response::new(Full::new(body.into()));
-    *r.status_mut() = status;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    r
-}
-
-pub(crate) fn json(status: StatusCode, body: impl Into<Bytes>) -> Resp {
-    let mut r = respond(status, "application/json; charset=utf-8", body);
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store, no-cache"),
-    );
-    r
-}
-
-pub(crate) fn html(status: StatusCode, body: String) -> Resp {
-    respond(status, "text/html; charset=utf-8", body)
-}
-
-pub(crate) fn redirect(location: &str) -> Resp {
-    let mut r = respond(StatusCode::FOUND, "text/html; charset=utf-8", Bytes::new());
-    if let Ok(v) = HeaderValue::from_str(location) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    r
-}
-
-/// An AADSTS error as a JSON body with its HTTP status (token endpoint, discovery).
-pub(crate) fn aad_json(e: &AadError, stamp: &Stamp) -> Resp {
-    json(e.status, e.json(stamp).to_string())
-}
-
-/// An AADSTS error as Microsoft's error page (HTTP 200, no redirect).
-pub(crate) fn aad_page(e: &AadError, stamp: &Stamp) -> Resp {
-    html(StatusCode::OK, e.page(stamp))
-}
 
 fn with_discovery_headers(mut r: Resp) -> Resp {
     let h = r.headers_mut();
@@ -170,7 +83,7 @@ pub(crate) async fn handle(state: &Arc<State>, req: Req) -> Resp {
         },
         [t, "oauth2", "v2.0", "token"] => {
             let (segment, stamp) = ((*t).to_owned(), stamp());
-            token::token(state, segment, req, stamp).await
+            token_endpoint::token(state, segment, req, stamp).await
         }
         [_, "oauth2", "v2.0", "logout"] => {
             let params = if req.method == Method::POST {

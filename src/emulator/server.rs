@@ -3,7 +3,8 @@
 //! Malformed or hostile traffic ends in a 4xx or a closed connection, never a crash or a hang.
 
 use super::State;
-use super::routes::{self, Req};
+use super::respond::{self, Req};
+use super::routes;
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
@@ -71,7 +72,7 @@ async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Byt
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
-            let mut r = routes::json(
+            let mut r = respond::json(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 r#"{"error":"invalid_request","error_description":"The request body is too large."}"#,
             );

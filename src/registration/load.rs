@@ -2,7 +2,7 @@
 
 use super::raw::{RawApp, RawPublicClient};
 use super::{
-    AccessKind, Audience, EmulatorConfig, Implicit, PasswordCredential, Permission, Platform,
+    AccessKind, Audience, EmulatorExtras, Implicit, PasswordCredential, Permission, Platform,
     RedirectUri, Registration, SecretValue, Shape,
 };
 use std::io::Read;
@@ -225,7 +225,7 @@ fn normalise(mut raw: RawApp, at: &str) -> Result<Registration, ParseError> {
         emulator: raw
             .x_emulator
             .take()
-            .map_or_else(EmulatorConfig::default, |x| EmulatorConfig {
+            .map_or_else(EmulatorExtras::default, |x| EmulatorExtras {
                 secrets: x
                     .secrets
                     .into_iter()

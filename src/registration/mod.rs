@@ -258,7 +258,7 @@ impl fmt::Display for SecretValue {
 
 /// The `x-emulator` extension (DESIGN.md §6): what the emulator needs beyond Microsoft's fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EmulatorConfig {
+pub struct EmulatorExtras {
     /// Secret values by `passwordCredentials` keyId.
     pub secrets: Vec<(String, SecretValue)>,
     /// The tenant that owns the app (default `contoso`).
@@ -285,7 +285,7 @@ pub struct Registration {
     /// Certificates; ngrok cannot use them, only a secret.
     pub key_credential_count: usize,
     pub publisher_verified: bool,
-    pub emulator: EmulatorConfig,
+    pub emulator: EmulatorExtras,
 }
 
 impl Registration {

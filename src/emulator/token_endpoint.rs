@@ -9,8 +9,8 @@
 use super::directory::Authority;
 use super::errors::{self, AadError, Stamp};
 use super::faults::Fault;
-use super::routes::{Params, Req, Resp, aad_json, html, json};
-use super::tokens::{Scopes, Subject};
+use super::mint::{Scopes, Subject};
+use super::respond::{Params, Req, Resp, aad_json, html, json};
 use super::{App, State, directory};
 use crate::entra::GRAPH_APP_ID;
 use crate::registration::Platform;
