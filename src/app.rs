@@ -21,6 +21,6 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Run(args) => crate::live::run(&crate::config::run(args)?, &out),
         Command::Probe(args) => crate::live::run(&crate::config::probe(args)?, &out),
         Command::Demo(_) => crate::live::demo(&out),
-        Command::Explain(args) => crate::live::explain(args, out.format),
+        Command::Explain(args) => crate::live::explain(&args.what, out.format),
     }
 }

@@ -20,7 +20,8 @@ pub struct GlobalArgs {
     /// Report format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Write the report to FILE instead of standard output. The file is created before any
+    /// network or browser step, and written even when a run cannot complete (exit 3).
     #[arg(long, global = true, value_name = "FILE")]
     pub output: Option<String>,
     /// Warnings fail too (exit 1).
@@ -144,10 +145,12 @@ pub struct TargetArgs {
     /// Extra trust root (PEM), e.g. the emulator's CA.
     #[arg(long, value_name = "PEM")]
     pub ca_cert: Option<String>,
-    /// ngrok Traffic Policy file: client id, secret and scopes from its oauth action.
+    /// ngrok Traffic Policy file: client id, secret and scopes from its oauth action, which is
+    /// judged too (ngrok.policy); a missing User.Read is then fixed in the policy's scopes.
     #[arg(long, value_name = "FILE")]
     pub ngrok_policy: Option<String>,
-    /// Registration JSON of the app: its static checks join the report.
+    /// Registration JSON of the app: its evidence joins the live checks (both pieces of evidence
+    /// kept, the worse verdict stands), and the checks only it can answer are judged.
     #[arg(long, value_name = "FILE")]
     pub app: Option<String>,
     /// Account to pre-fill at sign-in (login_hint).

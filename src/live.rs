@@ -268,9 +268,9 @@ pub fn demo(out: &Output) -> Result<Exit, Error> {
 }
 
 /// `explain`.
-pub fn explain(args: &crate::cli::ExplainArgs, format: report::Format) -> Result<Exit, Error> {
+pub fn explain(what: &[String], format: report::Format) -> Result<Exit, Error> {
     use crate::entra::aadsts;
-    let text = args.what.join(" ");
+    let text = what.join(" ");
     let code = aadsts::find_code(&text).ok_or_else(|| {
         Error::Usage(format!(
             "no AADSTS code in {:?}: give a code like 50011 or AADSTS50011",

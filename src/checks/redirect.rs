@@ -35,7 +35,7 @@ pub(super) fn ngrok(i: &Inputs<'_>) -> Finding {
                 ),
                 ..answer
             },
-            _ if answer.status == Status::Pass => Finding {
+            _ if answer.status == Status::Pass && i.reg.is_none() => Finding {
                 evidence: format!(
                     "{} (its platform, Web, shows only when a code sent to it is redeemed: --app or --redirect-uri {NGROK_CALLBACK})",
                     answer.evidence

@@ -27,10 +27,11 @@ pub(super) fn request_fix(i: &Inputs<'_>) -> String {
     }
 }
 
-/// `scopes.user-read`: configured (registration) and granted (token response).
-pub(super) fn user_read(i: &Inputs<'_>) -> Finding {
+/// `scopes.user-read`, live: what the token response granted, and where a missing User.Read
+/// must be added (the request, the app, or both).
+fn user_read_live(i: &Inputs<'_>) -> Option<Finding> {
     const ID: CheckId = CheckId::ScopesUserRead;
-    let live = aad::refused(i, ID).or_else(|| {
+    aad::refused(i, ID).or_else(|| {
         let ev = i.live?;
         let access = ev.access.as_ref()?;
         let evidence = match &access.scp {
@@ -68,7 +69,13 @@ pub(super) fn user_read(i: &Inputs<'_>) -> Finding {
             format!("requested: {}; {evidence}", requested.join(" ")),
             fix,
         ))
-    });
+    })
+}
+
+/// `scopes.user-read`: configured (registration) and granted (token response).
+pub(super) fn user_read(i: &Inputs<'_>) -> Finding {
+    const ID: CheckId = CheckId::ScopesUserRead;
+    let live = user_read_live(i);
     let f = combine(ID, i.reg.map(user_read_static), live, || {
         if i.live.is_some() {
             needs_live(i)
@@ -306,8 +313,11 @@ fn admin_consent_static(reg: &Registration) -> Finding {
     )
 }
 
-/// Sign-in and profile scopes: what any user may consent to, whoever published the app.
-const BASIC: [&str; 5] = ["User.Read", "openid", "profile", "email", "offline_access"];
+/// Sign-in and profile scopes (User.Read and OpenID Connect's): what any user may consent to,
+/// whoever published the app.
+fn basic(name: &str) -> bool {
+    name == "User.Read" || entra::OIDC_SCOPES.contains(&name)
+}
 
 /// Microsoft's risk-based step-up consent: users may be unable to consent to a multitenant app
 /// whose publisher is not verified when it asks for more than sign-in and profile.
@@ -318,7 +328,7 @@ fn unverified_publisher(reg: &Registration, unknown_note: &str) -> Option<Findin
     }
     let beyond: Vec<String> = graph_delegated(reg)
         .map(|p| name_of(&p.id))
-        .filter(|n| !BASIC.contains(&n.as_str()))
+        .filter(|n| !basic(n))
         .collect();
     if beyond.is_empty() {
         return None;

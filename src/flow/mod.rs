@@ -190,24 +190,11 @@ async fn authorize_and_exchange(
     // error page, not a redirect, and a browser would sit on it while we waited forever.
     let url = req.url(d, cfg, redirect_uri);
     let (answer, back) = probe_authorize(&cfg.http, &url, redirect_uri).await?;
-    // ngrok's redirect URI, tested on every run and probe (DESIGN.md §8.1): in paste-back mode
-    // on that URI the flow's own request is the test.
     if cfg.redirect_role() == RedirectRole::Ngrok {
+        // Paste-back on ngrok's own URI: the flow's request is that test.
         ev.ngrok_redirect = Some(answer.clone());
     } else {
-        let ngrok_url = req.url(d, cfg, entra::NGROK_CALLBACK);
-        let (ngrok, back) = probe_authorize(&cfg.http, &ngrok_url, entra::NGROK_CALLBACK).await?;
-        ev.ngrok_redirect = Some(ngrok);
-        // Came straight back with a code: redeeming it tests the URI's platform too.
-        let code = back.as_deref().and_then(|q| {
-            (get(q, "error").is_none() && get(q, "state") == Some(req.state.secret().as_str()))
-                .then(|| get(q, "code"))
-                .flatten()
-        });
-        if let Some(code) = code {
-            ev.ngrok_token =
-                Some(redeem::redeem_only(cfg, d, req, code, entra::NGROK_CALLBACK).await?);
-        }
+        probe_ngrok_redirect(cfg, ev, d, req).await?;
     }
     ev.authorize = Some(answer.clone());
     let query = match answer {
@@ -247,6 +234,31 @@ async fn authorize_and_exchange(
     };
     ev.code_issued = true;
     redeem::exchange(cfg, ev, d, req, code, redirect_uri).await
+}
+
+/// ngrok's redirect URI, tested on every run and probe (DESIGN.md §8.1): the authorization
+/// request once more with `redirect_uri=https://idp.ngrok.com/oauth2/callback`, not followed.
+/// Where it comes straight back with a code (no UI: the emulator), redeeming that code tests the
+/// URI's platform too (Web, not SPA or Mobile and desktop).
+async fn probe_ngrok_redirect(
+    cfg: &FlowConfig,
+    ev: &mut Evidence,
+    d: &Discovered,
+    req: &Request,
+) -> Result<(), FlowError> {
+    let url = req.url(d, cfg, entra::NGROK_CALLBACK);
+    let (answer, back) = probe_authorize(&cfg.http, &url, entra::NGROK_CALLBACK).await?;
+    ev.ngrok_redirect = Some(answer);
+    let code = back.as_deref().and_then(|q| {
+        (get(q, "error").is_none() && get(q, "state") == Some(req.state.secret().as_str()))
+            .then(|| get(q, "code"))
+            .flatten()
+    });
+    if let Some(code) = code {
+        let redeemed = redeem::redeem_only(cfg, d, req, code, entra::NGROK_CALLBACK).await?;
+        ev.ngrok_token = Some(redeemed);
+    }
+    Ok(())
 }
 
 /// The code of the redirect back, after its `state` and any `error`.
