@@ -130,15 +130,16 @@ pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
         scopes_from_policy: cfg.scopes_from_policy,
         live: Some(&ev),
     };
-    let secret = cfg.flow.secret.expose();
     let mut findings = checks::judge(&inputs);
-    // Servers' texts are quoted in findings and errors: none may carry the secret back.
+    // Servers' texts are quoted in findings and errors: none may carry a credential back, in
+    // any encoding (the secret, the code, the PKCE verifier, the tokens).
+    let redact = |text: &str| ev.redactor.clean(text);
     for f in &mut findings {
         for text in [Some(&mut f.title), Some(&mut f.evidence), f.fix.as_mut()]
             .into_iter()
             .flatten()
         {
-            *text = redact(text, secret);
+            *text = redact(text);
         }
     }
     let target = Target {
@@ -150,23 +151,14 @@ pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
         shape: None,
     };
     let mut report = Report::new(cfg.flow.mode, target, findings);
-    let error = ev.error.map(|e| match e {
-        FlowError::Incomplete(m) => FlowError::Incomplete(redact(&m, secret)),
-        FlowError::Usage(m) => FlowError::Usage(redact(&m, secret)),
+    let error = ev.error.as_ref().map(|e| match e {
+        FlowError::Incomplete(m) => FlowError::Incomplete(redact(m)),
+        FlowError::Usage(m) => FlowError::Usage(redact(m)),
     });
     if let Some(e) = &error {
         report = report.with_error(e.to_string());
     }
     Outcome { report, error }
-}
-
-/// `text` without `secret` (servers' error texts are quoted in reports and errors).
-fn redact(text: &str, secret: &str) -> String {
-    if secret.len() >= 4 && text.contains(secret) {
-        text.replace(secret, "[redacted]")
-    } else {
-        text.to_owned()
-    }
 }
 
 /// `run` or `probe`: the output checked first, the flow, the report written whatever happened.

@@ -194,6 +194,8 @@ pub struct Evidence {
     pub stopped: Option<String>,
     /// Why the flow could not be completed (exit 3), or a late usage error (exit 2).
     pub error: Option<super::FlowError>,
+    /// Every form of every credential this flow handled, to strip from any text it reports.
+    pub redactor: super::redact::Redactor,
 }
 
 impl Evidence {

@@ -14,12 +14,14 @@ pub mod config;
 mod discovery;
 pub mod evidence;
 mod http;
+mod redact;
 mod redeem;
 mod tokens;
 
 pub use config::{DEFAULT_REDIRECT, DEFAULT_SCOPES, FlowConfig};
 pub use evidence::Evidence;
 pub use http::client as http_client;
+pub use redact::Redactor;
 
 use crate::entra::{self, aadsts};
 use crate::mode::Mode;
@@ -65,6 +67,8 @@ pub async fn run(cfg: &FlowConfig, console: &mut dyn Console) -> Evidence {
         }),
         ..Evidence::default()
     };
+    ev.redactor.add(cfg.secret.expose());
+    ev.redactor.add_basic(&cfg.client_id, cfg.secret.expose());
     if let Err(e) = steps(cfg, console, &mut ev).await {
         ev.error = Some(e);
     }
@@ -90,6 +94,7 @@ async fn steps(
         return Ok(());
     };
     let req = Request::new();
+    ev.redactor.add(req.verifier.secret());
     // The redirect: a one-shot server on loopback (run), or the URI as given.
     let mut server = if cfg.mode == Mode::Run && cfg.loopback_redirect() {
         Some(callback::bind(&cfg.redirect_uri, req.state.secret()).await?)
@@ -232,6 +237,7 @@ async fn authorize_and_exchange(
     let Some(code) = code_of(&query, req, ev)? else {
         return Ok(());
     };
+    ev.redactor.add(code);
     ev.code_issued = true;
     redeem::exchange(cfg, ev, d, req, code, redirect_uri).await
 }
@@ -255,6 +261,7 @@ async fn probe_ngrok_redirect(
             .flatten()
     });
     if let Some(code) = code {
+        ev.redactor.add(code);
         let redeemed = redeem::redeem_only(cfg, d, req, code, entra::NGROK_CALLBACK).await?;
         ev.ngrok_token = Some(redeemed);
     }

@@ -76,6 +76,8 @@ struct TokenResponse {
     id_token: Option<String>,
     #[serde(default)]
     scope: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
 }
 
 /// A token endpoint answer as JSON tokens or a JSON error; anything else cannot be diagnosed.
@@ -165,6 +167,16 @@ pub(super) async fn exchange(
         }
     };
     ev.redeemed = true;
+    for t in [
+        Some(&tokens.access_token),
+        tokens.id_token.as_ref(),
+        tokens.refresh_token.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        ev.redactor.add(t);
+    }
     ev.id_token = Some(id_token(cfg, d, req, tokens.id_token.as_deref()).await?);
     let at = tokens::inspect_access_token(&tokens.access_token);
     ev.access = Some(Access {

@@ -1,0 +1,128 @@
+//! Credentials out of server texts. A token endpoint (or a proxy in front of it) may echo the
+//! request in an error page or an `error_description`; the secret then travels raw,
+//! form-encoded (`Q1x8Q%7E…`: Entra secret values contain `~`), percent-encoded in either letter
+//! case, JSON-escaped, or as base64 of `client_id:secret` (HTTP Basic, RFC 6749 §2.3.1). Every
+//! form of every credential the flow handles (the secret, the code, the PKCE verifier, the
+//! tokens) is removed from every text before it reaches a finding or an error.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+/// Shorter values are not redacted: they would cut through ordinary words.
+const MIN_LEN: usize = 4;
+
+/// What to strip from server texts. Its `Debug` shows no value.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    needles: Vec<String>,
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redactor({} forms)", self.needles.len())
+    }
+}
+
+/// `value` percent-encoded: everything but RFC 3986's unreserved characters, in this hex case.
+fn percent(value: &str, upper: bool, keep_tilde: bool) -> String {
+    let mut out = String::with_capacity(value.len() * 3);
+    for b in value.bytes() {
+        let unreserved = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
+        if unreserved || (keep_tilde && b == b'~') {
+            out.push(char::from(b));
+        } else if upper {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push_str(&format!("%{b:02x}"));
+        }
+    }
+    out
+}
+
+impl Redactor {
+    /// Adds a credential in every form it travels in.
+    pub fn add(&mut self, value: &str) {
+        if value.len() < MIN_LEN {
+            return;
+        }
+        let json = serde_json::to_string(value).unwrap_or_default();
+        let json = json.trim_matches('"').to_owned();
+        let forms = [
+            value.to_owned(),
+            form_urlencoded::byte_serialize(value.as_bytes()).collect(),
+            percent(value, true, false),
+            percent(value, false, false),
+            percent(value, true, true),
+            json.replace('/', "\\/"),
+            json,
+        ];
+        for f in forms {
+            if !f.is_empty() && !self.needles.contains(&f) {
+                self.needles.push(f);
+            }
+        }
+        // Longest first, so a form is never half-replaced by a shorter one inside it.
+        self.needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    }
+
+    /// Adds the HTTP Basic forms of a client's credentials: base64 of `id:secret`, raw and with
+    /// both parts form-encoded first (RFC 6749 §2.3.1).
+    pub fn add_basic(&mut self, client_id: &str, secret: &str) {
+        if secret.len() < MIN_LEN {
+            return;
+        }
+        let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        for pair in [
+            format!("{client_id}:{secret}"),
+            format!("{}:{}", enc(client_id), enc(secret)),
+        ] {
+            self.add(&STANDARD.encode(pair));
+        }
+    }
+
+    /// `text` with every form of every credential replaced by `[redacted]`.
+    pub fn clean(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for n in &self.needles {
+            if out.contains(n.as_str()) {
+                out = out.replace(n.as_str(), "[redacted]");
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_of_a_secret_is_removed() {
+        let secret = "Q1x8Q~a/b+c d";
+        let mut r = Redactor::default();
+        r.add(secret);
+        r.add_basic("00000001-1111-4000-8000-000000000001", secret);
+        let basic = STANDARD.encode(format!("00000001-1111-4000-8000-000000000001:{secret}"));
+        for form in [
+            secret.to_owned(),
+            "Q1x8Q%7Ea%2Fb%2Bc+d".to_owned(),
+            "Q1x8Q%7ea%2fb%2bc%20d".to_owned(),
+            "Q1x8Q~a%2Fb%2Bc%20d".to_owned(),
+            "Q1x8Q~a\\/b+c d".to_owned(),
+            basic,
+        ] {
+            let text = format!("client_secret={form}&code=x");
+            let cleaned = r.clean(&text);
+            assert_eq!(cleaned, "client_secret=[redacted]&code=x", "{form}");
+        }
+        assert_eq!(r.clean("nothing here"), "nothing here");
+        assert!(!format!("{r:?}").contains("Q1x"));
+    }
+
+    #[test]
+    fn short_values_are_left_alone() {
+        let mut r = Redactor::default();
+        r.add("ab");
+        assert_eq!(r.clean("ab cd"), "ab cd");
+    }
+}
