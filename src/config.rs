@@ -11,7 +11,7 @@ use crate::flow::{self, FlowConfig};
 use crate::live::LiveConfig;
 use crate::mode::Mode;
 use crate::ngrok::{self, OAuthAction};
-use crate::registration::{self, Registration, SecretValue, is_guid};
+use crate::registration::{self, Capped, Registration, SecretValue, is_guid, read_capped};
 use crate::report::Output;
 use chrono::{DateTime, Utc};
 use reqwest::Url;
@@ -112,9 +112,7 @@ fn valid_tenant(t: &str) -> bool {
 /// literal `client_secret`, else the environment variable.
 fn read_secret(args: &TargetArgs, policy: Option<&OAuthAction>) -> Result<SecretValue, Error> {
     if let Some(path) = &args.client_secret_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| usage(format!("--client-secret-file {path}: {e}")))?;
-        return first_line_secret(path, &text);
+        return first_line_secret(path, &read_first_line(path)?);
     }
     if let Some(s) = policy.and_then(|p| p.client_secret.clone()) {
         return Ok(s);
@@ -126,6 +124,30 @@ fn read_secret(args: &TargetArgs, policy: Option<&OAuthAction>) -> Result<Secret
             args.client_secret_env
         ))),
     }
+}
+
+/// A secret Value is 40 characters; its line may not be longer than this.
+const MAX_SECRET_LINE: usize = 4096;
+/// A CA bundle of a few certificates.
+const MAX_CA_BYTES: u64 = 1 << 20;
+
+/// The first line of `path`, read through a bounded reader: the rest of the file is not read.
+fn read_first_line(path: &str) -> Result<String, Error> {
+    use std::io::{BufRead, Read};
+    let f = std::fs::File::open(path)
+        .map_err(|e| usage(format!("--client-secret-file {path}: {e}")))?;
+    let mut line = Vec::new();
+    std::io::BufReader::new(f)
+        .take(MAX_SECRET_LINE as u64 + 1)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| usage(format!("--client-secret-file {path}: {e}")))?;
+    if line.len() > MAX_SECRET_LINE && !line.ends_with(b"\n") {
+        return Err(usage(format!(
+            "--client-secret-file {path}: its first line is longer than {MAX_SECRET_LINE} bytes, which no secret Value is"
+        )));
+    }
+    String::from_utf8(line)
+        .map_err(|_| usage(format!("--client-secret-file {path}: not UTF-8 text")))
 }
 
 /// The first line of a secret file, without its line ending or surrounding blanks. Lines after
@@ -162,7 +184,12 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
     }
     let (scopes, scopes_from_policy) = scopes(args, policy.as_ref())?;
     let ca_pem = match &args.ca_cert {
-        Some(p) => Some(std::fs::read(p).map_err(|e| usage(format!("--ca-cert {p}: {e}")))?),
+        Some(p) => Some(read_capped(p, MAX_CA_BYTES).map_err(|e| match e {
+            Capped::TooLarge => usage(format!(
+                "--ca-cert {p}: larger than 1 MiB, which no CA bundle is"
+            )),
+            Capped::Io(e) => usage(format!("--ca-cert {p}: {e}")),
+        })?),
         None => None,
     };
     let http = flow::http_client(ca_pem.as_deref(), Duration::from_secs(args.http_timeout))

@@ -10,7 +10,7 @@ use crate::flow::{self, Console, FlowConfig, FlowError};
 use crate::ngrok::OAuthAction;
 use crate::registration::Registration;
 use crate::report::{self, Output, Report, Target, verdict};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::time::Duration;
 
 impl From<FlowError> for Error {
@@ -36,10 +36,15 @@ impl Console for Terminal {
     }
 
     fn read_line(&mut self) -> Option<String> {
-        let mut line = String::new();
-        match std::io::stdin().lock().read_line(&mut line) {
+        // Bounded: `< /dev/zero` must not grow without end (the flow refuses what is too long).
+        let mut line = Vec::new();
+        match std::io::stdin()
+            .lock()
+            .take(flow::MAX_PASTE as u64 + 1)
+            .read_until(b'\n', &mut line)
+        {
             Ok(0) | Err(_) => None,
-            Ok(_) => Some(line),
+            Ok(_) => Some(String::from_utf8_lossy(&line).into_owned()),
         }
     }
 

@@ -4,7 +4,10 @@
 //! `client_id`, `client_secret` and `scopes`; without `client_id` ngrok uses its own managed app.
 //! <https://ngrok.com/docs/traffic-policy/actions/oauth/>. JSON policies are YAML too.
 
-use crate::registration::SecretValue;
+use crate::registration::{Capped, SecretValue, read_capped};
+
+/// Policies are small; agent configs and Kubernetes manifests with many endpoints too.
+pub const MAX_POLICY_BYTES: u64 = 16 << 20;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -56,6 +59,8 @@ pub enum PolicyError {
     Read(String, std::io::Error),
     #[error("{0}: not a traffic policy: {1}")]
     Parse(String, String),
+    #[error("{0}: larger than 16 MiB, which no traffic policy is")]
+    TooLarge(String),
     #[error("{0}: no action of type oauth in on_http_request")]
     NoOAuth(String),
 }
@@ -67,7 +72,12 @@ pub fn is_expression(s: &str) -> bool {
 
 /// Reads the first `oauth` action of a policy file (YAML or JSON).
 pub fn load(path: &str) -> Result<OAuthAction, PolicyError> {
-    let text = std::fs::read_to_string(path).map_err(|e| PolicyError::Read(path.into(), e))?;
+    let bytes = read_capped(path, MAX_POLICY_BYTES).map_err(|e| match e {
+        Capped::TooLarge => PolicyError::TooLarge(path.into()),
+        Capped::Io(e) => PolicyError::Read(path.into(), e),
+    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| PolicyError::Parse(path.into(), "not UTF-8 text".into()))?;
     parse(&text).map_err(|e| match e {
         PolicyError::Parse(_, m) => PolicyError::Parse(path.into(), m),
         PolicyError::NoOAuth(_) => PolicyError::NoOAuth(path.into()),
@@ -75,8 +85,59 @@ pub fn load(path: &str) -> Result<OAuthAction, PolicyError> {
     })
 }
 
+/// How deep a policy may nest. Real ones nest about six levels; the YAML parser's time grows
+/// with the square of the depth (100,000 nested `[` took 28 s), so depth is refused before.
+const MAX_DEPTH: usize = 64;
+/// The deepest indentation, in columns, and the most `- ` openers on one line.
+const MAX_INDENT: usize = 512;
+
+/// Refuses nesting beyond [`MAX_DEPTH`] in one linear pass: flow collections (`[`, `{`, outside
+/// quotes and comments), block indentation, and `- - -` sequences opened on one line.
+fn shallow_enough(text: &str) -> Result<(), String> {
+    let too_deep = |line: usize| {
+        Err(format!(
+            "nested more than {MAX_DEPTH} levels deep (line {}): no traffic policy is",
+            line + 1
+        ))
+    };
+    let mut depth = 0usize;
+    for (n, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        let rest = &line[indent..];
+        let dashes = rest
+            .split_inclusive([' ', '\t'])
+            .take_while(|t| t.trim() == "-")
+            .count();
+        if indent > MAX_INDENT || dashes > MAX_DEPTH {
+            return too_deep(n);
+        }
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        for c in rest.chars() {
+            match (quote, c) {
+                (Some('"'), '"') if prev != '\\' => quote = None,
+                (Some('\''), '\'') => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') if prev.is_whitespace() => break,
+                (None, '[' | '{') => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return too_deep(n);
+                    }
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            prev = c;
+        }
+    }
+    Ok(())
+}
+
 /// Parses policy text.
 pub fn parse(text: &str) -> Result<OAuthAction, PolicyError> {
+    shallow_enough(text).map_err(|why| PolicyError::Parse(String::new(), why))?;
     let policy: Policy = serde_yaml_ng::from_str(text).map_err(|e| {
         PolicyError::Parse(
             String::new(),
@@ -122,5 +183,30 @@ mod tests {
             Err(PolicyError::NoOAuth(_))
         ));
         assert!(matches!(parse("{{{"), Err(PolicyError::Parse(..))));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        for deep in [
+            "[".repeat(100_000),
+            format!("on_http_request: {}", "{a: ".repeat(100_000)),
+            format!("- {}", "- ".repeat(1000)),
+            format!("{}x: 1", " ".repeat(4000)),
+        ] {
+            match parse(&deep) {
+                Err(PolicyError::Parse(_, why)) => {
+                    assert!(why.contains("nested more than"), "{why}")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // Brackets in quotes and comments are text, not nesting.
+        let quoted = GOOD.replace(
+            "provider: microsoft",
+            &format!("provider: microsoft # {}", "[".repeat(200)),
+        );
+        assert!(parse(&quoted).is_ok());
+        let expr = format!("{GOOD}  - expressions: [\"{}\"]\n", "[".repeat(200));
+        assert!(shallow_enough(&expr).is_ok());
     }
 }

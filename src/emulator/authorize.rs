@@ -255,16 +255,12 @@ fn sign_in(
 }
 
 impl State {
-    /// Keeps a code for redemption; drops codes past their 10 minutes when the map grows.
+    /// Keeps a code for redemption (expired ones leave as new ones come: see `codes.rs`).
     fn store_code(&self, code: String, grant: CodeGrant) {
         let now = self.now();
-        let mut codes = self
-            .codes
+        self.codes
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if codes.len() > 10_000 {
-            codes.retain(|_, g| now - g.issued < chrono::Duration::minutes(10));
-        }
-        codes.insert(code, grant);
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(code, grant, now);
     }
 }

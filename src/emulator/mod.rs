@@ -6,6 +6,7 @@
 //! so every live check can be tested offline. It depends on `registration` and `entra` only.
 
 mod authorize;
+mod codes;
 mod directory;
 mod discovery;
 mod errors;
@@ -175,7 +176,7 @@ pub(crate) struct State {
     pub(crate) rng: SystemRandom,
     /// Seals opaque tokens (personal-account access tokens, refresh tokens).
     pub(crate) seal: ring::hmac::Key,
-    pub(crate) codes: Mutex<HashMap<String, CodeGrant>>,
+    pub(crate) codes: Mutex<codes::Codes>,
     /// `key-rotation`: the rotated key has signed a token, so the JWKS lists it from now on.
     pub(crate) rotated_published: AtomicBool,
     pub(crate) discovery: discovery::Cache,
@@ -315,7 +316,7 @@ impl Emulator {
             clock: config.clock,
             rng,
             seal,
-            codes: Mutex::new(HashMap::new()),
+            codes: Mutex::new(codes::Codes::default()),
             rotated_published: AtomicBool::new(false),
         });
         let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -24,6 +24,9 @@ use tokio_rustls::TlsAcceptor;
 pub(crate) const MAX_BODY: usize = 1 << 20;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// A body that stalls (headers promising bytes that never come) is given up like headers are:
+/// one client must not hold a connection, and so a file descriptor, for ever.
+const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub(crate) async fn serve(
     listener: TcpListener,
@@ -69,9 +72,22 @@ pub(crate) async fn serve(
 
 async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
+    let body = match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY).collect())
+        .await
+    {
+        Ok(Ok(b)) => b.to_bytes(),
         Err(_) => {
+            let mut r = respond::json(
+                StatusCode::REQUEST_TIMEOUT,
+                r#"{"error":"invalid_request","error_description":"The request body did not arrive in time."}"#,
+            );
+            r.headers_mut().insert(
+                http::header::CONNECTION,
+                http::HeaderValue::from_static("close"),
+            );
+            return r;
+        }
+        Ok(Err(_)) => {
             let mut r = respond::json(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 r#"{"error":"invalid_request","error_description":"The request body is too large."}"#,

@@ -145,14 +145,7 @@ pub(super) async fn wait_for_browser(
         if let Some(l) = launched {
             l.finish(Duration::ZERO);
         }
-        let q = query_of(line.trim());
-        if q.is_empty() {
-            return Err(FlowError::Usage(format!(
-                "{:?} is not the address the browser landed on",
-                line.trim().chars().take(80).collect::<String>()
-            )));
-        }
-        return Ok(Some(q));
+        return pasted(&line, &cfg.redirect_uri).map(Some);
     };
     let deadline = Instant::now() + cfg.wait;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -181,6 +174,39 @@ pub(super) async fn wait_for_browser(
             .ok();
     }
     Ok(shot)
+}
+
+/// The longest address a person may paste back (the code makes it about 2 KB).
+pub const MAX_PASTE: usize = 64 << 10;
+
+/// The query of the pasted address, which must be the redirect URI's: same scheme, host, port
+/// and path. Nothing of the paste is echoed in an error: it may hold the code.
+fn pasted(line: &str, redirect: &reqwest::Url) -> Result<Vec<(String, String)>, FlowError> {
+    let refuse = |why: &str| {
+        FlowError::Usage(format!(
+            "the pasted text {why}: paste the whole address from the browser's address bar"
+        ))
+    };
+    if line.len() > MAX_PASTE {
+        return Err(refuse(&format!("is longer than {} KiB", MAX_PASTE >> 10)));
+    }
+    let Ok(url) = reqwest::Url::parse(line.trim()) else {
+        return Err(refuse("is not an address"));
+    };
+    let same = url.scheme() == redirect.scheme()
+        && url.host_str() == redirect.host_str()
+        && url.port_or_known_default() == redirect.port_or_known_default()
+        && url.path() == redirect.path();
+    if !same {
+        return Err(refuse(&format!(
+            "is not an address on the redirect URI {redirect}"
+        )));
+    }
+    let q = query_of(url.as_str());
+    if q.is_empty() {
+        return Err(refuse("carries no code and no error"));
+    }
+    Ok(q)
 }
 
 /// Ctrl-C (SIGINT), registered as soon as it is made.

@@ -18,6 +18,7 @@ mod redact;
 mod redeem;
 mod tokens;
 
+pub use authorize::MAX_PASTE;
 pub use config::{DEFAULT_REDIRECT, DEFAULT_SCOPES, FlowConfig};
 pub use evidence::Evidence;
 pub use http::client as http_client;

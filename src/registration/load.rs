@@ -63,20 +63,40 @@ pub fn load_path(path: &str) -> Result<Vec<Registration>, LoadError> {
         }
         buf
     } else {
-        let p = Path::new(path);
-        let meta = std::fs::metadata(p).map_err(|e| io_error(describe_io(&e)))?;
+        let meta = std::fs::metadata(Path::new(path)).map_err(|e| io_error(describe_io(&e)))?;
         if meta.is_dir() {
             return Err(io_error("is a directory, not a registration file".into()));
         }
-        if meta.len() > MAX_INPUT_BYTES {
-            return Err(io_error(too_large()));
+        match read_capped(path, MAX_INPUT_BYTES) {
+            Ok(bytes) => bytes,
+            Err(Capped::TooLarge) => return Err(io_error(too_large())),
+            Err(Capped::Io(e)) => return Err(io_error(describe_io(&e))),
         }
-        std::fs::read(p).map_err(|e| io_error(describe_io(&e)))?
     };
     parse_bytes(&bytes).map_err(|error| LoadError::Parse {
         source_name: display_name(path),
         error,
     })
+}
+
+/// Why [`read_capped`] gave no bytes.
+#[derive(Debug)]
+pub enum Capped {
+    /// More than the cap: the read stopped there.
+    TooLarge,
+    Io(std::io::Error),
+}
+
+/// Reads a file, but never more than `cap` bytes: a character device (`/dev/zero`) or a FIFO
+/// reports no size, so the size in its metadata cannot be trusted to bound the read.
+pub fn read_capped(path: &str, cap: u64) -> Result<Vec<u8>, Capped> {
+    let f = std::fs::File::open(path).map_err(Capped::Io)?;
+    let mut buf = Vec::new();
+    f.take(cap + 1).read_to_end(&mut buf).map_err(Capped::Io)?;
+    if buf.len() as u64 > cap {
+        return Err(Capped::TooLarge);
+    }
+    Ok(buf)
 }
 
 fn display_name(path: &str) -> String {

@@ -7,7 +7,7 @@
 mod load;
 mod raw;
 
-pub use load::{LoadError, MAX_INPUT_BYTES, load_path, parse_bytes};
+pub use load::{Capped, LoadError, MAX_INPUT_BYTES, load_path, parse_bytes, read_capped};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -28,6 +28,24 @@ impl Paint {
     }
 }
 
+/// `text` safe for a terminal: control characters (C0, DEL, C1, which start escape sequences
+/// that can rewrite the screen or the title) are shown as `\u{..}`, never sent raw. They come
+/// from registration fields (`displayName`) and from servers' texts.
+fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 pub(super) fn render(
     reports: &[Report],
     opts: RenderOptions,
@@ -48,20 +66,20 @@ pub(super) fn render(
         if let Some(authority) = &report.target.authority {
             head.push_str(&format!(" via {authority}"));
         }
-        writeln!(out, "{}", paint.wrap("1", &head))?;
+        writeln!(out, "{}", paint.wrap("1", &clean(&head)))?;
         for f in &report.checks {
             writeln!(
                 out,
                 "  {} {:width$}  {}",
                 paint.status(f.status),
                 f.id.as_str(),
-                f.title
+                clean(&f.title)
             )?;
             if f.status >= Status::Warn || (opts.verbose && f.status == Status::Pass) {
-                writeln!(out, "         evidence: {}", f.evidence)?;
+                writeln!(out, "         evidence: {}", clean(&f.evidence))?;
             }
             if let Some(fix) = &f.fix {
-                writeln!(out, "         fix: {fix}")?;
+                writeln!(out, "         fix: {}", clean(fix))?;
                 writeln!(out, "         docs: {}", f.docs)?;
             }
         }
@@ -70,7 +88,7 @@ pub(super) fn render(
                 out,
                 "  {} {}",
                 paint.wrap("31;1", "could not complete:"),
-                e.message
+                clean(&e.message)
             )?;
         }
         let s = report.summary;
@@ -94,4 +112,18 @@ pub(super) fn render(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn escape_sequences_are_shown_not_sent() {
+        assert_eq!(clean("plain"), "plain");
+        assert_eq!(
+            clean("app\u{1b}]0;pwned\u{7}\u{9b}2J\r\n"),
+            "app\\u{1b}]0;pwned\\u{7}\\u{9b}2J\\u{d}\\u{a}"
+        );
+    }
 }
