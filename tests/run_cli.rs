@@ -489,3 +489,121 @@ fn a_busy_callback_port_is_exit_3_with_the_way_out() {
         stderr(&out)
     );
 }
+
+/// Regression: the callback server spun on a failed accept when out of file descriptors, and
+/// never closed idle or slow connections. Under `ulimit -n 256`, with 300 idle connections and a
+/// slowloris held open, the genuine callback still gets through and the slow one is closed.
+#[test]
+fn junk_connections_cannot_keep_the_genuine_callback_out() {
+    let reg = common::app("good-multitenant.json");
+    let bg = background(vec![reg.clone()], &[]);
+    let args = run_args(
+        &reg,
+        &bg,
+        &[
+            "--timeout",
+            "60",
+            "--redirect-uri",
+            "http://localhost:0/oauth2/callback",
+        ],
+    );
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -n 256 && exec "$0" "$@""#)
+        .arg(env!("CARGO_BIN_EXE_oauth-preflight"))
+        .args(&args)
+        .current_dir(common::root())
+        .env("OAUTH_PREFLIGHT_CLIENT_SECRET", common::secret(&reg))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(err.read_line(&mut line).unwrap() > 0, "no URL printed");
+        if let Some(u) = line
+            .split_whitespace()
+            .find(|w| w.starts_with("https://127.0.0.1"))
+        {
+            break u.to_owned();
+        }
+    };
+    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
+    let redirect = reqwest::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| reqwest::Url::parse(&v).unwrap())
+        .unwrap();
+    let addr = format!("127.0.0.1:{}", redirect.port().unwrap());
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    slow.write_all(b"GET /oauth2/callback HTTP/1.1\r\nHost: localhost\r\n")
+        .unwrap();
+    let junk: Vec<_> = (0..300)
+        .filter_map(|_| std::net::TcpStream::connect(&addr).ok())
+        .collect();
+    assert!(junk.len() > 200, "{} junk connections", junk.len());
+    let page = bg.rt.block_on(async {
+        let follow = async {
+            let mut next = url;
+            loop {
+                let r = bg.emu.http.get(&next).send().await.unwrap();
+                match r.headers().get("location") {
+                    Some(l) => next = l.to_str().unwrap().to_owned(),
+                    None => break r.text().await.unwrap(),
+                }
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), follow).await
+    });
+    let page = page.expect("the genuine callback was not served within 30 s");
+    assert!(page.contains("Signed in"), "{page}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    drop((junk, slow));
+}
+
+/// Regression: a slow client kept its connection to the callback for ever.
+#[test]
+fn a_slow_client_is_closed_after_the_header_timeout() {
+    use std::io::Read;
+    let reg = common::app("good-multitenant.json");
+    let bg = background(vec![reg.clone()], &[]);
+    let args = run_args(
+        &reg,
+        &bg,
+        &[
+            "--timeout",
+            "60",
+            "--redirect-uri",
+            "http://localhost:0/oauth2/callback",
+        ],
+    );
+    let args = strs(&args);
+    let (mut child, url) = spawn_for_url(&args, &common::secret(&reg));
+    let redirect = reqwest::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| reqwest::Url::parse(&v).unwrap())
+        .unwrap();
+    let mut slow =
+        std::net::TcpStream::connect(format!("127.0.0.1:{}", redirect.port().unwrap())).unwrap();
+    slow.write_all(b"GET /oauth2/callback HTTP/1.1\r\nHost: localhost\r\n")
+        .unwrap();
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut buf = Vec::new();
+    let read = slow.read_to_end(&mut buf);
+    let _ = child.kill();
+    let _ = child.wait();
+    // Closed by the server (with a 408 or nothing), not left open until our read timed out.
+    assert!(read.is_ok(), "still open after 30 s: {read:?}");
+}

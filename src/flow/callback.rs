@@ -2,6 +2,11 @@
 //! URI's port (0: any free port) and path. The shot is the first request to that path carrying
 //! this flow's `state`; other paths (`/favicon.ico`, preconnects) get 404, a wrong or missing
 //! `state` gets 400 and does not end the wait. The browser gets a page saying what happened.
+//!
+//! Junk traffic cannot keep the genuine callback out: headers must arrive within
+//! [`HEADER_TIMEOUT`] (idle and slow connections are closed), at most [`MAX_CONNECTIONS`] are
+//! served at once (a new one closes the oldest), and a failed accept (out of file descriptors)
+//! backs off instead of spinning.
 
 use super::FlowError;
 use bytes::Bytes;
@@ -16,6 +21,12 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{oneshot, watch};
+
+/// Headers (of the first request, and of each next one on a kept-alive connection) must arrive
+/// within this; a browser sends them at once.
+pub(crate) const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Connections served at once; a new one closes the oldest.
+pub(crate) const MAX_CONNECTIONS: usize = 64;
 
 /// The query of the redirect that came back.
 pub(crate) type Shot = Vec<(String, String)>;
@@ -100,26 +111,45 @@ async fn serve(
     mut stop: watch::Receiver<bool>,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut open: std::collections::VecDeque<tokio::task::JoinHandle<()>> =
+        std::collections::VecDeque::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((tcp, _)) = accepted else { continue };
+                let Ok((tcp, _)) = accepted else {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                };
+                open.retain(|t| !t.is_finished());
+                while open.len() >= MAX_CONNECTIONS {
+                    if let Some(oldest) = open.pop_front() {
+                        oldest.abort();
+                    }
+                }
                 let shared = Arc::clone(&shared);
-                let conn = http1::Builder::new().serve_connection(
-                    TokioIo::new(tcp),
-                    service_fn(move |req| {
-                        let shared = Arc::clone(&shared);
-                        async move { Ok::<_, Infallible>(answer(&shared, &req)) }
-                    }),
-                );
+                let conn = http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .max_buf_size(64 * 1024)
+                    .serve_connection(
+                        TokioIo::new(tcp),
+                        service_fn(move |req| {
+                            let shared = Arc::clone(&shared);
+                            async move { Ok::<_, Infallible>(answer(&shared, &req)) }
+                        }),
+                    );
                 let watched = graceful.watch(conn);
-                tokio::spawn(async move { let _ = watched.await; });
+                open.push_back(tokio::spawn(async move { let _ = watched.await; }));
             }
             _ = stop.changed() => break,
         }
     }
     drop(listener);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(1), graceful.shutdown()).await;
+    for t in open {
+        t.abort();
+    }
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response<Full<Bytes>> {
