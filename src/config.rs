@@ -234,7 +234,8 @@ fn client_id(args: &TargetArgs, policy: Option<&OAuthAction>) -> Result<String, 
     })?;
     if !is_guid(&id) {
         return Err(usage(format!(
-            "--client-id {id:?} is not a GUID: copy the 'Application (client) ID' from the app's Overview"
+            "--client-id {} is not a GUID: copy the 'Application (client) ID' from the app's Overview",
+            registration::show_id(&id)
         )));
     }
     Ok(id.to_ascii_lowercase())

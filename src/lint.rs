@@ -44,8 +44,10 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
         && !policy_matched
     {
         return Err(Error::Usage(format!(
-            "--ngrok-policy: its oauth action's client_id {:?} is none of the linted apps",
-            p.client_id.as_deref().unwrap_or("(absent)")
+            "--ngrok-policy: its oauth action's client_id {} is none of the linted apps",
+            p.client_id
+                .as_deref()
+                .map_or_else(|| "(absent)".to_owned(), registration::show_id)
         )));
     }
     Ok(reports)

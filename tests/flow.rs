@@ -126,7 +126,7 @@ async fn lint_and_run_agree() {
 async fn broken_registrations_fail_their_live_checks() {
     let cases: &[(&str, &str)] = &[
         ("single-tenant.json", "tenancy.multitenant"),
-        ("personal-only.json", "tenancy.multitenant"),
+        ("personal-only.json", "tenancy.signed-in"),
         ("redirect-spa.json", "redirect.local"),
         ("redirect-mobile-desktop.json", "redirect.local"),
         ("no-secret.json", "secret.valid"),

@@ -407,8 +407,50 @@ fn client_secret_file_uses_its_first_line() {
     );
 }
 
+/// The ids of DESIGN.md §4, written out here (not taken from the code under test).
+const ALL: [&str; 17] = [
+    "app.exists",
+    "tenancy.multitenant",
+    "tenancy.token-version",
+    "redirect.ngrok",
+    "redirect.local",
+    "scopes.user-read",
+    "scopes.admin-consent",
+    "scopes.single-resource",
+    "secret.present",
+    "secret.valid",
+    "implicit.disabled",
+    "discovery.valid",
+    "id-token.valid",
+    "access-token.audience",
+    "tenancy.signed-in",
+    "graph.me",
+    "ngrok.policy",
+];
+/// What lint judges from a registration (DESIGN.md §4's lint column, README's catalog).
+const LINT: [&str; 8] = [
+    "app.exists",
+    "tenancy.multitenant",
+    "tenancy.token-version",
+    "redirect.ngrok",
+    "scopes.user-read",
+    "scopes.admin-consent",
+    "secret.present",
+    "implicit.disabled",
+];
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn expect(ids: &[&str]) -> Vec<String> {
+    sorted(ids.iter().map(|s| (*s).to_owned()).collect())
+}
+
 /// Every report lists every id its mode can judge, for every fixture: lint the registration's
-/// ids (and the policy's with --ngrok-policy), run and probe the whole catalog. None goes missing.
+/// ids (and `secret.valid`, `ngrok.policy` for the app a policy names), run and probe the whole
+/// catalog, through the library and through the binary. None goes missing.
 #[tokio::test]
 async fn every_report_lists_every_id_its_mode_can_judge() {
     let opts = LintOptions {
@@ -422,23 +464,115 @@ async fn every_report_lists_every_id_its_mode_can_judge() {
         }
     }
     let e = emulator(regs.iter().map(|(_, r)| r.clone()).collect(), &[]).await;
-    let ids = |f: &[checks::Finding]| f.iter().map(|f| f.id).collect::<Vec<_>>();
+    let ids = |f: &[checks::Finding]| sorted(f.iter().map(|f| f.id.as_str().to_owned()).collect());
     for (name, reg) in &regs {
         let lint = checks::judge(&Inputs::lint(reg, opts));
-        assert_eq!(ids(&lint), checks::LINT_IDS, "{name}");
+        assert_eq!(ids(&lint), expect(&LINT), "{name}");
         for mode in [Mode::Run, Mode::Probe] {
             let mut cfg = e.flow(reg);
             cfg.flow.mode = mode;
             let out = check(&cfg).await;
-            assert_eq!(ids(&out.report.checks), CheckId::ALL, "{name} {mode:?}");
-            for f in &out.report.checks {
-                if f.status == Status::Skip {
-                    assert!(
-                        !f.title.is_empty(),
-                        "{name}: {} skips without a reason",
-                        f.id
-                    );
-                }
+            assert_eq!(ids(&out.report.checks), expect(&ALL), "{name} {mode:?}");
+            for f in out
+                .report
+                .checks
+                .iter()
+                .filter(|f| f.status == Status::Skip)
+            {
+                assert!(
+                    f.title.len() > 10,
+                    "{name}: {} skips without a reason",
+                    f.id
+                );
+            }
+        }
+    }
+    // Through the binary: lint with a policy lists the policy's ids for the app it names.
+    let p = policy_file(&format!(
+        "          provider: microsoft\n          client_id: '{GOOD_ID}'\n          client_secret: 'Q1x8Q~x'\n"
+    ));
+    let out = cli(
+        &[
+            "lint",
+            "--at",
+            AT,
+            "--format",
+            "json",
+            "--ngrok-policy",
+            p.path().to_str().unwrap(),
+            &fixture("good-multitenant.json"),
+        ],
+        &[],
+        None,
+    );
+    let listed = |v: &serde_json::Value| {
+        sorted(
+            v["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect(),
+        )
+    };
+    let mut with_policy = LINT.to_vec();
+    with_policy.extend(["secret.valid", "ngrok.policy"]);
+    assert_eq!(listed(&json(&out)["reports"][0]), expect(&with_policy));
+}
+
+/// Every AADSTS code of the catalog, refused at any step, lands in a failing finding that names
+/// it: no refusal is dropped because its check reads the registration only.
+#[test]
+fn every_refusal_lands_in_a_finding() {
+    use oauth_preflight::flow::evidence::{Asked, RedirectRole, Refusal, Step};
+    for entry in oauth_preflight::entra::aadsts::CATALOG {
+        for at in [
+            Step::Discovery,
+            Step::AuthorizePage,
+            Step::AuthorizeRedirect,
+            Step::RedirectBack,
+            Step::TokenEndpoint,
+        ] {
+            for role in [RedirectRole::Local, RedirectRole::Ngrok] {
+                let ev = oauth_preflight::flow::Evidence {
+                    asked: Some(Asked {
+                        mode: Mode::Run,
+                        client_id: GOOD_ID.into(),
+                        tenant: "common".into(),
+                        scopes: vec!["openid".into()],
+                        redirect_uri: "http://localhost/cb".into(),
+                        redirect: role,
+                    }),
+                    refusal: Some(Refusal {
+                        at: at.clone(),
+                        code: Some(entry.code),
+                        error: "invalid_request".into(),
+                        message: format!("AADSTS{}: text", entry.code),
+                        status: None,
+                    }),
+                    stopped: Some("refused".into()),
+                    ..Default::default()
+                };
+                let inputs = Inputs {
+                    mode: Mode::Run,
+                    reg: None,
+                    opts: LintOptions {
+                        now: chrono::Utc::now(),
+                        secret_min_days: 30,
+                    },
+                    policy: None,
+                    secret: None,
+                    scopes_from_policy: false,
+                    live: Some(&ev),
+                };
+                let findings = checks::judge(&inputs);
+                let named = format!("AADSTS{}", entry.code);
+                assert!(
+                    findings.iter().any(|f| f.status == Status::Fail
+                        && (f.title.contains(&named) || f.evidence.contains(&named))),
+                    "AADSTS{} at {at:?} ({role:?}) is in no failing finding",
+                    entry.code
+                );
             }
         }
     }

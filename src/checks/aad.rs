@@ -9,6 +9,14 @@ use crate::flow::evidence::{RedirectRole, Refusal, Step};
 /// Codes about the redirect URI: they belong to the URI the flow used, ngrok's or the local one.
 const REDIRECT: [u32; 6] = [50011, 500113, 900971, 700025, 9002326, 9002327];
 
+/// Checks whose judges read the registration (or the policy) only, never a live refusal.
+const REGISTRATION_ONLY: [CheckId; 4] = [
+    CheckId::TenancyTokenVersion,
+    CheckId::SecretPresent,
+    CheckId::ImplicitDisabled,
+    CheckId::NgrokPolicy,
+];
+
 /// The check of the flow's redirect URI.
 pub(super) fn redirect_check(role: RedirectRole) -> CheckId {
     match role {
@@ -28,6 +36,8 @@ pub(super) fn owner(r: &Refusal, role: RedirectRole) -> CheckId {
         Some(c) if REDIRECT.contains(&c) => redirect_check(role),
         Some(c) => aadsts::lookup(c)
             .and_then(|a| CheckId::parse(a.check))
+            // A check judged from the registration alone would drop a live refusal.
+            .filter(|id| !REGISTRATION_ONLY.contains(id))
             .unwrap_or(by_step),
         // An OAuth error without a code (e.g. access_denied on the way back): the sign-in ended
         // at the redirect, which the flow's redirect check reports.

@@ -96,7 +96,7 @@ fn identity_problem<'a>(
     if !is_expression(id) && !is_guid(id) {
         return fail(
             "the oauth action's client_id is not a GUID",
-            format!("client_id = {id:?}"),
+            format!("client_id = {}", crate::registration::show_id(id)),
             format!("{FIX}: client_id: the app's 'Application (client) ID'"),
         );
     }

@@ -20,37 +20,41 @@ use crate::registration::{Platform, Registration};
 /// to ngrok's redirect URI.
 pub(super) fn ngrok(i: &Inputs<'_>) -> Finding {
     const ID: CheckId = CheckId::RedirectNgrok;
-    let live = aad::refused(i, ID).or_else(|| {
-        let ev = i.live?;
-        let what = format!("authorize with redirect_uri={NGROK_CALLBACK}");
-        let answer = judge_answer(ID, ev.ngrok_redirect.as_ref()?, &what)?;
-        Some(match &ev.ngrok_token {
-            Some(Err(r)) if r.code.is_some_and(|c| PLATFORM_CODES.contains(&c)) => {
-                aad::finding(i, ID, r)
-            }
-            Some(Ok(())) => Finding {
-                evidence: format!(
-                    "{}; a code sent to it was redeemed (HTTP 200): it is a Web redirect URI",
-                    answer.evidence
-                ),
-                ..answer
-            },
-            _ if answer.status == Status::Pass && i.reg.is_none() => Finding {
-                evidence: format!(
-                    "{} (its platform, Web, shows only when a code sent to it is redeemed: --app or --redirect-uri {NGROK_CALLBACK})",
-                    answer.evidence
-                ),
-                ..answer
-            },
-            _ => answer,
-        })
-    });
-    combine(ID, i.reg.map(ngrok_static), live, || {
-        if i.live.is_some() {
-            needs_live(i)
-        } else {
-            needs_registration(i)
+    let live = aad::refused(i, ID).or_else(|| ngrok_live(i));
+    combine(ID, i.reg.map(ngrok_static), live, || match i.live {
+        Some(ev) => match &ev.ngrok_unfinished {
+            Some(why) => format!("ngrok's redirect URI could not be tested: {why}"),
+            None => needs_live(i),
+        },
+        None => needs_registration(i),
+    })
+}
+
+/// `redirect.ngrok` from the authorize endpoint's answer to ngrok's redirect URI, and from the
+/// redemption of a code sent to it where one came back.
+fn ngrok_live(i: &Inputs<'_>) -> Option<Finding> {
+    const ID: CheckId = CheckId::RedirectNgrok;
+    let ev = i.live?;
+    let what = format!("authorize with redirect_uri={NGROK_CALLBACK}");
+    let answer = judge_answer(ID, ev.ngrok_redirect.as_ref()?, &what)?;
+    let note = |text: String| Finding {
+        evidence: format!("{}{text}", answer.evidence),
+        ..answer.clone()
+    };
+    Some(match (&ev.ngrok_token, &ev.ngrok_unfinished) {
+        (Some(Err(r)), _) if r.code.is_some_and(|c| PLATFORM_CODES.contains(&c)) => {
+            aad::finding(i, ID, r)
         }
+        (Some(Ok(())), _) => {
+            note("; a code sent to it was redeemed (HTTP 200): it is a Web redirect URI".into())
+        }
+        (_, Some(why)) if answer.status == Status::Pass => note(format!(
+            "; a code sent to it could not be redeemed, so its platform (Web) was not tested: {why}"
+        )),
+        _ if answer.status == Status::Pass && i.reg.is_none() => note(format!(
+            " (its platform, Web, shows only when a code sent to it is redeemed: --app or --redirect-uri {NGROK_CALLBACK})"
+        )),
+        _ => answer,
     })
 }
 

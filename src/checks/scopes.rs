@@ -18,7 +18,7 @@ fn reads_me<'s>(mut scopes: impl Iterator<Item = &'s str>) -> Option<&'s str> {
 
 /// The place to add User.Read to the request: the ngrok policy, or `--scopes`.
 pub(super) fn request_fix(i: &Inputs<'_>) -> String {
-    if i.scopes_from_policy || i.policy.is_some_and(|p| p.scopes.is_some()) {
+    if i.scopes_from_policy {
         "Edit the ngrok policy's oauth action: scopes: [openid, profile, email, User.Read] \
          (User.Read is ngrok's documented minimum for Microsoft)"
             .into()

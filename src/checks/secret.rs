@@ -27,6 +27,10 @@ pub(super) fn secret_id(secret: &SecretValue, reg: Option<&Registration>) -> Opt
     }
 }
 
+/// The token endpoint's answers about the secret itself: invalid (7000215), expired (7000222),
+/// none sent (7000218).
+const SECRET_CODES: [u32; 3] = [7000215, 7000222, 7000218];
+
 const SECRET_ID_TITLE: &str = "the supplied client secret is a Secret ID, not the secret's Value";
 const SECRET_ID_FIX: &str = "Certificates & secrets > New client secret, then copy the Value column (shown only once), not Secret ID";
 
@@ -104,12 +108,8 @@ fn live_verdict(i: &Inputs<'_>) -> Option<Finding> {
                 "the token endpoint redeemed a code for ngrok's redirect URI with it (HTTP 200)",
             ));
         }
-        Some(Err(r))
-            if ev
-                .asked
-                .as_ref()
-                .is_some_and(|a| aad::owner(r, a.redirect) == ID) =>
-        {
+        // Only what is about the secret: a code problem of that side test is not.
+        Some(Err(r)) if r.code.is_some_and(|c| SECRET_CODES.contains(&c)) => {
             return Some(aad::finding(i, ID, r));
         }
         _ => {}

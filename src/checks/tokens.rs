@@ -109,10 +109,31 @@ pub(super) fn access_token_audience(i: &Inputs<'_>) -> Finding {
             format!("aud = {aud:?}"),
             "Request Microsoft Graph scopes (User.Read) and no scope of another API",
         ),
-        (_, false) => Finding::pass(
-            ID,
-            "an opaque access token (personal accounts get these): judged by the response's scope",
-            format!("token response scope = {:?}", a.granted),
-        ),
+        // Personal accounts get opaque tokens: the response's scope says which resource.
+        (_, false) => {
+            let graph: Vec<&str> = a
+                .granted
+                .split_whitespace()
+                .filter(|s| !entra::OIDC_SCOPES.contains(s) && entra::is_graph_scope(s))
+                .collect();
+            let evidence = format!("token response scope = {:?}", a.granted);
+            if graph.is_empty() {
+                Finding::skip(
+                    ID,
+                    format!(
+                        "an opaque access token whose response names no Microsoft Graph permission: its audience is unknown ({evidence})"
+                    ),
+                )
+            } else {
+                Finding::pass(
+                    ID,
+                    format!(
+                        "an opaque access token (personal accounts get these) granted Microsoft Graph {}",
+                        graph.join(" ")
+                    ),
+                    evidence,
+                )
+            }
+        }
     }
 }

@@ -68,7 +68,7 @@ codes! {
         "A personal Microsoft account cannot sign in to this application.",
         "The app accepts work or school accounts only, and a personal account (outlook.com, live.com) tried to sign in.",
         "Sign in with a work or school account, or set signInAudience to AzureADandPersonalMicrosoftAccount.";
-    500208, "tenancy.multitenant",
+    500208, "tenancy.signed-in",
         "The domain is not a valid login domain for the account type.",
         "A work or school account on the personal-accounts endpoint, or the reverse.",
         "Use the account type the app accepts, or change its supported account types.";
@@ -76,7 +76,7 @@ codes! {
         "The application is configured for personal Microsoft accounts only; use /consumers.",
         "signInAudience is PersonalMicrosoftAccount, which ngrok does not support.",
         "Manifest: signInAudience = AzureADandPersonalMicrosoftAccount (or AzureADMultipleOrgs for a new app).";
-    9002332, "tenancy.multitenant",
+    9002332, "tenancy.signed-in",
         "The application is configured for Microsoft Entra users only; do not use /consumers.",
         "A personal-account authority was used with an app for work and school accounts.",
         "Use /common or /organizations, or allow personal accounts in the app.";

@@ -30,7 +30,16 @@ pub(crate) enum Outcome {
     Broken(String),
 }
 
+/// The answer as JSON; an answer that is not JSON, or a 5xx (the authority failed: nothing to
+/// judge), cannot be diagnosed (exit 3).
 fn json_or_incomplete(a: &Answer, url: &str) -> Result<serde_json::Value, FlowError> {
+    if a.status >= 500 {
+        return Err(FlowError::Incomplete(format!(
+            "{url} answered HTTP {}: {}",
+            a.status,
+            a.first_line()
+        )));
+    }
     a.json().ok_or_else(|| {
         FlowError::Incomplete(format!(
             "{url} answered HTTP {} with {} where JSON was due: {}",

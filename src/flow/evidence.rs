@@ -178,6 +178,8 @@ pub struct Evidence {
     /// redeemed with ngrok's redirect URI: HTTP 200 proves a Web redirect URI, AADSTS9002327 or
     /// 700025 another platform.
     pub ngrok_token: Option<Result<(), Refusal>>,
+    /// Why that test stopped short (unreachable, an HTML page where JSON was due...).
+    pub ngrok_unfinished: Option<String>,
     /// The flow's own authorization request, not followed.
     pub authorize: Option<Authorize>,
     /// A code came back from a multitenant or tenant authority.

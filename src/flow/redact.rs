@@ -39,6 +39,16 @@ fn percent(value: &str, upper: bool, keep_tilde: bool) -> String {
     out
 }
 
+/// Where `text` ends with the first 8 or more characters of `needle` (a cut-off credential).
+fn cut_tail(text: &str, needle: &str) -> Option<usize> {
+    const MIN_PREFIX: usize = 8;
+    (MIN_PREFIX..needle.len())
+        .rev()
+        .filter(|&k| needle.is_char_boundary(k) && k <= text.len())
+        .find(|&k| text.ends_with(&needle[..k]))
+        .map(|k| text.len() - k)
+}
+
 impl Redactor {
     /// Adds a credential in every form it travels in.
     pub fn add(&mut self, value: &str) {
@@ -80,12 +90,19 @@ impl Redactor {
         }
     }
 
-    /// `text` with every form of every credential replaced by `[redacted]`.
+    /// `text` with every form of every credential replaced by `[redacted]`, and a credential's
+    /// beginning at the very end too (server texts are cut at 160 characters for messages).
     pub fn clean(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for n in &self.needles {
             if out.contains(n.as_str()) {
                 out = out.replace(n.as_str(), "[redacted]");
+            }
+        }
+        for n in &self.needles {
+            if let Some(cut) = cut_tail(&out, n) {
+                out.truncate(cut);
+                out.push_str("[redacted]");
             }
         }
         out
@@ -117,6 +134,21 @@ mod tests {
         }
         assert_eq!(r.clean("nothing here"), "nothing here");
         assert!(!format!("{r:?}").contains("Q1x"));
+    }
+
+    #[test]
+    fn a_credential_cut_off_at_the_end_is_removed_too() {
+        let mut r = Redactor::default();
+        r.add("Q1x8Q~ngrok.preflight-test-secret-value-01");
+        assert_eq!(
+            r.clean("bad request: client_secret=Q1x8Q%7Engrok.prefl"),
+            "bad request: client_secret=[redacted]"
+        );
+        assert_eq!(
+            r.clean("ends with Q1x8"),
+            "ends with Q1x8",
+            "too short to tell"
+        );
     }
 
     #[test]

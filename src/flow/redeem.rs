@@ -42,6 +42,12 @@ pub(super) async fn probe_secret(cfg: &FlowConfig, ev: &mut Evidence) -> Result<
     Ok(())
 }
 
+/// Token endpoint codes about the code itself, not the app: already redeemed (54005), expired
+/// (70008, after 10 minutes: a slow paste-back), malformed or mismatched (70000, 700005,
+/// 501481 PKCE, 50148). They say nothing about the secret.
+/// <https://learn.microsoft.com/entra/identity-platform/reference-error-codes>
+const CODE_PROBLEMS: [u32; 6] = [54005, 70008, 70000, 700005, 501481, 50148];
+
 /// A token endpoint's answer that can be read.
 enum Answer {
     Tokens(TokenResponse),
@@ -160,6 +166,13 @@ pub(super) async fn exchange(
     let (status, answer) = redeem(cfg, d, req, code, redirect_uri).await?;
     let tokens = match answer {
         Answer::Tokens(t) if status == 200 => t,
+        Answer::Error(e) if e.code().is_some_and(|c| CODE_PROBLEMS.contains(&c)) => {
+            // The code itself (expired, used, PKCE), not the app: this run cannot judge more.
+            return Err(FlowError::Incomplete(format!(
+                "the token endpoint refused this sign-in's code ({}): sign in again",
+                e.message()
+            )));
+        }
         other => {
             ev.refusal = Some(other.refusal(Step::TokenEndpoint, status));
             ev.stop("the token endpoint refused the code");

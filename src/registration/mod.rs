@@ -306,6 +306,16 @@ impl Registration {
     }
 }
 
+/// A would-be client id, quoted for a message, unless it may be a secret pasted into the wrong
+/// field (Entra secret Values are 40 characters and contain `~`): those are not shown.
+pub fn show_id(value: &str) -> String {
+    if value.chars().count() <= 36 && !value.contains('~') && !value.chars().any(char::is_control) {
+        format!("{value:?}")
+    } else {
+        "(value not shown: it may be a secret)".to_owned()
+    }
+}
+
 /// True when `s` is a GUID in the 8-4-4-4-12 hex form Entra uses for ids.
 pub fn is_guid(s: &str) -> bool {
     let b = s.as_bytes();
@@ -319,6 +329,12 @@ pub fn is_guid(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_that_may_be_secrets_are_not_shown() {
+        assert_eq!(show_id("contoso"), "\"contoso\"");
+        assert!(!show_id("Q1x8Q~ngrok.preflight-test-secret-value-01").contains("Q1x"));
+    }
 
     #[test]
     fn guid_shape() {
