@@ -175,3 +175,158 @@ async fn an_echoing_token_endpoint_leaks_no_credential_in_any_format() {
         }
     }
 }
+
+/// Regression: the human report printed raw escape sequences taken from `displayName`.
+#[test]
+fn escape_sequences_in_a_registration_do_not_reach_the_terminal() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        file.path(),
+        r#"{"appId":"00000001-1111-4000-8000-000000000001","displayName":"evil\u001b]0;owned\u0007\u001b[2J\u009b31m","signInAudience":"AzureADMultipleOrgs"}"#,
+    )
+    .unwrap();
+    let out = common::cli(&["lint", file.path().to_str().unwrap()], &[], None);
+    let text = common::stdout(&out);
+    assert!(text.contains("evil"), "{text}");
+    assert!(
+        !text
+            .chars()
+            .any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{9b}'),
+        "{text:?}"
+    );
+    assert!(text.contains("\\u{1b}]0;owned"), "shown, not sent: {text}");
+}
+
+/// Regression: a trailing NUL or a second JSON document said "inconsistent parse".
+#[test]
+fn a_second_document_or_a_stray_byte_is_named() {
+    for bytes in [
+        &b"{\"appId\":\"00000001-1111-4000-8000-000000000001\"}\0"[..],
+        &b"{\"appId\":\"a\"}\n{\"appId\":\"b\"}\n"[..],
+    ] {
+        let out = common::cli(&["lint", "-"], &[], Some(bytes));
+        assert_eq!(common::code(&out), 2);
+        let err = common::stderr(&out);
+        assert!(err.contains("something follows it"), "{err}");
+        assert!(!err.contains("inconsistent"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+/// Regression: character devices report size 0, so no cap applied; every input is read
+/// through a bounded reader now: exit 2 and one line, at once.
+#[test]
+fn endless_inputs_are_refused_not_read_to_the_end() {
+    if !std::path::Path::new("/dev/zero").exists() {
+        return;
+    }
+    let reg = common::fixture("good-multitenant.json");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["lint", "/dev/zero"],
+        vec!["lint", "--ngrok-policy", "/dev/zero", &reg],
+        vec![
+            "probe",
+            "--client-id",
+            "00000001-1111-4000-8000-000000000001",
+            "--client-secret-file",
+            "/dev/zero",
+        ],
+        vec![
+            "probe",
+            "--client-id",
+            "00000001-1111-4000-8000-000000000001",
+            "--app",
+            "/dev/zero",
+        ],
+        vec![
+            "probe",
+            "--client-id",
+            "00000001-1111-4000-8000-000000000001",
+            "--ca-cert",
+            "/dev/zero",
+        ],
+        vec!["emulate", "--app", "/dev/zero"],
+    ];
+    for args in cases {
+        // Under a 512 MiB address-space limit, an unbounded read dies instead of passing.
+        let mut sh = vec![
+            "-c",
+            r#"ulimit -v 524288 && exec "$0" "$@""#,
+            env!("CARGO_BIN_EXE_oauth-preflight"),
+        ];
+        sh.extend(args.iter().copied());
+        let out = std::process::Command::new("sh")
+            .args(&sh)
+            .current_dir(common::root())
+            .env("OAUTH_PREFLIGHT_CLIENT_SECRET", "Q1x8Q~x-not-used-here")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+}
+
+/// Regression: paste-back from `< /dev/zero` aborted (a 2 GiB allocation).
+#[test]
+fn an_endless_paste_is_refused() {
+    if !std::path::Path::new("/dev/zero").exists() {
+        return;
+    }
+    let reg = common::app("good-multitenant.json");
+    let bg = common::background(vec![reg.clone()], &[]);
+    let mut args = vec![
+        "run".to_owned(),
+        "--no-browser".into(),
+        "--client-id".into(),
+        "00000001-1111-4000-8000-000000000001".into(),
+        "--redirect-uri".into(),
+        "https://idp.ngrok.com/oauth2/callback".into(),
+    ];
+    args.extend(bg.target());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
+        .args(&args)
+        .current_dir(common::root())
+        .env("OAUTH_PREFLIGHT_CLIENT_SECRET", common::secret(&reg))
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("longer than 64 KiB"), "{err}");
+}
+
+/// Regression: the emulator never timed out a stalled request body (headers promising 100,000
+/// bytes, then nothing), so one client could hold its connections for ever.
+#[tokio::test]
+async fn the_emulator_gives_up_a_stalled_body() {
+    use rustls_pki_types::pem::PemObject;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let e = common::emulator(vec![common::app("good-multitenant.json")], &[]).await;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pki_types::CertificateDer::pem_slice_iter(e.emu.ca_pem().as_bytes()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(e.emu.addr()).await.unwrap();
+    let name = rustls_pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let mut tls = connector.connect(name, tcp).await.unwrap();
+    tls.write_all(
+        b"POST /common/oauth2/v2.0/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\ngrant_type=",
+    )
+    .await
+    .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        tls.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the connection was still held after 30 s");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+}

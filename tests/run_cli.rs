@@ -607,3 +607,86 @@ fn a_slow_client_is_closed_after_the_header_timeout() {
     // Closed by the server (with a 408 or nothing), not left open until our read timed out.
     assert!(read.is_ok(), "still open after 30 s: {read:?}");
 }
+
+/// Regression: SIGTERM during `run` was unhandled (exit 143, no report). It ends the wait like
+/// Ctrl-C: exit 3, and the report of what was judged.
+#[test]
+fn sigterm_while_waiting_is_a_clean_exit_3() {
+    let reg = common::app("good-multitenant.json");
+    let bg = background(vec![reg.clone()], &[]);
+    let args = run_args(
+        &reg,
+        &bg,
+        &[
+            "--timeout",
+            "60",
+            "--redirect-uri",
+            "http://localhost:0/oauth2/callback",
+        ],
+    );
+    let args = strs(&args);
+    let (child, _url) = spawn_for_url(&args, &common::secret(&reg));
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        report.contains("could not complete: interrupted"),
+        "{report}"
+    );
+}
+
+/// Regression: the browser page for a sign-in Microsoft refused was styled as a success.
+#[test]
+fn a_refused_sign_in_is_not_shown_as_a_success() {
+    let reg = common::app("good-multitenant.json");
+    let bg = background(vec![reg.clone()], &[]);
+    let args = run_args(
+        &reg,
+        &bg,
+        &[
+            "--timeout",
+            "60",
+            "--redirect-uri",
+            "http://localhost:0/oauth2/callback",
+        ],
+    );
+    let args = strs(&args);
+    let (child, url) = spawn_for_url(&args, &common::secret(&reg));
+    let q: Vec<(String, String)> = reqwest::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).unwrap().1.clone();
+    let mut back = reqwest::Url::parse(&get("redirect_uri")).unwrap();
+    back.query_pairs_mut()
+        .append_pair("state", &get("state"))
+        .append_pair("error", "access_denied")
+        .append_pair(
+            "error_description",
+            "AADSTS65004: User declined to consent.",
+        );
+    let page = bg.rt.block_on(async {
+        bg.emu
+            .http
+            .get(back.as_str())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    assert!(page.contains("Microsoft refused the sign-in"), "{page}");
+    assert!(
+        page.contains(r#"class="bad""#) && !page.contains(r#"class="ok""#),
+        "{page}"
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -209,27 +209,44 @@ fn pasted(line: &str, redirect: &reqwest::Url) -> Result<Vec<(String, String)>, 
     Ok(q)
 }
 
-/// Ctrl-C (SIGINT), registered as soon as it is made.
+/// Ctrl-C (SIGINT) or SIGTERM (`kill`, a CI runner's cancel), registered as soon as it is made:
+/// both end the wait cleanly, the report written (exit 3).
 struct Interrupt {
     #[cfg(unix)]
-    signal: Option<tokio::signal::unix::Signal>,
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+#[cfg(unix)]
+async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+    match s {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
 }
 
 impl Interrupt {
     fn new() -> Self {
-        Self {
-            #[cfg(unix)]
-            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok(),
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Self {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
+            }
         }
+        #[cfg(not(unix))]
+        Self {}
     }
 
     async fn recv(&mut self) {
         #[cfg(unix)]
-        match &mut self.signal {
-            Some(s) => {
-                s.recv().await;
-            }
-            None => std::future::pending::<()>().await,
+        tokio::select! {
+            () = next(&mut self.interrupt) => {}
+            () = next(&mut self.terminate) => {}
         }
         #[cfg(not(unix))]
         {

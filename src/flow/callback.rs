@@ -152,7 +152,9 @@ async fn serve(
     }
 }
 
-fn page(status: StatusCode, title: &str, body: &str) -> Response<Full<Bytes>> {
+/// The page the browser shows; `good` styles it as a success (a refused sign-in is not one,
+/// though it is answered with 200).
+fn page(status: StatusCode, good: bool, title: &str, body: &str) -> Response<Full<Bytes>> {
     let esc = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -165,11 +167,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response<Full<Bytes>> {
          <body><h1 class=\"{class}\">{t}</h1><p>{b}</p><p>You can close this tab and return to the terminal.</p></body></html>\n",
         t = esc(title),
         b = esc(body),
-        class = if status == StatusCode::OK {
-            "ok"
-        } else {
-            "bad"
-        },
+        class = if good { "ok" } else { "bad" },
     );
     let mut r = Response::new(Full::new(Bytes::from(html)));
     *r.status_mut() = status;
@@ -188,6 +186,7 @@ fn answer(shared: &Shared, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     if req.uri().path() != shared.path {
         return page(
             StatusCode::NOT_FOUND,
+            false,
             "Not found",
             "This address is not the sign-in callback.",
         );
@@ -199,6 +198,7 @@ fn answer(shared: &Shared, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     if get("state") != Some(shared.state.as_str()) {
         return page(
             StatusCode::BAD_REQUEST,
+            false,
             "Not this sign-in",
             "The state parameter does not match the sign-in oauth-preflight started, so this answer was refused. Start the sign-in from the URL oauth-preflight printed.",
         );
@@ -211,13 +211,15 @@ fn answer(shared: &Shared, req: &Request<Incoming>) -> Response<Full<Bytes>> {
     else {
         return page(
             StatusCode::OK,
+            true,
             "Already received",
             "oauth-preflight already has the answer of this sign-in.",
         );
     };
-    let (status, title, body) = match (get("code"), get("error")) {
+    let (status, good, title, body) = match (get("code"), get("error")) {
         (_, Some(error)) => (
             StatusCode::OK,
+            false,
             "Microsoft refused the sign-in",
             format!(
                 "{error}: {}. oauth-preflight explains why in the terminal.",
@@ -230,16 +232,18 @@ fn answer(shared: &Shared, req: &Request<Incoming>) -> Response<Full<Bytes>> {
         ),
         (Some(_), None) => (
             StatusCode::OK,
+            true,
             "Signed in",
             "oauth-preflight received the authorization code and is checking the tokens."
                 .to_owned(),
         ),
         (None, None) => (
             StatusCode::BAD_REQUEST,
+            false,
             "No code",
             "The redirect carried neither a code nor an error.".to_owned(),
         ),
     };
     let _ = tx.send(query);
-    page(status, title, &body)
+    page(status, good, title, &body)
 }

@@ -154,8 +154,8 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Vec<Registration>, ParseError> {
 /// Fast path without path tracking; on error, parse again to name the JSON path.
 fn deserialize<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ParseError> {
     serde_json::from_slice(bytes).map_err(|_| {
-        let de = &mut serde_json::Deserializer::from_slice(bytes);
-        match serde_path_to_error::deserialize::<_, T>(de) {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Err(e) => {
                 let path = e.path().to_string();
                 let path = if path == "." {
@@ -168,10 +168,15 @@ fn deserialize<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ParseE
                     message: e.into_inner().to_string(),
                 }
             }
-            // Cannot happen (same input, same type), but never panic on input.
+            // The document parsed: what failed is what follows it (serde_json's end check).
             Ok(_) => ParseError::Json {
                 path: "$".into(),
-                message: "inconsistent parse".into(),
+                message: match de.end() {
+                    Err(e) => format!(
+                        "{e}: one JSON document was expected, and something follows it (a second document, or a stray byte such as NUL)"
+                    ),
+                    Ok(()) => "the document could not be read twice alike".into(),
+                },
             },
         }
     })
