@@ -254,3 +254,48 @@ impl Interrupt {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ngrok() -> reqwest::Url {
+        reqwest::Url::parse("https://idp.ngrok.com/oauth2/callback").unwrap()
+    }
+
+    #[test]
+    fn a_paste_must_be_the_redirect_uri_and_is_never_echoed() {
+        let q = pasted(
+            "https://idp.ngrok.com/oauth2/callback?code=abc&state=s\n",
+            &ngrok(),
+        )
+        .unwrap();
+        assert_eq!(get(&q, "code"), Some("abc"));
+        for bad in [
+            "code=0.AAAA-secretcode",
+            "https://evil.example/oauth2/callback?code=0.AAAA-secretcode&state=s",
+            "https://idp.ngrok.com/other?code=0.AAAA-secretcode&state=s",
+            "https://idp.ngrok.com/oauth2/callback",
+        ] {
+            let e = pasted(bad, &ngrok()).unwrap_err().to_string();
+            assert!(!e.contains("0.AAAA"), "{e}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_paste_is_an_answer_or_a_one_line_refusal(text in ".{0,300}") {
+            match pasted(&text, &ngrok()) {
+                Ok(q) => prop_assert!(!q.is_empty()),
+                Err(e) => {
+                    let e = e.to_string();
+                    prop_assert!(!e.contains('\n'));
+                    let t = text.trim();
+                    let harmless = t.len() < 8 || ngrok().as_str().contains(t) || "the pasted text".contains(t);
+                    prop_assert!(harmless || !e.contains(t), "{e}");
+                }
+            }
+        }
+    }
+}

@@ -209,6 +209,27 @@ mod tests {
         assert!(verify(&later).reason.contains("not valid yet"));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_as_an_id_token_is_rejected_with_a_reason(text in ".{0,400}", dots in 0usize..4) {
+            let d = discovered();
+            let secret = SecretValue::new("s");
+            let token = format!("{text}{}", ".e30".repeat(dots));
+            let r = verify_id_token(&token, &d, &d.jwks, &d.jwks_raw, "c", &secret, "n");
+            proptest::prop_assert!(r.is_err());
+            let _ = inspect_access_token(&token);
+        }
+
+        #[test]
+        fn any_base64_segments_are_rejected_with_a_reason(h in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80), c in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let d = discovered();
+            let secret = SecretValue::new("s");
+            let token = format!("{}.{}.c2ln", URL_SAFE_NO_PAD.encode(&h), URL_SAFE_NO_PAD.encode(&c));
+            let r = verify_id_token(&token, &d, &d.jwks, &d.jwks_raw, "c", &secret, "n");
+            proptest::prop_assert!(r.is_err());
+        }
+    }
+
     #[test]
     fn access_tokens_are_read_not_trusted() {
         let claims =
