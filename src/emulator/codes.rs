@@ -10,7 +10,7 @@ use std::collections::{HashMap, VecDeque};
 /// Entra's codes live 10 minutes (AADSTS70008 after); they are kept 5 more to say so.
 const KEEP: Duration = Duration::minutes(15);
 /// The most codes kept; past it the oldest go first (a load test, not a person, gets there).
-pub(crate) const MAX_CODES: usize = 100_000;
+pub(crate) const MAX_CODES: usize = 20_000;
 
 /// The codes of one emulator.
 #[derive(Default)]
