@@ -330,3 +330,37 @@ async fn the_emulator_gives_up_a_stalled_body() {
     let text = String::from_utf8_lossy(&answer);
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
 }
+
+/// Regression: `lint --ngrok-policy` on 100,000 nested flow sequences took 28 s (the YAML
+/// parser's time grows with the square of the depth). Refused before parsing: exit 2, one line.
+#[test]
+fn a_deeply_nested_policy_is_refused_before_parsing() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        (
+            "seqs.yml",
+            format!("on_http_request: {}", "[".repeat(100_000)),
+        ),
+        (
+            "maps.yml",
+            format!("on_http_request: {}", "{a: ".repeat(100_000)),
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = common::cli(
+            &[
+                "lint",
+                "--ngrok-policy",
+                path.to_str().unwrap(),
+                &common::fixture("good-multitenant.json"),
+            ],
+            &[],
+            None,
+        );
+        assert_eq!(common::code(&out), 2, "{}", common::stderr(&out));
+        let err = common::stderr(&out);
+        assert!(err.contains("nested more than 64 levels"), "{err}");
+        assert_eq!(err.lines().count(), 1);
+    }
+}
