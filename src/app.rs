@@ -3,17 +3,17 @@
 
 use crate::cli::{Cli, Command};
 use crate::exit::{Error, Exit};
-use crate::report::verdict;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<Exit, Error> {
-    let out = crate::config::output(&cli.global);
+    let out = crate::config::output(&cli.global)?;
     match &cli.command {
         Command::Lint(args) => {
             let cfg = crate::config::lint(args)?;
-            let reports = crate::lint::lint_files(&cfg)?;
-            out.write(&reports)?;
-            Ok(verdict(&reports, out.strict))
+            let mut reports = crate::lint::lint_files(&cfg)?;
+            out.prepare()?;
+            out.deliver(&mut reports)?;
+            Ok(out.verdict(&reports))
         }
         Command::Emulate(args) => {
             crate::emulate::run(crate::config::emulate(args)?, args.ca_out.as_deref())

@@ -24,6 +24,13 @@ pub struct GlobalArgs {
     /// network or browser step, and written even when a run cannot complete (exit 3).
     #[arg(long, global = true, value_name = "FILE")]
     pub output: Option<String>,
+    /// Also write the report in FORMAT to PATH (repeatable), e.g. junit=preflight.xml.
+    #[arg(long, global = true, value_name = "FORMAT=PATH")]
+    pub report: Vec<String>,
+    /// An earlier JSON report: each check is marked unchanged, regressed, fixed or new, and only
+    /// a regression (worse than before, or new and failing) fails the run.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub baseline: Option<String>,
     /// Warnings fail too (exit 1).
     #[arg(long, global = true)]
     pub strict: bool,

@@ -12,7 +12,7 @@ use crate::live::LiveConfig;
 use crate::mode::Mode;
 use crate::ngrok::{self, OAuthAction};
 use crate::registration::{self, Capped, Registration, SecretValue, is_guid, read_capped};
-use crate::report::Output;
+use crate::report::{Earlier, Format, Output};
 use chrono::{DateTime, Utc};
 use reqwest::Url;
 use std::net::SocketAddr;
@@ -22,14 +22,38 @@ fn usage(msg: impl Into<String>) -> Error {
     Error::Usage(msg.into())
 }
 
-/// `--format`, `--output`, `--strict`, `-v`.
-pub fn output(g: &GlobalArgs) -> Output {
-    Output {
+/// `--format`, `--output`, `--report`, `--baseline`, `--strict`, `-v`, and the GitHub step
+/// summary file (`GITHUB_STEP_SUMMARY`, set by GitHub Actions for each step).
+pub fn output(g: &GlobalArgs) -> Result<Output, Error> {
+    let mut reports = Vec::new();
+    for spec in &g.report {
+        let (name, path) = spec.split_once('=').ok_or_else(|| {
+            usage(format!(
+                "--report {spec:?}: write FORMAT=PATH, e.g. junit=preflight.xml"
+            ))
+        })?;
+        let format = Format::parse(name).ok_or_else(|| {
+            usage(format!(
+                "--report {spec:?}: {name:?} is not a format (human, json, junit, github, markdown)"
+            ))
+        })?;
+        if path.is_empty() {
+            return Err(usage(format!("--report {spec:?}: the path is empty")));
+        }
+        reports.push((format, path.to_owned()));
+    }
+    let baseline = g.baseline.as_deref().map(Earlier::load).transpose()?;
+    Ok(Output {
         format: g.format,
         path: g.output.clone(),
+        reports,
         verbose: g.verbose,
         strict: g.strict,
-    }
+        baseline,
+        step_summary: std::env::var("GITHUB_STEP_SUMMARY")
+            .ok()
+            .filter(|p| !p.is_empty()),
+    })
 }
 
 /// `--at`, else now.

@@ -9,7 +9,7 @@ use crate::flow::browser::Opener;
 use crate::flow::{self, Console, FlowConfig, FlowError};
 use crate::ngrok::OAuthAction;
 use crate::registration::Registration;
-use crate::report::{self, Output, Report, Target, verdict};
+use crate::report::{self, Output, Report, Target};
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::time::Duration;
 
@@ -176,11 +176,11 @@ pub fn run(cfg: &LiveConfig, out: &Output) -> Result<Exit, Error> {
         };
         check(cfg, &mut console).await
     });
-    let reports = [outcome.report];
-    out.write(&reports)?;
+    let mut reports = [outcome.report];
+    out.deliver(&mut reports)?;
     match outcome.error {
         Some(e) => Err(e.into()),
-        None => Ok(verdict(&reports, out.strict)),
+        None => Ok(out.verdict(&reports)),
     }
 }
 
@@ -260,7 +260,8 @@ pub fn demo(out: &Output) -> Result<Exit, Error> {
         emulator.shutdown().await;
         Ok::<_, Error>(reports)
     })?;
-    out.write(&reports)?;
+    let mut reports = reports;
+    out.deliver(&mut reports)?;
     Ok(Exit::Ok)
 }
 

@@ -29,7 +29,32 @@ fn every_fixture_human_and_json_snapshots() {
             "{name}: same verdict in every format"
         );
         let value: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
-        insta::assert_json_snapshot!(format!("{stem}.json"), value);
+        assert_eq!(value["tool"]["name"], "oauth-preflight");
+        assert_eq!(value["tool"]["version"], env!("CARGO_PKG_VERSION"));
+        let at = value["generated_at"].as_str().unwrap();
+        assert!(chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{at}");
+        insta::assert_json_snapshot!(format!("{stem}.json"), value, {
+            ".generated_at" => "[generated_at]",
+            ".tool.version" => "[version]",
+        });
+    }
+}
+
+/// The CI formats of a passing and a failing app, and of a tenant list (several apps).
+#[test]
+fn github_and_markdown_snapshots() {
+    for name in [
+        "good-multitenant.json",
+        "redirect-trailing-slash.json",
+        "tenant-list.json",
+    ] {
+        let stem = name.trim_end_matches(".json");
+        for format in ["github", "markdown"] {
+            let out = run(&["lint", "--at", AT, "--format", format, &fixture(name)]);
+            let human = run(&["lint", "--at", AT, &fixture(name)]);
+            assert_eq!(code(&out), code(&human), "{name} {format}: same verdict");
+            insta::assert_snapshot!(format!("{stem}.{format}"), stdout(&out));
+        }
     }
 }
 

@@ -46,6 +46,31 @@ impl Status {
     }
 }
 
+/// How a check compares with the same check in an earlier report (`--baseline`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Baseline {
+    Unchanged,
+    /// Worse than before (pass or skip -> warn -> fail).
+    Regressed,
+    /// Better than before.
+    Fixed,
+    /// Not in the earlier report.
+    New,
+}
+
+impl Baseline {
+    /// The lowercase name used in every report format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unchanged => "unchanged",
+            Self::Regressed => "regressed",
+            Self::Fixed => "fixed",
+            Self::New => "new",
+        }
+    }
+}
+
 macro_rules! catalog {
     ($($variant:ident = $id:literal, $requirement:literal, $docs:literal;)*) => {
         /// A check id of the catalog (contract: DESIGN.md §4). Serialised as its dotted name.
@@ -159,6 +184,9 @@ pub struct Finding {
     /// Where to click in the portal and which manifest field to set; `None` when passing.
     pub fix: Option<String>,
     pub docs: &'static str,
+    /// Compared with an earlier report (`--baseline`); absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Baseline>,
 }
 
 impl Finding {
@@ -170,7 +198,13 @@ impl Finding {
             evidence,
             fix: None,
             docs: id.docs(),
+            baseline: None,
         }
+    }
+
+    /// Worse than in the baseline report.
+    pub fn baseline_regressed(&self) -> bool {
+        self.baseline == Some(Baseline::Regressed)
     }
 
     /// A passing finding.

@@ -67,10 +67,29 @@ pub(super) fn render(
             head.push_str(&format!(" via {authority}"));
         }
         writeln!(out, "{}", paint.wrap("1", &clean(&head)))?;
-        for f in &report.checks {
+        // With --baseline, what got worse comes first.
+        let regressed: Vec<&str> = report
+            .checks
+            .iter()
+            .filter(|f| f.baseline_regressed())
+            .map(|f| f.id.as_str())
+            .collect();
+        if !regressed.is_empty() {
             writeln!(
                 out,
-                "  {} {:width$}  {}",
+                "  {} {}",
+                paint.wrap("31;1", "regressed since the baseline:"),
+                regressed.join(", ")
+            )?;
+        }
+        for f in &report.checks {
+            let change = match f.baseline {
+                Some(b) if b != crate::checks::Baseline::Unchanged => format!(" [{}]", b.as_str()),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "  {} {:width$}  {}{change}",
                 paint.status(f.status),
                 f.id.as_str(),
                 clean(&f.title)

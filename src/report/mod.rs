@@ -1,11 +1,15 @@
 //! Reports: findings grouped per target, rendered as human text, JSON (`oauth-preflight/report/v1`,
 //! DESIGN.md §5) or JUnit XML, and written where `--output` says.
 
+mod baseline;
+mod github;
 mod human;
 mod junit;
+mod markdown;
 mod output;
 
 pub use crate::mode::Mode;
+pub use baseline::Earlier;
 pub use output::{Output, verdict};
 
 use crate::checks::{Finding, Status};
@@ -129,6 +133,36 @@ pub enum Format {
     Json,
     /// JUnit XML: one testsuite per target, one testcase per check.
     Junit,
+    /// GitHub Actions workflow commands: an annotation per failing or warning check.
+    Github,
+    /// A GitHub-flavoured Markdown summary (what `GITHUB_STEP_SUMMARY` gets).
+    Markdown,
+}
+
+impl Format {
+    /// The name `--format` and `--report` take.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Human => "human",
+            Self::Json => "json",
+            Self::Junit => "junit",
+            Self::Github => "github",
+            Self::Markdown => "markdown",
+        }
+    }
+
+    /// The format named `name` (`--report FORMAT=PATH`).
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            Self::Human,
+            Self::Json,
+            Self::Junit,
+            Self::Github,
+            Self::Markdown,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == name)
+    }
 }
 
 /// How to render.
@@ -146,7 +180,16 @@ pub struct RenderOptions {
 #[derive(Serialize)]
 struct Document<'a> {
     schema: &'static str,
+    tool: Tool,
+    /// RFC 3339, UTC.
+    generated_at: String,
     reports: &'a [Report],
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
 }
 
 /// Writes `reports` in the chosen format.
@@ -158,11 +201,19 @@ pub fn render(reports: &[Report], opts: RenderOptions, out: &mut dyn Write) -> i
                 &mut *out,
                 &Document {
                     schema: SCHEMA,
+                    tool: Tool {
+                        name: env!("CARGO_PKG_NAME"),
+                        version: env!("CARGO_PKG_VERSION"),
+                    },
+                    generated_at: chrono::Utc::now()
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                     reports,
                 },
             )?;
             out.write_all(b"\n")
         }
         Format::Junit => junit::render(reports, opts, out),
+        Format::Github => github::render(reports, opts, out),
+        Format::Markdown => markdown::render(reports, out),
     }
 }

@@ -1,92 +1,148 @@
-//! Where reports go (`--format`, `--output`) and the exit code they make. The output file is
+//! Where reports go (`--format`, `--output`, `--report`, the GitHub step summary) and the exit
+//! code they make (with `--baseline`, regressions only). The output file is
 //! checked, and created, before any network or browser step (DESIGN.md §8.1): a person must not
 //! sign in only to lose the report to a missing directory.
 
-use super::{Format, RenderOptions, Report, render};
+use super::{Earlier, Format, RenderOptions, Report, render};
 use crate::checks::Status;
 use crate::exit::{Error, Exit};
 use std::io::{IsTerminal, Write};
 
 /// The validated output flags.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Output {
     pub format: Format,
     /// `--output FILE`; standard output when absent.
     pub path: Option<String>,
+    /// `--report FORMAT=PATH`: more reports of the same run.
+    pub reports: Vec<(Format, String)>,
     pub verbose: bool,
     pub strict: bool,
+    /// `--baseline FILE`, read.
+    pub baseline: Option<Earlier>,
+    /// `GITHUB_STEP_SUMMARY`: a file the Markdown summary is appended to.
+    pub step_summary: Option<String>,
+}
+
+/// GitHub refuses a step summary over 1 MiB (NGROK.md §6.4); ours stays well under it.
+const MAX_SUMMARY: usize = 1000 * 1024;
+
+fn output_error(path: &str, source: std::io::Error) -> Error {
+    Error::Output {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 impl Output {
-    fn error(&self, source: std::io::Error) -> Error {
-        Error::Output {
-            path: self
-                .path
-                .clone()
-                .unwrap_or_else(|| "standard output".into()),
-            source,
-        }
+    /// Every file a report goes to, with its format.
+    fn files(&self) -> impl Iterator<Item = (Format, &str)> {
+        self.path
+            .as_deref()
+            .map(|p| (self.format, p))
+            .into_iter()
+            .chain(self.reports.iter().map(|(f, p)| (*f, p.as_str())))
     }
 
-    /// Creates (truncates) the output file now, so that a path that cannot be written fails
+    /// Creates (truncates) every report file now, so that a path that cannot be written fails
     /// before the flow: a missing directory, a directory, a read-only place. A character device
     /// (e.g. `/dev/full`) gets one newline as a test write.
     pub fn prepare(&self) -> Result<(), Error> {
-        let Some(path) = &self.path else {
-            return Ok(());
-        };
-        let meta = std::fs::metadata(path).ok();
-        if meta.as_ref().is_some_and(std::fs::Metadata::is_dir) {
-            return Err(self.error(std::io::Error::new(
-                std::io::ErrorKind::IsADirectory,
-                "is a directory",
-            )));
-        }
-        let device = meta.as_ref().is_some_and(is_char_device);
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(!device)
-            .open(path)
-            .map_err(|e| self.error(e))?;
-        if device {
-            f.write_all(b"\n")
-                .and_then(|()| f.flush())
-                .map_err(|e| self.error(e))?;
+        for (_, path) in self.files() {
+            prepare_file(path)?;
         }
         Ok(())
     }
 
-    /// Writes the reports in `--format`, to `--output` or standard output.
-    pub fn write(&self, reports: &[Report]) -> Result<(), Error> {
-        let mut opts = RenderOptions {
-            format: self.format,
+    fn options(&self, format: Format) -> RenderOptions {
+        RenderOptions {
+            format,
             color: false,
             verbose: self.verbose,
             strict: self.strict,
-        };
-        match &self.path {
-            Some(path) => std::fs::File::create(path)
-                .and_then(|f| {
-                    let mut w = std::io::BufWriter::new(f);
-                    render(reports, opts, &mut w)?;
-                    w.flush()
-                })
-                .map_err(|e| self.error(e)),
-            None => {
-                let stdout = std::io::stdout();
-                opts.color = self.format == Format::Human
-                    && stdout.is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-                let mut w = std::io::BufWriter::new(stdout.lock());
-                match render(reports, opts, &mut w).and_then(|()| w.flush()) {
-                    // `| head` closed the pipe: the reader has what it wanted.
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                    other => other.map_err(|e| self.error(e)),
-                }
-            }
         }
     }
+
+    /// Compares with the baseline, then writes every report: `--format` to `--output` or
+    /// standard output, each `--report`, and the step summary.
+    pub fn deliver(&self, reports: &mut [Report]) -> Result<(), Error> {
+        if let Some(b) = &self.baseline {
+            b.compare(reports, self.strict);
+        }
+        for (format, path) in self.files() {
+            std::fs::File::create(path)
+                .and_then(|f| {
+                    let mut w = std::io::BufWriter::new(f);
+                    render(reports, self.options(format), &mut w)?;
+                    w.flush()
+                })
+                .map_err(|e| output_error(path, e))?;
+        }
+        if self.path.is_none() {
+            let stdout = std::io::stdout();
+            let mut opts = self.options(self.format);
+            opts.color = self.format == Format::Human
+                && stdout.is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            match render(reports, opts, &mut w).and_then(|()| w.flush()) {
+                // `| head` closed the pipe: the reader has what it wanted.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                other => other.map_err(|e| output_error("standard output", e))?,
+            }
+        }
+        if let Some(path) = &self.step_summary {
+            let mut text = Vec::new();
+            render(reports, self.options(Format::Markdown), &mut text)
+                .map_err(|e| output_error(path, e))?;
+            if text.len() > MAX_SUMMARY {
+                text.truncate(MAX_SUMMARY);
+                text.extend_from_slice(
+                    b"\n\n(cut at 1000 KiB: GitHub shows no more; see the JSON report)\n",
+                );
+            }
+            std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(&text))
+                .map_err(|e| output_error(path, e))?;
+        }
+        Ok(())
+    }
+
+    /// The exit code of these reports: a failing check (or a warning with `--strict`) is exit
+    /// 1; with a baseline, only a regression is.
+    pub fn verdict(&self, reports: &[Report]) -> Exit {
+        if self.baseline.is_some() {
+            super::baseline::verdict(reports, self.strict)
+        } else {
+            verdict(reports, self.strict)
+        }
+    }
+}
+
+fn prepare_file(path: &str) -> Result<(), Error> {
+    let meta = std::fs::metadata(path).ok();
+    if meta.as_ref().is_some_and(std::fs::Metadata::is_dir) {
+        return Err(output_error(
+            path,
+            std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
+        ));
+    }
+    let device = meta.as_ref().is_some_and(is_char_device);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(!device)
+        .open(path)
+        .map_err(|e| output_error(path, e))?;
+    if device {
+        f.write_all(b"\n")
+            .and_then(|()| f.flush())
+            .map_err(|e| output_error(path, e))?;
+    }
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -372,6 +372,8 @@ pub fn cli(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output 
     cmd.args(args)
         .current_dir(root())
         .env_remove("OAUTH_PREFLIGHT_CLIENT_SECRET")
+        .env_remove("OAUTH_PREFLIGHT_EMULATOR")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("BROWSER")
         .env("NO_COLOR", "1")
         .stdin(if stdin.is_some() {

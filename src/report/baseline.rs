@@ -1,0 +1,116 @@
+//! `--baseline FILE`: each check compared with the same check of the same target in an earlier
+//! JSON report: `unchanged`, `regressed`, `fixed` or `new` (DESIGN.md §8.3). Only a regression
+//! (worse than before, or new and failing) fails the run, so CI can adopt the tool on an app
+//! that is not clean yet and still stop anything from getting worse.
+
+use super::Report;
+use crate::checks::{Baseline, Status};
+use crate::exit::{Error, Exit};
+use std::collections::HashMap;
+
+/// An earlier report: status by (mode, target key, check id).
+#[derive(Debug, Default)]
+pub struct Earlier {
+    statuses: HashMap<(String, String, String), Status>,
+}
+
+/// How bad a status is; pass and skip alike (nothing failed).
+fn rank(s: Status, strict: bool) -> u8 {
+    match s {
+        Status::Fail => 2,
+        Status::Warn if strict => 2,
+        Status::Warn => 1,
+        Status::Pass | Status::Skip => 0,
+    }
+}
+
+/// What identifies a target across runs: its client id, else its display name.
+fn key(client_id: Option<&str>, display_name: Option<&str>) -> String {
+    client_id
+        .map(str::to_ascii_lowercase)
+        .or_else(|| display_name.map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn status_of(s: &str) -> Option<Status> {
+    match s {
+        "pass" => Some(Status::Pass),
+        "warn" => Some(Status::Warn),
+        "fail" => Some(Status::Fail),
+        "skip" => Some(Status::Skip),
+        _ => None,
+    }
+}
+
+impl Earlier {
+    /// Reads an earlier `oauth-preflight/report/v1` JSON report.
+    pub fn load(path: &str) -> Result<Self, Error> {
+        let bad = |why: String| Error::Usage(format!("--baseline {path}: {why}"));
+        let bytes = crate::registration::read_capped(path, crate::registration::MAX_INPUT_BYTES)
+            .map_err(|e| match e {
+                crate::registration::Capped::TooLarge => bad("larger than 256 MiB".into()),
+                crate::registration::Capped::Io(e) => bad(e.to_string()),
+            })?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| bad(format!("not a JSON report: {e}")))?;
+        if v["schema"] != super::SCHEMA {
+            return Err(bad(format!(
+                "not an oauth-preflight JSON report (schema {}, expected {:?})",
+                v["schema"],
+                super::SCHEMA
+            )));
+        }
+        let mut statuses = HashMap::new();
+        for r in v["reports"].as_array().into_iter().flatten() {
+            let mode = r["mode"].as_str().unwrap_or_default().to_owned();
+            let k = key(
+                r["target"]["client_id"].as_str(),
+                r["target"]["display_name"].as_str(),
+            );
+            for c in r["checks"].as_array().into_iter().flatten() {
+                if let (Some(id), Some(s)) =
+                    (c["id"].as_str(), c["status"].as_str().and_then(status_of))
+                {
+                    statuses.insert((mode.clone(), k.clone(), id.to_owned()), s);
+                }
+            }
+        }
+        Ok(Self { statuses })
+    }
+
+    /// Marks every check of `reports` against the earlier report.
+    pub fn compare(&self, reports: &mut [Report], strict: bool) {
+        for r in reports.iter_mut() {
+            let mode = r.mode.as_str().to_owned();
+            let k = key(
+                r.target.client_id.as_deref(),
+                r.target.display_name.as_deref(),
+            );
+            for f in &mut r.checks {
+                let before =
+                    self.statuses
+                        .get(&(mode.clone(), k.clone(), f.id.as_str().to_owned()));
+                f.baseline = Some(match before {
+                    None => Baseline::New,
+                    Some(&b) if rank(f.status, strict) > rank(b, strict) => Baseline::Regressed,
+                    Some(&b) if rank(f.status, strict) < rank(b, strict) => Baseline::Fixed,
+                    Some(_) => Baseline::Unchanged,
+                });
+            }
+        }
+    }
+}
+
+/// With a baseline, only regressions fail: a check failing now (or warning, with `--strict`)
+/// that was not failing before, or that is new.
+pub(super) fn verdict(reports: &[Report], strict: bool) -> Exit {
+    let failing = |s: Status| rank(s, strict) == 2;
+    let regressed = reports.iter().flat_map(|r| &r.checks).any(|f| {
+        failing(f.status) && matches!(f.baseline, Some(Baseline::Regressed | Baseline::New))
+    });
+    if regressed {
+        Exit::CheckFailed
+    } else {
+        Exit::Ok
+    }
+}

@@ -1,0 +1,140 @@
+//! GitHub Actions workflow commands (DESIGN.md §8.3): `::error` for each failing check,
+//! `::warning` for each warning (with `file=` where lint read a file), then one `::notice` with
+//! the totals. Values are escaped as the runner unescapes them (`NGROK.md` §6.2): in messages
+//! `%`, CR, LF; in properties also `:` and `,`; `%` first. GitHub shows 10 annotations of a type
+//! per step: the 10th says how many more there are.
+
+use super::{RenderOptions, Report, total};
+use crate::checks::{Finding, Status};
+use std::io::{self, Write};
+
+/// Annotations GitHub shows per type and step.
+pub(super) const LIMIT: usize = 10;
+
+/// Escapes a message (`%`, CR, LF), `%` first.
+pub(super) fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value: as a message, and `:` and `,`.
+pub(super) fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+struct Annotation<'a> {
+    report: &'a Report,
+    finding: &'a Finding,
+}
+
+fn command(kind: &str, a: &Annotation<'_>, several: bool) -> String {
+    let f = a.finding;
+    let mut props = Vec::new();
+    if let Some(file) = a
+        .report
+        .target
+        .source
+        .as_deref()
+        .filter(|s| *s != "<stdin>")
+    {
+        props.push(format!("file={}", escape_property(file)));
+    }
+    props.push(format!("title={}", escape_property(f.id.as_str())));
+    let mut message = f.title.clone();
+    if several {
+        message = format!("{} ({message})", a.report.label());
+    }
+    if let Some(fix) = &f.fix {
+        message = format!("{}. Fix: {fix}", message.trim_end_matches('.'));
+    }
+    format!("::{kind} {}::{}", props.join(","), escape_data(&message))
+}
+
+fn emit(
+    out: &mut dyn Write,
+    kind: &str,
+    list: &[Annotation<'_>],
+    several: bool,
+    what: &str,
+) -> io::Result<()> {
+    for (i, a) in list.iter().enumerate() {
+        if i == LIMIT - 1 && list.len() > LIMIT {
+            let more = list.len() - i;
+            writeln!(
+                out,
+                "::{kind} title=oauth-preflight::{more} more {what} (GitHub shows {LIMIT} annotations of a type per step): see the step summary or the report"
+            )?;
+            return Ok(());
+        }
+        writeln!(out, "{}", command(kind, a, several))?;
+    }
+    Ok(())
+}
+
+pub(super) fn render(
+    reports: &[Report],
+    opts: RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let several = reports.len() > 1;
+    let pick = |s: Status| -> Vec<Annotation<'_>> {
+        reports
+            .iter()
+            .flat_map(|r| {
+                r.checks.iter().map(move |f| Annotation {
+                    report: r,
+                    finding: f,
+                })
+            })
+            .filter(|a| a.finding.status == s)
+            .collect()
+    };
+    let (fails, warns) = (pick(Status::Fail), pick(Status::Warn));
+    emit(out, "error", &fails, several, "failing checks")?;
+    emit(out, "warning", &warns, several, "warnings")?;
+    for r in reports {
+        if let Some(e) = &r.error {
+            // Counted with the errors' limit by GitHub; one per stopped run, rare.
+            writeln!(
+                out,
+                "::error title=oauth-preflight::{}",
+                escape_data(&format!("{}: could not complete: {}", r.label(), e.message))
+            )?;
+        }
+    }
+    let s = total(reports);
+    let strict = if opts.strict {
+        " (--strict: warnings fail)"
+    } else {
+        ""
+    };
+    writeln!(
+        out,
+        "::notice title=oauth-preflight::{}",
+        escape_data(&format!(
+            "{} target(s): {} pass, {} warn, {} fail, {} skip{strict}",
+            reports.len(),
+            s.pass,
+            s.warn,
+            s.fail,
+            s.skip
+        ))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_follows_the_runner() {
+        assert_eq!(escape_data("50% done\r\nnext"), "50%25 done%0D%0Anext");
+        assert_eq!(
+            escape_data("%0A"),
+            "%250A",
+            "% first, so an escape is not unescaped twice"
+        );
+        assert_eq!(escape_property("a:b,c%\nd"), "a%3Ab%2Cc%25%0Ad");
+    }
+}

@@ -1,0 +1,274 @@
+//! Reports for CI (DESIGN.md §8.3) through the real binary: GitHub annotations and their limit,
+//! the step summary, several reports from one run, and baselines.
+
+mod common;
+
+use common::{AT, code, fixture, run, stderr, stdout};
+
+/// `n` apps that fail 4 checks each (single tenant, no redirect, no User.Read, no secret).
+fn failing_apps(n: usize) -> tempfile::NamedTempFile {
+    let apps: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "appId": format!("0000{i:04}-1111-4000-8000-000000000099"),
+                "displayName": format!("broken {i}"),
+                "signInAudience": "AzureADMyOrg",
+            })
+        })
+        .collect();
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), serde_json::to_string(&apps).unwrap()).unwrap();
+    f
+}
+
+#[test]
+fn github_shows_ten_annotations_of_a_type_and_counts_the_rest() {
+    let apps = failing_apps(7); // 28 failing checks
+    let out = run(&[
+        "lint",
+        "--at",
+        AT,
+        "--format",
+        "github",
+        apps.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("::error ")).collect();
+    assert_eq!(errors.len(), 10, "{text}");
+    assert!(
+        errors[9].contains("19 more failing checks"),
+        "{}",
+        errors[9]
+    );
+    assert!(errors[0].starts_with("::error file="), "{}", errors[0]);
+    assert!(
+        errors[0].contains(",title=tenancy.multitenant::"),
+        "{}",
+        errors[0]
+    );
+    assert!(errors[0].contains(". Fix: "), "{}", errors[0]);
+    let notices: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("::notice "))
+        .collect();
+    assert_eq!(notices.len(), 1);
+    assert!(
+        notices[0].contains("7 target(s): 28 pass, 0 warn, 28 fail, 0 skip"),
+        "{}",
+        notices[0]
+    );
+    // Every line is a workflow command: nothing else reaches the log.
+    assert!(text.lines().all(|l| l.starts_with("::")), "{text}");
+}
+
+#[test]
+fn the_step_summary_is_appended_whatever_the_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let summary_path = summary.to_str().unwrap();
+    let out = common::cli(
+        &[
+            "lint",
+            "--at",
+            AT,
+            "--format",
+            "json",
+            &fixture("redirect-trailing-slash.json"),
+        ],
+        &[("GITHUB_STEP_SUMMARY", summary_path)],
+        None,
+    );
+    assert_eq!(code(&out), 1);
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&stdout(&out)).is_ok(),
+        "stdout stays JSON"
+    );
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.starts_with("earlier step\n## oauth-preflight"),
+        "{text}"
+    );
+    assert!(text.contains("| `redirect.ngrok` | ❌ fail |"), "{text}");
+    assert!(
+        text.contains("https://idp.ngrok.com/oauth2/callback exactly"),
+        "the fix: {text}"
+    );
+}
+
+#[test]
+fn several_reports_from_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let junit = dir.path().join("r.xml");
+    let md = dir.path().join("r.md");
+    let out = run(&[
+        "lint",
+        "--at",
+        AT,
+        "--report",
+        &format!("json={}", json.display()),
+        "--report",
+        &format!("junit={}", junit.display()),
+        "--report",
+        &format!("markdown={}", md.display()),
+        &fixture("good-multitenant.json"),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("PASS redirect.ngrok"),
+        "stdout keeps --format (human)"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["reports"][0]["summary"]["pass"], 8);
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .contains("<testsuites")
+    );
+    assert!(
+        std::fs::read_to_string(&md)
+            .unwrap()
+            .contains("No failing or warning check.")
+    );
+    for bad in ["junit", "xml=out.xml", "json="] {
+        let out = run(&["lint", "--report", bad, &fixture("good-multitenant.json")]);
+        assert_eq!(code(&out), 2, "{bad}");
+        assert!(stderr(&out).contains("--report"), "{}", stderr(&out));
+    }
+}
+
+/// The same app (one appId) in a good and a broken version.
+fn good_and_broken() -> (tempfile::NamedTempFile, tempfile::NamedTempFile) {
+    let good = std::fs::read_to_string(fixture("good-multitenant.json")).unwrap();
+    let broken = good.replacen(
+        "\"https://idp.ngrok.com/oauth2/callback\"",
+        "\"https://idp.ngrok.com/oauth2/callback/\"",
+        1,
+    );
+    assert_ne!(good, broken);
+    let (g, b) = (
+        tempfile::NamedTempFile::new().unwrap(),
+        tempfile::NamedTempFile::new().unwrap(),
+    );
+    std::fs::write(g.path(), good).unwrap();
+    std::fs::write(b.path(), broken).unwrap();
+    (g, b)
+}
+
+fn json_report(app: &std::path::Path, dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let out = run(&[
+        "lint",
+        "--at",
+        AT,
+        "--format",
+        "json",
+        "--output",
+        path.to_str().unwrap(),
+        app.to_str().unwrap(),
+    ]);
+    assert!(matches!(code(&out), 0 | 1), "{}", stderr(&out));
+    path
+}
+
+fn baseline_of(app: &std::path::Path, baseline: &std::path::Path) -> (i32, serde_json::Value) {
+    let out = run(&[
+        "lint",
+        "--at",
+        AT,
+        "--format",
+        "json",
+        "--baseline",
+        baseline.to_str().unwrap(),
+        app.to_str().unwrap(),
+    ]);
+    (code(&out), serde_json::from_str(&stdout(&out)).unwrap())
+}
+
+fn marks(v: &serde_json::Value) -> std::collections::BTreeMap<String, String> {
+    v["reports"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_owned(),
+                c["baseline"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_baseline_fails_only_on_regressions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (good, broken) = good_and_broken();
+    let good_report = json_report(good.path(), dir.path(), "good.json");
+    let broken_report = json_report(broken.path(), dir.path(), "broken.json");
+
+    // The same report: all unchanged, exit 0.
+    let (exit, v) = baseline_of(good.path(), &good_report);
+    assert_eq!(exit, 0);
+    assert!(
+        marks(&v).values().all(|m| m == "unchanged"),
+        "{:?}",
+        marks(&v)
+    );
+    // A check that fails now and passed before: regressed, exit 1.
+    let (exit, v) = baseline_of(broken.path(), &good_report);
+    assert_eq!(exit, 1);
+    assert_eq!(marks(&v)["redirect.ngrok"], "regressed");
+    assert_eq!(marks(&v).values().filter(|m| *m == "regressed").count(), 1);
+    // Repaired: fixed, exit 0.
+    let (exit, v) = baseline_of(good.path(), &broken_report);
+    assert_eq!(exit, 0);
+    assert_eq!(marks(&v)["redirect.ngrok"], "fixed");
+    // Still failing as before: unchanged, exit 0 (adopt the tool on an app not clean yet).
+    let (exit, v) = baseline_of(broken.path(), &broken_report);
+    assert_eq!(exit, 0);
+    assert_eq!(marks(&v)["redirect.ngrok"], "unchanged");
+    // Humans see the regression first.
+    let out = run(&[
+        "lint",
+        "--at",
+        AT,
+        "--baseline",
+        good_report.to_str().unwrap(),
+        broken.path().to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    let second = text.lines().nth(1).unwrap();
+    assert!(
+        second.contains("regressed since the baseline: redirect.ngrok"),
+        "{text}"
+    );
+    // A new app's failing check is new and fails; a baseline that is not a report is exit 2.
+    let other = run(&[
+        "lint",
+        "--at",
+        AT,
+        "--format",
+        "json",
+        "--baseline",
+        good_report.to_str().unwrap(),
+        &fixture("single-tenant.json"),
+    ]);
+    assert_eq!(code(&other), 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&other)).unwrap();
+    assert!(marks(&v).values().all(|m| m == "new"));
+    let not_a_report = run(&[
+        "lint",
+        "--baseline",
+        &fixture("good-multitenant.json"),
+        &fixture("good-multitenant.json"),
+    ]);
+    assert_eq!(code(&not_a_report), 2);
+    assert!(
+        stderr(&not_a_report).contains("not an oauth-preflight JSON report"),
+        "{}",
+        stderr(&not_a_report)
+    );
+}
