@@ -272,3 +272,25 @@ fn a_baseline_fails_only_on_regressions() {
         stderr(&not_a_report)
     );
 }
+
+#[test]
+fn completions_and_the_man_page_cover_every_command() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = run(&["completions", shell]);
+        assert_eq!(code(&out), 0, "{shell}: {}", stderr(&out));
+        let text = stdout(&out);
+        for word in ["lint", "probe", "emulate", "--ngrok-policy", "--baseline"] {
+            assert!(text.contains(word), "{shell} lacks {word}");
+        }
+    }
+    assert_eq!(code(&run(&["completions", "tcsh"])), 2);
+    let man = run(&["manpage"]);
+    assert_eq!(code(&man), 0);
+    let text = stdout(&man);
+    assert!(
+        text.contains(".TH oauth-preflight 1"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+    assert!(text.contains("explain"), "subcommands are listed");
+}
