@@ -279,7 +279,7 @@ fn completions_and_the_man_page_cover_every_command() {
         let out = run(&["completions", shell]);
         assert_eq!(code(&out), 0, "{shell}: {}", stderr(&out));
         let text = stdout(&out);
-        for word in ["lint", "probe", "emulate", "--ngrok-policy", "--baseline"] {
+        for word in ["lint", "probe", "emulate", "ngrok-policy", "baseline"] {
             assert!(text.contains(word), "{shell} lacks {word}");
         }
     }
