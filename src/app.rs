@@ -1,7 +1,7 @@
 //! Dispatch: flags validated once (`config`), the command run, an exit code out. `main` only
 //! prints our errors. Commands never import each other nor this module.
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, GlobalArgs};
 use crate::exit::{Error, Exit};
 
 /// Writes generated text to standard output; a closed pipe (`| head`) is not an error.
@@ -16,11 +16,16 @@ fn print(bytes: &[u8]) -> Result<Exit, Error> {
     }
 }
 
+/// The report flags of a command: after it, over the ones before it.
+fn output(cli: &Cli, after: &GlobalArgs) -> Result<crate::report::Output, Error> {
+    crate::config::output(&after.over(&cli.global))
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<Exit, Error> {
-    let out = crate::config::output(&cli.global)?;
     match &cli.command {
         Command::Lint(args) => {
+            let out = output(&cli, &args.out)?;
             let cfg = crate::config::lint(args)?;
             let mut reports = crate::lint::lint_files(&cfg)?;
             out.prepare()?;
@@ -28,12 +33,25 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             Ok(out.verdict(&reports))
         }
         Command::Emulate(args) => {
-            crate::emulate::run(crate::config::emulate(args)?, args.ca_out.as_deref())
+            if cli.global.any() {
+                return Err(Error::Usage(
+                    "--format, --output, --report, --baseline and --strict do nothing for emulate: it writes no report".into(),
+                ));
+            }
+            let cfg = crate::config::emulate(args, cli.global.verbose)?;
+            crate::emulate::run(cfg, args.ca_out.as_deref(), args.ready_file.as_deref())
         }
-        Command::Run(args) => crate::live::run(&crate::config::run(args)?, &out),
-        Command::Probe(args) => crate::live::run(&crate::config::probe(args)?, &out),
-        Command::Demo(_) => crate::live::demo(&out),
-        Command::Explain(args) => crate::live::explain(&args.what, out.format),
+        Command::Run(args) => {
+            crate::live::run(&crate::config::run(args)?, &output(&cli, &args.out)?)
+        }
+        Command::Probe(args) => {
+            crate::live::run(&crate::config::probe(args)?, &output(&cli, &args.out)?)
+        }
+        Command::Demo(args) => crate::live::demo(&output(&cli, &args.out)?),
+        Command::Explain(args) => crate::live::explain(
+            &args.what,
+            args.format.or(cli.global.format).unwrap_or_default(),
+        ),
         Command::Completions(args) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();

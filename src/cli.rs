@@ -14,29 +14,54 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags every subcommand takes.
-#[derive(Debug, Args)]
+/// The report flags. Given before the subcommand (`oauth-preflight --format json lint …`) or
+/// after it (`oauth-preflight lint --format json …`); offered only by the commands that write
+/// reports (not `emulate`, where they would do nothing).
+#[derive(Debug, Default, Args)]
 pub struct GlobalArgs {
-    /// Report format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Report format [default: human].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Write the report to FILE instead of standard output. The file is created before any
     /// network or browser step, and written even when a run cannot complete (exit 3).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub output: Option<String>,
     /// Also write the report in FORMAT to PATH (repeatable), e.g. junit=preflight.xml.
-    #[arg(long, global = true, value_name = "FORMAT=PATH")]
+    #[arg(long, value_name = "FORMAT=PATH")]
     pub report: Vec<String>,
     /// An earlier JSON report: each check is marked unchanged, regressed, fixed or new, and only
     /// a regression (worse than before, or new and failing) fails the run.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub baseline: Option<String>,
     /// Warnings fail too (exit 1).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub strict: bool,
     /// Show evidence under passing checks too.
-    #[arg(short, long, global = true)]
+    #[arg(short, long)]
     pub verbose: bool,
+}
+
+impl GlobalArgs {
+    /// These flags given after the subcommand, over the ones given before it.
+    pub fn over(&self, before: &Self) -> Self {
+        Self {
+            format: self.format.or(before.format),
+            output: self.output.clone().or_else(|| before.output.clone()),
+            report: before.report.iter().chain(&self.report).cloned().collect(),
+            baseline: self.baseline.clone().or_else(|| before.baseline.clone()),
+            strict: self.strict || before.strict,
+            verbose: self.verbose || before.verbose,
+        }
+    }
+
+    /// Any of them given (for the commands that take none).
+    pub fn any(&self) -> bool {
+        self.format.is_some()
+            || self.output.is_some()
+            || !self.report.is_empty()
+            || self.baseline.is_some()
+            || self.strict
+    }
 }
 
 /// The subcommands.
@@ -76,6 +101,8 @@ pub struct CompletionsArgs {
 /// `lint` flags.
 #[derive(Debug, Args)]
 pub struct LintArgs {
+    #[command(flatten)]
+    pub out: GlobalArgs,
     /// Registration JSON files (`-` reads standard input): one app, an array, or {"value":[...]}.
     #[arg(required = true, value_name = "FILE|-")]
     pub files: Vec<String>,
@@ -115,6 +142,14 @@ pub struct EmulateArgs {
     /// Sign with freshly generated RSA keys instead of the embedded test keys.
     #[arg(long)]
     pub generate_keys: bool,
+    /// Also write the ready line to this file (written whole, once ready), for
+    /// `--emulator FILE` of run and probe.
+    #[arg(long, value_name = "PATH")]
+    pub ready_file: Option<String>,
+    /// Log one line per request on standard error: method, path, status, AADSTS code (never a
+    /// secret, code or token).
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// Where and as whom the live flow runs (`run` and `probe`).
@@ -164,6 +199,10 @@ pub struct TargetArgs {
     /// Extra trust root (PEM), e.g. the emulator's CA.
     #[arg(long, value_name = "PEM")]
     pub ca_cert: Option<String>,
+    /// The ready line of `oauth-preflight emulate --ready-file FILE`: its authority, Graph and CA
+    /// instead of --authority, --graph and --ca-cert.
+    #[arg(long, value_name = "READY.json", env = "OAUTH_PREFLIGHT_EMULATOR", conflicts_with_all = ["authority", "graph", "ca_cert"])]
+    pub emulator: Option<String>,
     /// ngrok Traffic Policy file: client id, secret and scopes from its oauth action, which is
     /// judged too (ngrok.policy); a missing User.Read is then fixed in the policy's scopes.
     #[arg(long, value_name = "FILE")]
@@ -188,6 +227,8 @@ pub struct TargetArgs {
 pub struct RunArgs {
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub out: GlobalArgs,
     /// Command that opens the authorize URL (split as a shell would, no shell runs; the URL is
     /// appended, or replaces {url}). Default: $BROWSER, else the system opener.
     #[arg(long, value_name = "CMD", conflicts_with = "no_browser")]
@@ -205,16 +246,24 @@ pub struct RunArgs {
 pub struct ProbeArgs {
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub out: GlobalArgs,
 }
 
 /// `demo` flags.
 #[derive(Debug, Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub out: GlobalArgs,
+}
 
 /// `explain` flags.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// An AADSTS code (50011, AADSTS50011) or a pasted error text containing one.
+    /// AADSTS codes (50011, AADSTS50011) or a pasted error text: every code in it is explained.
     #[arg(required = true, value_name = "CODE|TEXT")]
     pub what: Vec<String>,
+    /// human or json.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 }

@@ -44,7 +44,7 @@ pub fn output(g: &GlobalArgs) -> Result<Output, Error> {
     }
     let baseline = g.baseline.as_deref().map(Earlier::load).transpose()?;
     Ok(Output {
-        format: g.format,
+        format: g.format.unwrap_or_default(),
         path: g.output.clone(),
         reports,
         verbose: g.verbose,
@@ -207,7 +207,16 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
         return Err(usage("--http-timeout must be at least 1 second"));
     }
     let (scopes, scopes_from_policy) = scopes(args, policy.as_ref())?;
-    let ca_pem = match &args.ca_cert {
+    let emulator = args.emulator.as_deref().map(ready_line).transpose()?;
+    let ca_cert = emulator
+        .as_ref()
+        .map(|e| e.ca_cert.clone())
+        .or_else(|| args.ca_cert.clone());
+    let (authority, graph) = match &emulator {
+        Some(e) => (e.authority.as_str(), e.graph.as_str()),
+        None => (args.authority.as_str(), args.graph.as_str()),
+    };
+    let ca_pem = match &ca_cert {
         Some(p) => Some(read_capped(p, MAX_CA_BYTES).map_err(|e| match e {
             Capped::TooLarge => usage(format!(
                 "--ca-cert {p}: larger than 1 MiB, which no CA bundle is"
@@ -225,8 +234,8 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
     let mut flow = FlowConfig::new(
         &client_id,
         read_secret(args, policy.as_ref())?,
-        parse_url("--authority", &args.authority)?,
-        parse_url("--graph", &args.graph)?,
+        parse_url("--authority", authority)?,
+        parse_url("--graph", graph)?,
         http,
     );
     flow.mode = mode;
@@ -246,6 +255,36 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
         },
         scopes_from_policy,
     })
+}
+
+/// What `--emulator READY.json` supplies.
+#[derive(Debug, serde::Deserialize)]
+struct Ready {
+    authority: String,
+    graph: String,
+    ca_cert: String,
+}
+
+/// The ready line `emulate --ready-file` wrote. A relative `ca_cert` is taken from the ready
+/// file's directory.
+fn ready_line(path: &str) -> Result<Ready, Error> {
+    let bad = |why: String| usage(format!("--emulator {path}: {why}"));
+    let bytes = read_capped(path, 1 << 20).map_err(|e| match e {
+        Capped::TooLarge => bad("larger than 1 MiB, which no ready line is".into()),
+        Capped::Io(e) => bad(e.to_string()),
+    })?;
+    let mut ready: Ready = serde_json::from_slice(&bytes).map_err(|e| {
+        bad(format!(
+            "not the ready line of oauth-preflight emulate ({e})"
+        ))
+    })?;
+    let ca = std::path::Path::new(&ready.ca_cert);
+    if ca.is_relative()
+        && let Some(dir) = std::path::Path::new(path).parent()
+    {
+        ready.ca_cert = dir.join(ca).to_string_lossy().into_owned();
+    }
+    Ok(ready)
 }
 
 /// `--client-id`, else the policy's literal `client_id`; a GUID, lowercased.
@@ -310,8 +349,8 @@ fn registration_of(file: &str, client_id: &str) -> Result<Registration, Error> {
     }
 }
 
-/// `emulate`.
-pub fn emulate(args: &EmulateArgs) -> Result<EmulatorConfig, Error> {
+/// `emulate`; `verbose` also from `-v` before the subcommand.
+pub fn emulate(args: &EmulateArgs, verbose: bool) -> Result<EmulatorConfig, Error> {
     let listen: SocketAddr = args.listen.parse().map_err(|_| {
         usage(format!(
             "--listen {:?} is not an address like 127.0.0.1:0",
@@ -338,6 +377,7 @@ pub fn emulate(args: &EmulateArgs) -> Result<EmulatorConfig, Error> {
     config.default_user.clone_from(&args.user);
     config.faults = faults;
     config.generate_keys = args.generate_keys;
+    config.log_requests = args.verbose || verbose;
     Ok(config)
 }
 

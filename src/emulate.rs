@@ -12,8 +12,13 @@ pub fn start_error(e: EmulatorError) -> Error {
     }
 }
 
-/// Runs `emulate` to completion; the CA goes to `ca_out` (else a temporary file).
-pub fn run(config: EmulatorConfig, ca_out: Option<&str>) -> Result<Exit, Error> {
+/// Runs `emulate` to completion; the CA goes to `ca_out` (else a temporary file), the ready
+/// line to standard output and, when asked, to `ready_file` (whole: written aside, then renamed).
+pub fn run(
+    config: EmulatorConfig,
+    ca_out: Option<&str>,
+    ready_file: Option<&str>,
+) -> Result<Exit, Error> {
     // A worker per core: RS256 signing is CPU-bound and uses them all (see token_endpoint.rs). The workers
     // that block_in_place hands off are capped at the core count too: more threads than cores
     // only contend (measured: 2.7k vs 3.0k tokens/s on 2 cores).
@@ -39,7 +44,16 @@ pub fn run(config: EmulatorConfig, ca_out: Option<&str>) -> Result<Exit, Error> 
         std::fs::write(&ca_path, emulator.ca_pem()).map_err(|e| {
             Error::Usage(format!("cannot write the CA certificate to {ca_path}: {e}"))
         })?;
+        // Absolute, so that a ready file read from elsewhere still finds the CA.
+        let ca_path =
+            std::fs::canonicalize(&ca_path).map_or(ca_path, |p| p.to_string_lossy().into_owned());
         let line = emulator.ready_line(&ca_path).to_string();
+        if let Some(path) = ready_file {
+            let tmp = format!("{path}.tmp-{}", std::process::id());
+            std::fs::write(&tmp, format!("{line}\n"))
+                .and_then(|()| std::fs::rename(&tmp, path))
+                .map_err(|e| Error::Usage(format!("--ready-file {path}: {e}")))?;
+        }
         {
             let mut out = std::io::stdout().lock();
             // A closed stdout must not stop the server: the reader may have what it needed.
@@ -49,6 +63,9 @@ pub fn run(config: EmulatorConfig, ca_out: Option<&str>) -> Result<Exit, Error> 
         emulator.shutdown().await;
         if temporary {
             let _ = std::fs::remove_file(&ca_path);
+        }
+        if let Some(path) = ready_file {
+            let _ = std::fs::remove_file(path);
         }
         Ok(Exit::Ok)
     })

@@ -7,13 +7,44 @@ use crate::exit::Error;
 use crate::registration;
 use crate::report::{Mode, Report, Target};
 
-/// Lints every app of every file, in order. Stops at the first file that cannot be read.
+/// The files to lint: each file as given, each directory's `*.json` files in name order.
+fn expand(args: &[String]) -> Result<Vec<String>, Error> {
+    let mut files = Vec::new();
+    for arg in args {
+        if arg == "-" || !std::path::Path::new(arg).is_dir() {
+            files.push(arg.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(arg)
+            .map_err(|e| Error::Usage(format!("{arg}: cannot read the directory: {e}")))?;
+        let mut json: Vec<String> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.is_file()
+                    && p.extension()
+                        .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+            })
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        if json.is_empty() {
+            return Err(Error::Usage(format!(
+                "{arg}: a directory with no *.json file"
+            )));
+        }
+        json.sort();
+        files.extend(json);
+    }
+    Ok(files)
+}
+
+/// Lints every app of every file (a directory: its `*.json` files), in order. Stops at the first file that cannot be read.
 /// With a policy, the app it names is judged with it too (`ngrok.policy`, and `secret.valid`
 /// for its literal secret).
 pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
     let mut reports = Vec::new();
     let mut policy_matched = false;
-    for file in &cfg.files {
+    for file in &expand(&cfg.files)? {
         for reg in registration::load_path(file)? {
             let target = Target {
                 client_id: reg.app_id.clone(),

@@ -294,3 +294,53 @@ fn completions_and_the_man_page_cover_every_command() {
     );
     assert!(text.contains("explain"), "subcommands are listed");
 }
+
+#[test]
+fn explain_takes_every_code_and_refuses_report_formats() {
+    let out = run(&["explain", "50011", "AADSTS7000215"]);
+    assert_eq!(code(&out), 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("AADSTS50011:") && text.contains("AADSTS7000215:"),
+        "{text}"
+    );
+    // Every code in a pasted text, each once, in order.
+    let pasted = "Sorry, but we're having trouble signing you in. AADSTS50105: Your administrator has configured ... then AADSTS53003: blocked; AADSTS50105 again";
+    let out = run(&["explain", "--format", "json", pasted]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        (lines[0]["code"].as_u64(), lines[1]["code"].as_u64()),
+        (Some(50105), Some(53003))
+    );
+    assert!(lines.iter().all(|l| l["known"] == true));
+    for c in ["50105", "53003", "50158", "9002325", "901002", "500200"] {
+        let out = run(&["explain", "--format", "json", c]);
+        let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+        assert_eq!(v["known"], true, "{c} is in the catalog");
+    }
+    for format in ["junit", "github", "markdown"] {
+        let out = run(&["explain", "--format", format, "50011"]);
+        assert_eq!(code(&out), 2, "{format}");
+        assert!(stderr(&out).contains("human or json"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn explain_is_quiet_on_a_closed_pipe() {
+    let codes: Vec<String> = (100_000..101_500).map(|c| c.to_string()).collect();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#""$0" "$@" | head -c 10 > /dev/null"#)
+        .arg(env!("CARGO_BIN_EXE_oauth-preflight"))
+        .arg("explain")
+        .args(&codes)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.is_empty(), "{err}");
+}

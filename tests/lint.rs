@@ -297,7 +297,11 @@ fn bad_input_is_exit_2_with_one_clear_line() {
         &["lint", &truncated],
         None,
         "truncated.json",
-        "EOF while parsing",
+        "ends before it is complete (a truncated file?)",
+    );
+    assert!(
+        !stderr(&run(&["lint", &truncated])).contains("$.?"),
+        "no path serde never reached"
     );
     let other = write(
         "policy.json",
@@ -327,7 +331,7 @@ fn bad_input_is_exit_2_with_one_clear_line() {
         &["lint", &bad_date],
         None,
         "date.json",
-        "$[1].passwordCredentials[0].endDateTime",
+        "bad date at $[1].passwordCredentials[0].endDateTime: \"tomorrow\" is not an RFC 3339 date",
     );
     let nested = write("deep.json", "[".repeat(100_000).as_bytes());
     assert_input_error(&["lint", &nested], None, "deep.json", "recursion limit");
@@ -337,7 +341,8 @@ fn bad_input_is_exit_2_with_one_clear_line() {
         "does-not-exist.json",
         "no such file",
     );
-    assert_input_error(&["lint", "fixtures"], None, "fixtures", "is a directory");
+    // A directory: its *.json files (fixtures/ has none at its top, only apps/).
+    assert_input_error(&["lint", "fixtures"], None, "fixtures", "no *.json file");
     assert_input_error(&["lint", "-"], Some(b"not json"), "<stdin>", "not JSON");
     assert_input_error(
         &["lint", "-"],
@@ -493,4 +498,26 @@ fn a_closed_stderr_is_not_a_panic() {
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(2), "exit 2, not a panic's 101");
+}
+
+/// `lint DIR` lints the `*.json` files in it, in name order.
+#[test]
+fn a_directory_is_its_json_files() {
+    let out = run(&["lint", "--at", AT, "--format", "json", "fixtures/apps"]);
+    assert_eq!(code(&out), 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let sources: Vec<&str> = v["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["target"]["source"].as_str().unwrap())
+        .collect();
+    let mut files: Vec<String> = fixture_names()
+        .into_iter()
+        .map(|n| format!("fixtures/apps/{n}"))
+        .collect();
+    files.sort();
+    let mut seen: Vec<&str> = sources.clone();
+    seen.dedup();
+    assert_eq!(seen, files);
 }

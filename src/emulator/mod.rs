@@ -55,6 +55,8 @@ pub struct EmulatorConfig {
     /// Fresh signing keys instead of the embedded test keys.
     pub generate_keys: bool,
     pub clock: Clock,
+    /// One line per request on stderr (`emulate -v`): method, path, status, AADSTS code.
+    pub log_requests: bool,
 }
 
 impl EmulatorConfig {
@@ -66,6 +68,7 @@ impl EmulatorConfig {
             default_user: None,
             faults: Faults::default(),
             generate_keys: false,
+            log_requests: false,
             clock: system_clock(),
         }
     }
@@ -177,6 +180,7 @@ pub(crate) struct State {
     /// Seals opaque tokens (personal-account access tokens, refresh tokens).
     pub(crate) seal: ring::hmac::Key,
     pub(crate) codes: Mutex<codes::Codes>,
+    pub(crate) log_requests: bool,
     /// `key-rotation`: the rotated key has signed a token, so the JWKS lists it from now on.
     pub(crate) rotated_published: AtomicBool,
     pub(crate) discovery: discovery::Cache,
@@ -317,6 +321,7 @@ impl Emulator {
             rng,
             seal,
             codes: Mutex::new(codes::Codes::default()),
+            log_requests: config.log_requests,
             rotated_published: AtomicBool::new(false),
         });
         let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -106,5 +106,55 @@ async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Full<Byt
         headers: parts.headers,
         body,
     };
-    routes::handle(state, req).await
+    let (method, path) = (req.method.clone(), req.path.clone());
+    let resp = routes::handle(state, req).await;
+    if state.log_requests {
+        return logged(&method, &path, resp).await;
+    }
+    resp
+}
+
+/// Logs one line for a request: method, path (never the query: it may hold a code or a
+/// secret), status, and the AADSTS code of an error answer (JSON body, error page, or error
+/// redirect). Bodies and tokens are never printed.
+async fn logged(
+    method: &http::Method,
+    path: &str,
+    resp: Response<Full<Bytes>>,
+) -> Response<Full<Bytes>> {
+    let (parts, body) = resp.into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let code = parts
+        .headers
+        .get(http::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| {
+            l.contains("error=")
+                .then(|| crate::entra::aadsts::find_code(l))
+                .flatten()
+        })
+        .or_else(|| {
+            if parts.status.is_success()
+                && !parts
+                    .headers
+                    .get(http::header::CONTENT_TYPE)
+                    .is_some_and(|c| c.as_bytes().starts_with(b"text/html"))
+            {
+                return None;
+            }
+            crate::entra::aadsts::find_code(&String::from_utf8_lossy(&bytes))
+        });
+    let line = match code {
+        Some(c) => format!("{method} {path} {} AADSTS{c}", parts.status.as_u16()),
+        None => format!("{method} {path} {}", parts.status.as_u16()),
+    };
+    {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
+    Response::from_parts(parts, Full::new(bytes))
 }

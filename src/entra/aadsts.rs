@@ -212,6 +212,22 @@ codes! {
         "The app requested an unsupported grant type.",
         "A mistyped grant_type.",
         "Use authorization_code, refresh_token or client_credentials.";
+    50105, "tenancy.signed-in",
+        "The signed-in user is not assigned to a role for the application (EntitlementGrantsNotFound).",
+        "The enterprise application (service principal) has 'Assignment required?' = Yes (appRoleAssignmentRequired) and this user, or a group of theirs, is not assigned: every other user of that tenant is refused too.",
+        "Enterprise applications > the app > Users and groups: assign the users (or a group), or Properties > 'Assignment required?' = No.";
+    50158, "tenancy.signed-in",
+        "An external security challenge was not satisfied.",
+        "A Conditional Access policy of the user's tenant requires a control (an external MFA provider, a compliant device) that this sign-in did not complete.",
+        "Complete the challenge, or ask the tenant's administrator which policy applied (sign-in logs).";
+    9002325, "redirect.ngrok",
+        "Proof Key for Code Exchange is required for cross-origin authorization code redemption.",
+        "The redirect URI is registered as a Single-page application: its codes are redeemed from a browser with PKCE, not server-side with a secret as ngrok does.",
+        "Authentication: register https://idp.ngrok.com/oauth2/callback under Web, not Single-page application.";
+    901002, "scopes.single-resource",
+        "The 'resource' request parameter is not supported on the v2.0 endpoint.",
+        "A v1-style request (resource=...) reached the v2.0 endpoints, which take scopes (https://graph.microsoft.com/User.Read).",
+        "Request scopes, not a resource: openid profile email User.Read.";
     53003, "tenancy.signed-in",
         "Access has been blocked by Conditional Access policies.",
         "A Conditional Access policy in the user's tenant blocks this app or this sign-in.",
@@ -291,6 +307,39 @@ pub fn lookup(code: u32) -> Option<&'static Aadsts> {
     CATALOG.iter().find(|a| a.code == code)
 }
 
+/// Every AADSTS code in a text, in order, each once: bare numbers (a word of digits only) and
+/// `AADSTSnnnn` anywhere (a pasted error page or `error_description`).
+pub fn find_codes(text: &str) -> Vec<u32> {
+    let mut codes = Vec::new();
+    let mut push = |c: u32| {
+        if !codes.contains(&c) {
+            codes.push(c);
+        }
+    };
+    let upper = text.to_ascii_uppercase();
+    let mut rest = upper.as_str();
+    while let Some(i) = rest.find("AADSTS") {
+        rest = &rest[i + 6..];
+        let digits: String = rest
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .take(9)
+            .collect();
+        if let Ok(c) = digits.parse() {
+            push(c);
+        }
+    }
+    for word in text.split_whitespace() {
+        if word.len() <= 9
+            && word.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(c) = word.parse()
+        {
+            push(c);
+        }
+    }
+    codes
+}
+
 /// The first AADSTS code in a text (`AADSTS50011`, or a bare number when the text is only
 /// digits), e.g. a pasted error page or `error_description`.
 pub fn find_code(text: &str) -> Option<u32> {
@@ -334,6 +383,10 @@ mod tests {
             Some(700016)
         );
         assert_eq!(find_code("no code here"), None);
+        assert_eq!(
+            find_codes("AADSTS50011 then aadsts7000215, 50011 again and 90094"),
+            vec![50011, 7000215, 90094]
+        );
         assert_eq!(find_code("AADSTS"), None);
         assert_eq!(lookup(50011).unwrap().check, "redirect.ngrok");
     }
@@ -374,6 +427,7 @@ mod tests {
         for code in [
             50011, 500113, 50194, 700016, 500200, 9002332, 50020, 7000215, 7000222, 7000218,
             700025, 9002327, 65001, 90094, 54005, 70008, 501481, 700005, 70000, 900144, 90002,
+            50105, 53003, 50158, 9002325, 901002, 7000112,
         ] {
             assert!(lookup(code).is_some(), "{code}");
         }
