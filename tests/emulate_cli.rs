@@ -120,7 +120,7 @@ fn emulate_refuses_bad_flags_with_exit_2() {
 fn a_ready_file_drives_probe_and_the_log_names_requests_not_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let ready = dir.path().join("ready.json");
-    let mut emu = Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
+    let emu = Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
         .args(["emulate", "-v", "--ready-file", ready.to_str().unwrap()])
         .args(["--app", "fixtures/apps/good-multitenant.json"])
         .current_dir(common::root())
