@@ -19,3 +19,23 @@ ready=$(head -n 1 "$work/ready.json")
 # in requests: point them at the emulator's CA (STACK.md §6).
 REQUESTS_CA_BUNDLE="$ca" CURL_CA_BUNDLE="$ca" \
   "$work/venv/bin/python" scripts/msal_interop.py "$ready" "$client_id" "$secret"
+
+# The README's block runs as pasted: an emulator with the bundled apps and its ready file in the
+# current directory, the snippet taken from README.md.
+(
+  cd "$work"
+  "$OLDPWD/target/debug/oauth-preflight" emulate --ready-file emulator.json > /dev/null 2>&1 &
+  readme_emu=$!
+  trap 'kill "$readme_emu" 2>/dev/null || true' EXIT
+  for _ in $(seq 200); do [ -s emulator.json ] && break; sleep 0.05; done
+  python3 - "$OLDPWD/README.md" > readme_snippet.py <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+start = text.index("### MSAL for Python against the emulator")
+block = text[text.index("```python\n", start) + 10:]
+print(block[: block.index("```")])
+PY
+  who=$("$work/venv/bin/python" readme_snippet.py 2>/dev/null)
+  [ "$who" = "alice@contoso.example" ] || { echo "msal: the README snippet printed ${who:-nothing}"; exit 1; }
+  echo "msal: the README snippet runs as pasted ($who)"
+)
