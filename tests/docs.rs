@@ -32,7 +32,9 @@ fn readme_shows_the_two_commands_and_exit_codes() {
 #[test]
 fn readme_against_the_emulator_block_runs_as_pasted() {
     let readme = readme();
-    let start = readme.find("### Against the emulator").expect("the section");
+    let start = readme
+        .find("### Against the emulator")
+        .expect("the section");
     let rest = &readme[start..];
     let block_start = rest.find("```sh\n").unwrap() + 6;
     let block = &rest[block_start..block_start + rest[block_start..].find("```").unwrap()];
@@ -57,16 +59,31 @@ fn readme_against_the_emulator_block_runs_as_pasted() {
         .current_dir(work.path())
         .env(
             "PATH",
-            format!("{}:{}", fake.display(), std::env::var("PATH").unwrap_or_default()),
+            format!(
+                "{}:{}",
+                fake.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
         )
         .env_remove("OAUTH_PREFLIGHT_EMULATOR")
         .env_remove("GITHUB_STEP_SUMMARY")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("exit 0"), "{stdout}");
     assert!(stdout.contains("exit 1"), "{stdout}");
-    assert!(stdout.contains("::error title=tenancy.multitenant::"), "{stdout}");
-    assert!(stdout.contains("GET /common/oauth2/v2.0/authorize 302"), "the log: {stdout}");
+    assert!(
+        stdout.contains("::error title=tenancy.multitenant::"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("GET /common/oauth2/v2.0/authorize 302"),
+        "the log: {stdout}"
+    );
 }

@@ -434,37 +434,40 @@ fn explain_names_meaning_check_and_fix() {
     assert_eq!(code(&none), 2);
 }
 
+/// Ctrl-C (SIGINT), and SIGTERM (a CI runner's cancel; it was unhandled: exit 143, no report),
+/// end the wait cleanly: exit 3, and the report of what was judged before it.
 #[test]
-fn ctrl_c_while_waiting_is_a_clean_exit_3() {
+fn a_signal_while_waiting_is_a_clean_exit_3() {
     let reg = common::app("good-multitenant.json");
     let bg = background(vec![reg.clone()], &[]);
-    let args = run_args(
-        &reg,
-        &bg,
-        &[
-            "--timeout",
-            "60",
-            "--redirect-uri",
-            "http://localhost:0/oauth2/callback",
-        ],
-    );
-    let args = strs(&args);
-    let (child, _url) = spawn_for_url(&args, &common::secret(&reg));
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    // An interrupted run still reports what it judged before the wait (DESIGN.md §8.1).
-    let report = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        report.contains("could not complete: interrupted"),
-        "{report}"
-    );
-    assert!(report.contains("PASS discovery.valid"), "{report}");
-    assert!(report.contains("SKIP id-token.valid"), "{report}");
+    for signal in ["-INT", "-TERM"] {
+        let args = run_args(
+            &reg,
+            &bg,
+            &[
+                "--timeout",
+                "60",
+                "--redirect-uri",
+                "http://localhost:0/oauth2/callback",
+            ],
+        );
+        let args = strs(&args);
+        let (child, _url) = spawn_for_url(&args, &common::secret(&reg));
+        let sent = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{signal}");
+        let report = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            report.contains("could not complete: interrupted"),
+            "{signal}: {report}"
+        );
+        assert!(report.contains("PASS discovery.valid"), "{report}");
+        assert!(report.contains("SKIP id-token.valid"), "{report}");
+    }
 }
 
 #[test]
@@ -606,38 +609,6 @@ fn a_slow_client_is_closed_after_the_header_timeout() {
     let _ = child.wait();
     // Closed by the server (with a 408 or nothing), not left open until our read timed out.
     assert!(read.is_ok(), "still open after 30 s: {read:?}");
-}
-
-/// Regression: SIGTERM during `run` was unhandled (exit 143, no report). It ends the wait like
-/// Ctrl-C: exit 3, and the report of what was judged.
-#[test]
-fn sigterm_while_waiting_is_a_clean_exit_3() {
-    let reg = common::app("good-multitenant.json");
-    let bg = background(vec![reg.clone()], &[]);
-    let args = run_args(
-        &reg,
-        &bg,
-        &[
-            "--timeout",
-            "60",
-            "--redirect-uri",
-            "http://localhost:0/oauth2/callback",
-        ],
-    );
-    let args = strs(&args);
-    let (child, _url) = spawn_for_url(&args, &common::secret(&reg));
-    let sent = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let report = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        report.contains("could not complete: interrupted"),
-        "{report}"
-    );
 }
 
 /// Regression: the browser page for a sign-in Microsoft refused was styled as a success.

@@ -1,8 +1,6 @@
 //! `app.exists` and `implicit.disabled`: the app's identity and its Authentication switches.
 
-use super::{
-    CheckId, Finding, Inputs, aad, combine, needs_live, needs_registration, portal, quoted,
-};
+use super::{CheckId, Finding, Inputs, aad, combine, needs_registration, portal, quoted};
 use crate::entra::aadsts;
 use crate::flow::evidence::Authorize;
 use crate::registration::{Registration, is_guid};
@@ -28,13 +26,7 @@ pub(super) fn exists(i: &Inputs<'_>) -> Finding {
             )
         })
     });
-    combine(ID, i.reg.map(exists_static), live, || {
-        if i.live.is_some() {
-            needs_live(i)
-        } else {
-            needs_registration(i)
-        }
-    })
+    combine(ID, i, i.reg.map(exists_static), live)
 }
 
 /// `app.exists`, statically.

@@ -371,9 +371,23 @@ fn needs_live(i: &Inputs<'_>) -> String {
     }
 }
 
+/// Why a check that reads the registration and the live flow was judged by neither.
+fn unjudged(i: &Inputs<'_>) -> String {
+    if i.live.is_some() {
+        needs_live(i)
+    } else {
+        needs_registration(i)
+    }
+}
+
+/// [`combine_with`], skipped for the usual reason when neither side spoke.
+fn combine(id: CheckId, i: &Inputs<'_>, stat: Option<Finding>, live: Option<Finding>) -> Finding {
+    combine_with(id, stat, live, || unjudged(i))
+}
+
 /// One verdict from the registration's and the live flow's: the worse stands, both pieces of
 /// evidence are kept, and the registration's fix (it names the field) wins when it has one.
-fn combine(
+fn combine_with(
     id: CheckId,
     stat: Option<Finding>,
     live: Option<Finding>,

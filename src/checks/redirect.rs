@@ -10,7 +10,8 @@
 //! (DESIGN.md §8.1). `redirect.local` is the flow's own redirect URI.
 
 use super::{
-    CheckId, Finding, Inputs, Status, aad, combine, needs_live, needs_registration, portal, quoted,
+    CheckId, Finding, Inputs, Status, aad, combine_with, needs_live, needs_registration, portal,
+    quoted,
 };
 use crate::entra::{NGROK_CALLBACK, aadsts};
 use crate::flow::evidence::{Authorize, RedirectRole};
@@ -21,7 +22,7 @@ use crate::registration::{Platform, Registration};
 pub(super) fn ngrok(i: &Inputs<'_>) -> Finding {
     const ID: CheckId = CheckId::RedirectNgrok;
     let live = aad::refused(i, ID).or_else(|| ngrok_live(i));
-    combine(ID, i.reg.map(ngrok_static), live, || match i.live {
+    combine_with(ID, i.reg.map(ngrok_static), live, || match i.live {
         Some(ev) => match &ev.ngrok_unfinished {
             Some(why) => format!("ngrok's redirect URI could not be tested: {why}"),
             None => needs_live(i),

@@ -7,7 +7,7 @@
 //! granted; the requested scopes say where a missing one must be added (the ngrok policy's
 //! `scopes`, or the app's API permissions).
 
-use super::{CheckId, Finding, Inputs, aad, combine, needs_live, needs_registration, portal};
+use super::{CheckId, Finding, Inputs, aad, combine, needs_live, portal};
 use crate::entra::{self, AAD_GRAPH_APP_ID, GRAPH_APP_ID};
 use crate::registration::{AccessKind, Permission, Registration};
 
@@ -76,13 +76,7 @@ fn user_read_live(i: &Inputs<'_>) -> Option<Finding> {
 pub(super) fn user_read(i: &Inputs<'_>) -> Finding {
     const ID: CheckId = CheckId::ScopesUserRead;
     let live = user_read_live(i);
-    let f = combine(ID, i.reg.map(user_read_static), live, || {
-        if i.live.is_some() {
-            needs_live(i)
-        } else {
-            needs_registration(i)
-        }
-    });
+    let f = combine(ID, i, i.reg.map(user_read_static), live);
     // Neither configured nor requested: both places need it, the app first.
     let requested = i
         .live
@@ -128,13 +122,7 @@ pub(super) fn admin_consent(i: &Inputs<'_>) -> Finding {
             )
         })
     });
-    combine(ID, i.reg.map(admin_consent_static), live, || {
-        if i.live.is_some() {
-            needs_live(i)
-        } else {
-            needs_registration(i)
-        }
-    })
+    combine(ID, i, i.reg.map(admin_consent_static), live)
 }
 
 /// `scopes.single-resource`: OpenID Connect scopes plus one resource, Microsoft Graph.

@@ -41,13 +41,7 @@ pub(super) fn multitenant(i: &Inputs<'_>) -> Finding {
             )
         })
     });
-    combine(ID, i.reg.map(multitenant_static), live, || {
-        if i.live.is_some() {
-            needs_live(i)
-        } else {
-            needs_registration(i)
-        }
-    })
+    combine(ID, i, i.reg.map(multitenant_static), live)
 }
 
 /// `tenancy.signed-in`: which tenant and account type signed in (information), or the AADSTS
