@@ -1,6 +1,8 @@
 //! Interoperability with a client nobody here wrote: the `openidconnect` crate runs a full
 //! code flow (strict discovery, PKCE, nonce, ID-token verification) against the emulator on a
-//! tenant authority, and rejects every hostile ID-token fault.
+//! tenant authority, and rejects every hostile ID-token fault. After the ID token it asks
+//! userinfo, validating its `sub` against the ID token's as the library (and OIDC Core 5.3.2)
+//! requires, and redeems the refresh token twice: Entra issues a new one each time.
 
 mod common;
 
@@ -9,7 +11,7 @@ use oauth_preflight::emulator::CONTOSO;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
     AuthType, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
-    PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
+    OAuth2TokenResponse, PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
 };
 
 /// Runs the flow; `Ok(email)` when openidconnect accepted the ID token.
@@ -37,6 +39,7 @@ async fn flow(faults: &[&str], auth: AuthType) -> Result<Option<String>, String>
         .add_scope(Scope::new("profile".into()))
         .add_scope(Scope::new("email".into()))
         .add_scope(Scope::new("User.Read".into()))
+        .add_scope(Scope::new("offline_access".into()))
         .set_pkce_challenge(challenge)
         .url();
     let r = e.http.get(url).send().await.unwrap();
@@ -55,6 +58,48 @@ async fn flow(faults: &[&str], auth: AuthType) -> Result<Option<String>, String>
     let claims = id_token
         .claims(&client.id_token_verifier(), &nonce)
         .map_err(|err| format!("id token: {err}"))?;
+    // Userinfo: openidconnect refuses a `sub` other than the ID token's.
+    let info: openidconnect::core::CoreUserInfoClaims = client
+        .user_info(token.access_token().clone(), Some(claims.subject().clone()))
+        .map_err(|err| format!("userinfo endpoint: {err}"))?
+        .request_async(&e.http)
+        .await
+        .map_err(|err| format!("userinfo: {err}"))?;
+    assert_eq!(info.subject(), claims.subject());
+    assert_eq!(
+        info.email().map(|m| m.as_str()),
+        Some("alice@contoso.example"),
+        "email was granted"
+    );
+    // Refresh twice: two different refresh tokens, each redeemable.
+    let first = token.refresh_token().ok_or("no refresh token")?.clone();
+    let second = client
+        .exchange_refresh_token(&first)
+        .map_err(|err| format!("refresh: {err}"))?
+        .request_async(&e.http)
+        .await
+        .map_err(|err| format!("refresh: {err}"))?;
+    let second_rt = second
+        .refresh_token()
+        .ok_or("no second refresh token")?
+        .clone();
+    let third = client
+        .exchange_refresh_token(&second_rt)
+        .map_err(|err| format!("refresh: {err}"))?
+        .request_async(&e.http)
+        .await
+        .map_err(|err| format!("refresh: {err}"))?;
+    let third_rt = third.refresh_token().ok_or("no third refresh token")?;
+    assert_ne!(
+        first.secret(),
+        second_rt.secret(),
+        "a new refresh token each time"
+    );
+    assert_ne!(
+        second_rt.secret(),
+        third_rt.secret(),
+        "a new refresh token each time"
+    );
     Ok(claims.email().map(|m| m.as_str().to_owned()))
 }
 

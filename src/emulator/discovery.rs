@@ -95,7 +95,6 @@ fn document(base: &str, a: Authority) -> serde_json::Value {
         "request_uri_parameter_supported": false,
         "userinfo_endpoint": format!("{base}/graph/oidc/userinfo"),
         "authorization_endpoint": format!("{base}/{seg}/oauth2/v2.0/authorize"),
-        "device_authorization_endpoint": format!("{base}/{seg}/oauth2/v2.0/devicecode"),
         "http_logout_supported": true,
         "frontchannel_logout_supported": true,
         "end_session_endpoint": format!("{base}/{seg}/oauth2/v2.0/logout"),

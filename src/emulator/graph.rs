@@ -6,7 +6,7 @@
 use super::errors::Stamp;
 use super::faults::Fault;
 use super::keys::SigningKey;
-use super::mint::graph_signed_header;
+use super::mint::{graph_signed_header, pairwise};
 use super::respond::{Req, Resp, json};
 use super::{State, USERS, User};
 use crate::entra;
@@ -39,6 +39,8 @@ fn graph_error(status: StatusCode, code: &str, message: &str, stamp: &Stamp) -> 
 struct Grant {
     user: Option<&'static User>,
     scp: String,
+    /// The client the token was issued to (`appid`): userinfo's `sub` is pairwise per app.
+    appid: String,
 }
 
 /// Validates an access token for Graph; `Err` is the 401 message.
@@ -69,6 +71,7 @@ fn accept(state: &State, token: &str) -> Result<Grant, &'static str> {
     Ok(Grant {
         user: if claims["idtyp"] == "app" { None } else { user },
         scp: claims["scp"].as_str().unwrap_or_default().to_owned(),
+        appid: claims["appid"].as_str().unwrap_or_default().to_owned(),
     })
 }
 
@@ -163,7 +166,10 @@ pub(crate) fn handle(state: &State, req: &Req, rest: &[&str], stamp: &Stamp) -> 
         );
     };
     if userinfo {
-        return json(StatusCode::OK, userinfo_body(state, user).to_string());
+        return json(
+            StatusCode::OK,
+            userinfo_body(state, user, &grant).to_string(),
+        );
     }
     if !reads_me(&grant.scp) {
         return graph_error(
@@ -200,13 +206,38 @@ fn me_body(state: &State, user: &User) -> Value {
 }
 
 /// `GET /oidc/userinfo`: OpenID Connect's claims of the user.
-fn userinfo_body(state: &State, user: &User) -> Value {
-    json!({
-        "sub": user.oid,
-        "name": user.display_name(),
-        "family_name": user.surname,
-        "given_name": user.given_name,
-        "picture": format!("{}/graph/v1.0/me/photo/$value", state.base),
-        "email": user.mail,
-    })
+/// Microsoft's UserInfo: the ID token's `sub` (pairwise per app), and the claims of the granted
+/// OpenID Connect scopes only (`profile`: names and picture; `email`: the mail), each present
+/// only where the user has it. OIDC Core 5.3.2: a client rejects a `sub` unlike the ID token's.
+/// <https://learn.microsoft.com/entra/identity-platform/userinfo>
+fn userinfo_body(state: &State, user: &User, grant: &Grant) -> Value {
+    let granted = |s: &str| {
+        grant
+            .scp
+            .split_whitespace()
+            .any(|g| g.eq_ignore_ascii_case(s))
+    };
+    let mut m = serde_json::Map::new();
+    m.insert("sub".into(), pairwise(user.oid, &grant.appid).into());
+    if granted("profile") {
+        m.insert("name".into(), user.display_name().into());
+        for (k, v) in [
+            ("family_name", user.surname),
+            ("given_name", user.given_name),
+        ] {
+            if !v.is_empty() {
+                m.insert(k.into(), v.into());
+            }
+        }
+        m.insert(
+            "picture".into(),
+            format!("{}/graph/v1.0/me/photo/$value", state.base).into(),
+        );
+    }
+    if granted("email")
+        && let Some(mail) = user.mail
+    {
+        m.insert("email".into(), mail.into());
+    }
+    Value::Object(m)
 }

@@ -134,8 +134,8 @@ fn sha256(v: &[u8]) -> Vec<u8> {
         .to_vec()
 }
 
-/// A pairwise, per-app subject, as Entra's `sub`.
-fn pairwise(oid: &str, app: &str) -> String {
+/// A pairwise, per-app subject, as Entra's `sub` (the ID token's, and userinfo's).
+pub(crate) fn pairwise(oid: &str, app: &str) -> String {
     b64(&sha256(format!("{oid}|{app}").as_bytes()))
 }
 
@@ -256,7 +256,7 @@ impl State {
             // Personal-account access tokens are not JWTs ("EwB..."): ENTRA.md §2.4.
             return format!(
                 "EwB{}",
-                self.seal_value(&json!({"k": "at", "oid": s.user.oid, "scp": s.scopes.scp(), "aud": GRAPH_APP_ID, "exp": exp}))
+                self.seal_value(&json!({"k": "at", "oid": s.user.oid, "appid": s.app.client_id, "scp": s.scopes.scp(), "aud": GRAPH_APP_ID, "exp": exp}))
             );
         }
         let claims = json!({
@@ -351,9 +351,10 @@ impl State {
     pub(crate) fn refresh_token(&self, s: &Subject<'_>) -> String {
         format!(
             "1.A{}",
+            // A new one at every redemption, as Entra issues (the random `n`).
             self.seal_value(&json!({
                 "k": "rt", "client": s.app.client_id, "oid": s.user.oid, "tid": s.tenant.id,
-                "oidc": s.scopes.oidc, "graph": s.scopes.graph,
+                "oidc": s.scopes.oidc, "graph": s.scopes.graph, "n": self.random(16),
             }))
         )
     }
