@@ -367,9 +367,13 @@ pub fn emulate(args: &EmulateArgs, verbose: bool) -> Result<EmulatorConfig, Erro
     } else {
         let mut apps = Vec::new();
         for file in &args.apps {
-            apps.extend(registration::load_path(file)?);
+            apps.extend(registration::load_path(file)?.into_iter().map(|r| ((), r)));
         }
-        apps
+        // An enterprise app read beside its application (in another file) joins it.
+        registration::join_service_principals(apps)
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect()
     };
     let faults = Faults::parse(&args.faults).map_err(|e| usage(format!("--fault: {e}")))?;
     let mut config = EmulatorConfig::new(apps);

@@ -80,6 +80,18 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../fixtures/apps/single-tenant.json"),
     ),
     (
+        "sp-assignment-required.json",
+        include_str!("../fixtures/apps/sp-assignment-required.json"),
+    ),
+    (
+        "sp-disabled.json",
+        include_str!("../fixtures/apps/sp-disabled.json"),
+    ),
+    (
+        "sp-only.json",
+        include_str!("../fixtures/apps/sp-only.json"),
+    ),
+    (
         "tenant-list.json",
         include_str!("../fixtures/apps/tenant-list.json"),
     ),

@@ -42,34 +42,39 @@ fn expand(args: &[String]) -> Result<Vec<String>, Error> {
 /// With a policy, the app it names is judged with it too (`ngrok.policy`, and `secret.valid`
 /// for its literal secret).
 pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
-    let mut reports = Vec::new();
-    let mut policy_matched = false;
+    let mut loaded = Vec::new();
     for file in &expand(&cfg.files)? {
         for reg in registration::load_path(file)? {
-            let target = Target {
-                client_id: reg.app_id.clone(),
-                display_name: reg.display_name.clone(),
-                source: Some(if file == "-" {
-                    "<stdin>".into()
-                } else {
-                    file.clone()
-                }),
-                shape: Some(reg.shape.as_str()),
-                ..Target::default()
-            };
-            let mut inputs = Inputs::lint(&reg, cfg.opts);
-            let named = cfg.policy.as_ref().filter(|p| {
-                matches!((p.client_id.as_deref(), reg.app_id.as_deref()),
-                    (Some(id), Some(app)) if id.eq_ignore_ascii_case(app))
-            });
-            if let Some(p) = named {
-                policy_matched = true;
-                inputs.policy = Some(p);
-                inputs.secret = p.client_secret.as_ref();
-            }
-            let findings = checks::judge(&inputs);
-            reports.push(Report::new(Mode::Lint, target, findings));
+            loaded.push((file.clone(), reg));
         }
+    }
+    let mut reports = Vec::new();
+    let mut policy_matched = false;
+    // A service principal in another file than its application joins it.
+    for (file, reg) in registration::join_service_principals(loaded) {
+        let target = Target {
+            client_id: reg.app_id.clone(),
+            display_name: reg.display_name.clone(),
+            source: Some(if file == "-" {
+                "<stdin>".into()
+            } else {
+                file.clone()
+            }),
+            shape: Some(reg.shape.as_str()),
+            ..Target::default()
+        };
+        let mut inputs = Inputs::lint(&reg, cfg.opts);
+        let named = cfg.policy.as_ref().filter(|p| {
+            matches!((p.client_id.as_deref(), reg.app_id.as_deref()),
+                (Some(id), Some(app)) if id.eq_ignore_ascii_case(app))
+        });
+        if let Some(p) = named {
+            policy_matched = true;
+            inputs.policy = Some(p);
+            inputs.secret = p.client_secret.as_ref();
+        }
+        let findings = checks::judge(&inputs);
+        reports.push(Report::new(Mode::Lint, target, findings));
     }
     if let Some(p) = &cfg.policy
         && !policy_matched

@@ -512,12 +512,30 @@ fn a_directory_is_its_json_files() {
         .iter()
         .map(|r| r["target"]["source"].as_str().unwrap())
         .collect();
+    // sp-only.json is the good app's service principal: read together, it joins its application.
     let mut files: Vec<String> = fixture_names()
         .into_iter()
+        .filter(|n| n != "sp-only.json")
         .map(|n| format!("fixtures/apps/{n}"))
         .collect();
     files.sort();
     let mut seen: Vec<&str> = sources.clone();
     seen.dedup();
     assert_eq!(seen, files);
+    let good = v["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["target"]["source"] == "fixtures/apps/good-multitenant.json")
+        .unwrap();
+    let ids: Vec<&str> = good["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"sp.enabled") && ids.contains(&"sp.assignment"),
+        "{ids:?}"
+    );
 }

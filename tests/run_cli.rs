@@ -76,7 +76,7 @@ fn probe_runs_the_whole_flow_against_the_emulator() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(v["reports"][0]["mode"], "probe");
     assert_eq!(v["reports"][0]["summary"]["fail"], 0);
-    assert_eq!(v["reports"][0]["summary"]["pass"], 13);
+    assert_eq!(v["reports"][0]["summary"]["pass"], 15);
     // What needs --app or --ngrok-policy is listed, not dropped.
     assert_eq!(v["reports"][0]["summary"]["skip"], 4);
     let checks = v["reports"][0]["checks"].as_array().unwrap();

@@ -408,7 +408,7 @@ fn client_secret_file_uses_its_first_line() {
 }
 
 /// The ids of DESIGN.md §4, written out here (not taken from the code under test).
-const ALL: [&str; 17] = [
+const ALL: [&str; 19] = [
     "app.exists",
     "tenancy.multitenant",
     "tenancy.token-version",
@@ -420,6 +420,8 @@ const ALL: [&str; 17] = [
     "secret.present",
     "secret.valid",
     "implicit.disabled",
+    "sp.enabled",
+    "sp.assignment",
     "discovery.valid",
     "id-token.valid",
     "access-token.audience",
@@ -467,7 +469,16 @@ async fn every_report_lists_every_id_its_mode_can_judge() {
     let ids = |f: &[checks::Finding]| sorted(f.iter().map(|f| f.id.as_str().to_owned()).collect());
     for (name, reg) in &regs {
         let lint = checks::judge(&Inputs::lint(reg, opts));
-        assert_eq!(ids(&lint), expect(&LINT), "{name}");
+        // With a service principal read, its two checks; a service principal alone: only those
+        // and whether its appId is a client id.
+        let mut want = LINT.to_vec();
+        if reg.service_principal.is_some() {
+            want.extend(["sp.enabled", "sp.assignment"]);
+        }
+        if reg.shape == oauth_preflight::registration::Shape::ServicePrincipal {
+            want = vec!["app.exists", "sp.enabled", "sp.assignment"];
+        }
+        assert_eq!(ids(&lint), expect(&want), "{name}");
         for mode in [Mode::Run, Mode::Probe] {
             let mut cfg = e.flow(reg);
             cfg.flow.mode = mode;

@@ -4,7 +4,7 @@
 
 use super::{CheckId, Finding, Inputs};
 use crate::entra::{self, aadsts};
-use crate::flow::evidence::{RedirectRole, Refusal, Step};
+use crate::flow::evidence::{ClientCredentials, RedirectRole, Refusal, Step};
 
 /// Codes about the redirect URI: they belong to the URI the flow used, ngrok's or the local one.
 const REDIRECT: [u32; 6] = [50011, 500113, 900971, 700025, 9002326, 9002327];
@@ -48,11 +48,18 @@ pub(super) fn owner(r: &Refusal, role: RedirectRole) -> CheckId {
     }
 }
 
-/// The flow's refusal, as `id`'s failing finding, when it belongs to `id`.
+/// The flow's refusal (or the client-credentials probe's), as `id`'s failing finding, when it
+/// belongs to `id`.
 pub(super) fn refused(i: &Inputs<'_>, id: CheckId) -> Option<Finding> {
     let ev = i.live?;
     let role = ev.asked.as_ref()?.redirect;
-    let r = ev.refusal.as_ref().filter(|r| owner(r, role) == id)?;
+    let probe = match &ev.client_credentials {
+        Some(ClientCredentials::Refused(r)) => Some(r),
+        _ => None,
+    };
+    let r = ev.refusal.iter().chain(probe).find(|r| {
+        owner(r, role) == id && (id != CheckId::SecretValid || ev.refusal.as_ref() == Some(*r))
+    })?;
     Some(finding(i, id, r))
 }
 

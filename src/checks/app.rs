@@ -13,8 +13,10 @@ pub(super) fn exists(i: &Inputs<'_>) -> Finding {
         let ev = i.live?;
         let known = match ev.authorize.as_ref()? {
             Authorize::Back | Authorize::SignIn => true,
+            // A disabled app (AADSTS7000112) is one the authority knows.
             Authorize::Page { code, .. } => {
-                !(aadsts::TENANT_CODES.contains(code) || aadsts::CLIENT_CODES.contains(code))
+                !(aadsts::TENANT_CODES.contains(code)
+                    || (aadsts::CLIENT_CODES.contains(code) && *code != 7000112))
             }
         };
         let client_id = ev.asked.as_ref().map_or("", |a| a.client_id.as_str());

@@ -11,13 +11,14 @@ mod ngrok;
 mod redirect;
 mod scopes;
 mod secret;
+mod sp;
 mod tenancy;
 mod tokens;
 
 use crate::flow::Evidence;
 use crate::mode::Mode;
 use crate::ngrok::OAuthAction;
-use crate::registration::{Registration, SecretValue};
+use crate::registration::{Registration, SecretValue, Shape};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -140,6 +141,12 @@ catalog! {
     ImplicitDisabled = "implicit.disabled",
         "implicit grant is off (ngrok does not need it)",
         "https://learn.microsoft.com/entra/identity-platform/v2-oauth2-implicit-grant-flow";
+    SpEnabled = "sp.enabled",
+        "the service principal (enterprise app) is enabled for users to sign in",
+        "https://learn.microsoft.com/entra/identity/enterprise-apps/disable-user-sign-in-portal";
+    SpAssignment = "sp.assignment",
+        "users who sign in need no app role assignment, or have one",
+        "https://learn.microsoft.com/entra/identity-platform/howto-restrict-your-app-to-a-set-of-users";
     DiscoveryValid = "discovery.valid",
         "discovery and JWKS are reachable and well-formed",
         "https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc";
@@ -302,17 +309,29 @@ pub const LINT_IDS: &[CheckId] = &[
 /// The ids `lint` adds for the app an ngrok policy names: the action, and its secret.
 pub const LINT_POLICY_IDS: &[CheckId] = &[CheckId::SecretValid, CheckId::NgrokPolicy];
 
+/// The ids `lint` adds where a service principal was read (`az ad sp show`).
+pub const LINT_SP_IDS: &[CheckId] = &[CheckId::SpEnabled, CheckId::SpAssignment];
+
 /// Every id these inputs' mode can judge, in catalog order: each is in the report, judged or
 /// `skip` with the reason. `run` and `probe` list the whole catalog (what they could not judge
 /// says how to: `--app`, `--ngrok-policy`); `lint` lists the registration's checks, and the
 /// policy's for the app an ngrok policy names.
 pub fn ids(i: &Inputs<'_>) -> Vec<CheckId> {
     match i.mode {
+        // A service principal alone: its own checks, and whether its appId is a client id.
+        Mode::Lint if i.reg.is_some_and(|r| r.shape == Shape::ServicePrincipal) => {
+            let mut ids = vec![CheckId::AppExists];
+            ids.extend(LINT_SP_IDS);
+            ids
+        }
         Mode::Lint => CheckId::ALL
             .iter()
             .copied()
             .filter(|id| {
-                LINT_IDS.contains(id) || (i.policy.is_some() && LINT_POLICY_IDS.contains(id))
+                LINT_IDS.contains(id)
+                    || (i.policy.is_some() && LINT_POLICY_IDS.contains(id))
+                    || (i.reg.is_some_and(|r| r.service_principal.is_some())
+                        && LINT_SP_IDS.contains(id))
             })
             .collect(),
         Mode::Run | Mode::Probe => CheckId::ALL.to_vec(),
@@ -341,6 +360,8 @@ pub fn judge_one(id: CheckId, i: &Inputs<'_>) -> Finding {
         CheckId::SecretPresent => secret::present(i),
         CheckId::SecretValid => secret::valid(i),
         CheckId::ImplicitDisabled => app::implicit_disabled(i),
+        CheckId::SpEnabled => sp::enabled(i),
+        CheckId::SpAssignment => sp::assignment(i),
         CheckId::DiscoveryValid => tokens::discovery(i),
         CheckId::IdTokenValid => tokens::id_token(i),
         CheckId::AccessTokenAudience => tokens::access_token_audience(i),

@@ -131,6 +131,23 @@ fn live_verdict(i: &Inputs<'_>) -> Option<Finding> {
                 ),
             )
         }
+        // Refused for a reason of another check (e.g. a disabled enterprise app, AADSTS7000112):
+        // that check reports it; the secret was not judged.
+        ClientCredentials::Refused(r)
+            if ev
+                .asked
+                .as_ref()
+                .is_some_and(|a| aad::owner(r, a.redirect) != ID) =>
+        {
+            Finding::skip(
+                ID,
+                format!(
+                    "{} could not judge the secret: AADSTS{} came first",
+                    r.at,
+                    r.code.unwrap_or_default()
+                ),
+            )
+        }
         ClientCredentials::Refused(r) => aad::finding(i, ID, r),
         ClientCredentials::NoTenant => Finding::skip(
             ID,

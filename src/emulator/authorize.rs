@@ -82,6 +82,10 @@ pub(crate) fn authorize(state: &State, segment: &str, p: &Params, stamp: &Stamp)
         Some(app) if app.visible_at(authority) => app,
         _ => return page(errors::app_not_found(client_id, directory_name)),
     };
+    // A disabled enterprise app: Entra's own page, before the redirect URI is looked at.
+    if app.sp_disabled() {
+        return page(errors::app_disabled(&app.client_id, app.name()));
+    }
     // The redirect URI: unregistered is a page, never a redirect (it could be an attacker's).
     let (redirect_uri, platform) = match p.get("redirect_uri") {
         _ if app.reg.redirect_uris.is_empty() => return page(errors::no_reply_address()),
@@ -167,6 +171,16 @@ fn check(
         Ok(t) => t,
         Err(page) => return Ok(Checked::Page(page)),
     };
+    // Assignment required on the home tenant's enterprise app: only assigned users get in.
+    // Other tenants have service principals of their own.
+    if let Some(sp) = &app.reg.emulator.service_principal
+        && sp.assignment_required
+        && std::ptr::eq(tenant, app.home)
+        && !sp.assigned.iter().any(|u| u.eq_ignore_ascii_case(user.upn))
+    {
+        let e = errors::user_not_assigned(&app.client_id, app.name(), user.upn);
+        return Ok(Checked::Page(e));
+    }
     // Consent: a user consents to what a user may; admin-only scopes need a tenant-wide grant.
     let consented = &app.reg.emulator.admin_consented;
     let missing: Vec<&str> = scopes

@@ -161,6 +161,29 @@ pub(crate) fn app_not_found(client_id: &str, directory: &str) -> AadError {
     )
 }
 
+/// 7000112: the service principal (enterprise app) is disabled (`accountEnabled: false`).
+/// Runtime text as seen in the field (`../shared/NGROK.md` §5.2); a 401 at the token endpoint.
+pub(crate) fn app_disabled(client_id: &str, name: &str) -> AadError {
+    let mut e = AadError::new(
+        7000112,
+        "unauthorized_client",
+        format!("Application '{client_id}'({name}) is disabled."),
+    );
+    e.status = StatusCode::UNAUTHORIZED;
+    e
+}
+
+/// 50105: assignment is required and this user is not assigned (`../shared/NGROK.md` §5.2).
+pub(crate) fn user_not_assigned(client_id: &str, name: &str, upn: &str) -> AadError {
+    AadError::new(
+        50105,
+        "invalid_grant",
+        format!(
+            "Your administrator has configured the application {name} ('{client_id}') to block              users unless they are specifically granted ('assigned') access to the application.              The signed in user '{upn}' is blocked because they are not a direct member of a              group with access, nor had access directly assigned by an administrator. Please              contact your administrator to assign access to this application."
+        ),
+    )
+}
+
 /// 50011: redirect URI not registered.
 pub(crate) fn redirect_mismatch(redirect_uri: &str, client_id: &str) -> AadError {
     AadError::new(

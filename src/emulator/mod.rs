@@ -111,6 +111,15 @@ pub(crate) struct App {
 }
 
 impl App {
+    /// The home tenant's enterprise app is disabled (`x-emulator.servicePrincipal`).
+    pub(crate) fn sp_disabled(&self) -> bool {
+        self.reg
+            .emulator
+            .service_principal
+            .as_ref()
+            .is_some_and(|sp| !sp.account_enabled)
+    }
+
     pub(crate) fn name(&self) -> &str {
         self.reg.display_name.as_deref().unwrap_or("")
     }
@@ -233,7 +242,11 @@ pub(crate) fn format_guid(mut b: [u8; 16]) -> String {
 
 fn index_apps(apps: Vec<Registration>) -> Result<HashMap<String, App>, EmulatorError> {
     let mut out = HashMap::new();
-    for reg in apps {
+    // A service principal alone is not an app to serve (its application is not there).
+    for reg in apps
+        .into_iter()
+        .filter(|r| r.shape != crate::registration::Shape::ServicePrincipal)
+    {
         let label = reg.label().to_owned();
         let client_id = match reg.app_id.as_deref() {
             Some(id) if is_guid(id) => id.to_ascii_lowercase(),

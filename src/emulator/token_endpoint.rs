@@ -115,6 +115,9 @@ fn grant(state: &State, segment: &str, req: &Req) -> Result<serde_json::Value, A
         .app(client_id)
         .filter(|a| a.visible_at(authority))
         .ok_or_else(|| errors::app_not_found(client_id, directory_name))?;
+    if app.sp_disabled() {
+        return Err(errors::app_disabled(&app.client_id, app.name()));
+    }
     let origin = req.header(header::ORIGIN).is_some();
     match grant_type {
         "authorization_code" => authorization_code(state, app, authority, &p, &c, origin),

@@ -56,7 +56,7 @@ codes! {
         "The client id is not a valid application identifier.",
         "Something other than a GUID was given as client_id.",
         "Copy the 'Application (client) ID' (a GUID) from the app's Overview.";
-    7000112, "app.exists",
+    7000112, "sp.enabled",
         "The application is disabled.",
         "The app or its service principal was disabled in the tenant.",
         "Enterprise applications > the app > Properties: 'Enabled for users to sign in?' = Yes.";
@@ -212,7 +212,7 @@ codes! {
         "The app requested an unsupported grant type.",
         "A mistyped grant_type.",
         "Use authorization_code, refresh_token or client_credentials.";
-    50105, "tenancy.signed-in",
+    50105, "sp.assignment",
         "The signed-in user is not assigned to a role for the application (EntitlementGrantsNotFound).",
         "The enterprise application (service principal) has 'Assignment required?' = Yes (appRoleAssignmentRequired) and this user, or a group of theirs, is not assigned: every other user of that tenant is refused too.",
         "Enterprise applications > the app > Users and groups: assign the users (or a group), or Properties > 'Assignment required?' = No.";

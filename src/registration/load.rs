@@ -2,8 +2,8 @@
 
 use super::raw::{RawApp, RawPublicClient};
 use super::{
-    AccessKind, Audience, EmulatorExtras, Implicit, PasswordCredential, Permission, Platform,
-    RedirectUri, Registration, SecretValue, Shape,
+    AccessKind, Audience, EmulatedSp, EmulatorExtras, Implicit, PasswordCredential, Permission,
+    Platform, RedirectUri, Registration, SecretValue, ServicePrincipal, Shape,
 };
 use std::io::Read;
 use std::path::Path;
@@ -234,14 +234,21 @@ fn normalise_list(raws: Vec<RawApp>, at: &str) -> Result<Vec<Registration>, Pars
     if raws.is_empty() {
         return Err(ParseError::NoApps);
     }
-    raws.into_iter()
+    let regs = raws
+        .into_iter()
         .enumerate()
-        .map(|(i, raw)| normalise(raw, &format!("{at}[{i}]")))
-        .collect()
+        .map(|(i, raw)| normalise(raw, &format!("{at}[{i}]")).map(|r| ((), r)))
+        .collect::<Result<Vec<_>, _>>()?;
+    // An application and its service principal in one document (`[app, sp]`) are one target.
+    Ok(join_service_principals(regs)
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect())
 }
 
 fn looks_like_registration(raw: &RawApp) -> bool {
     raw.app_id.is_some()
+        || raw.service_principal_type.is_some()
         || raw.sign_in_audience.is_some()
         || raw.available_to_other_tenants.is_some()
         || raw.web.is_some()
@@ -252,7 +259,10 @@ fn looks_like_registration(raw: &RawApp) -> bool {
 }
 
 fn detect_shape(raw: &RawApp) -> Shape {
-    if raw.available_to_other_tenants.is_some() || raw.reply_urls.is_some() {
+    // `az ad sp show` output has `replyUrls` too: detect the service principal first.
+    if raw.service_principal_type.is_some() || raw.app_owner_organization_id.is_some() {
+        Shape::ServicePrincipal
+    } else if raw.available_to_other_tenants.is_some() || raw.reply_urls.is_some() {
         Shape::LegacyManifest
     } else if raw.reply_urls_with_type.is_some()
         || raw.oauth2_allow_implicit_flow.is_some()
@@ -271,6 +281,20 @@ fn normalise(mut raw: RawApp, at: &str) -> Result<Registration, ParseError> {
         return Err(ParseError::NotARegistration(at.to_owned()));
     }
     let shape = detect_shape(&raw);
+    let sp = (shape == Shape::ServicePrincipal).then(|| ServicePrincipal {
+        object_id: raw.id.clone().or_else(|| raw.object_id.clone()),
+        account_enabled: raw.account_enabled,
+        app_role_assignment_required: raw.app_role_assignment_required,
+        app_owner_organization_id: raw.app_owner_organization_id.clone(),
+        disabled_by_microsoft_status: raw.disabled_by_microsoft_status.clone(),
+    });
+    if sp.is_some() {
+        // An enterprise app's `replyUrls` and the like mirror the application's; only the
+        // application's own fields are judged (issue: a service principal misread as a manifest).
+        raw.reply_urls = None;
+        raw.password_credentials = None;
+        raw.required_resource_access = None;
+    }
     let audience = match (&raw.sign_in_audience, raw.available_to_other_tenants) {
         (Some(s), _) => Audience::parse(s),
         (None, Some(true)) => Audience::MultipleOrgs,
@@ -306,6 +330,11 @@ fn normalise(mut raw: RawApp, at: &str) -> Result<Registration, ParseError> {
                     .collect(),
                 home_tenant: x.home_tenant,
                 admin_consented: x.admin_consented,
+                service_principal: x.service_principal.map(|s| EmulatedSp {
+                    account_enabled: s.account_enabled.unwrap_or(true),
+                    assignment_required: s.app_role_assignment_required.unwrap_or(false),
+                    assigned: s.assigned.iter().map(|u| u.to_ascii_lowercase()).collect(),
+                }),
             }),
         app_id: raw.app_id,
         object_id: raw.id.or(raw.object_id),
@@ -322,7 +351,30 @@ fn normalise(mut raw: RawApp, at: &str) -> Result<Registration, ParseError> {
             .verified_publisher
             .and_then(|v| v.verified_publisher_id)
             .is_some_and(|id| !id.is_empty()),
+        service_principal: sp,
     })
+}
+
+/// Puts each service principal beside the application of the same appId (in any of the files
+/// read together; `S` is where each came from); one with no application stays alone, shaped
+/// `ServicePrincipal`. Applications keep their order; lone service principals follow.
+pub fn join_service_principals<S>(items: Vec<(S, Registration)>) -> Vec<(S, Registration)> {
+    let (sps, mut apps): (Vec<_>, Vec<_>) = items
+        .into_iter()
+        .partition(|(_, r)| r.shape == Shape::ServicePrincipal);
+    let mut alone = Vec::new();
+    for (source, sp) in sps {
+        let app = apps.iter_mut().find(|(_, a)| {
+            a.service_principal.is_none()
+                && matches!((&a.app_id, &sp.app_id), (Some(x), Some(y)) if x.eq_ignore_ascii_case(y))
+        });
+        match app {
+            Some((_, app)) => app.service_principal = sp.service_principal,
+            None => alone.push((source, sp)),
+        }
+    }
+    apps.extend(alone);
+    apps
 }
 
 /// The implicit-grant switches, from `web.implicitGrantSettings` or the manifest's names.

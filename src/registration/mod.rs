@@ -7,7 +7,10 @@
 mod load;
 mod raw;
 
-pub use load::{Capped, LoadError, MAX_INPUT_BYTES, load_path, parse_bytes, read_capped};
+pub use load::{
+    Capped, LoadError, MAX_INPUT_BYTES, join_service_principals, load_path, parse_bytes,
+    read_capped,
+};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -24,6 +27,9 @@ pub enum Shape {
     AadManifest,
     /// The "App registrations (Legacy)" manifest: `availableToOtherTenants`, `replyUrls`.
     LegacyManifest,
+    /// A service principal (enterprise app) alone: `az ad sp show`, Graph `servicePrincipal`,
+    /// with no application object of the same appId beside it.
+    ServicePrincipal,
 }
 
 impl Shape {
@@ -54,7 +60,7 @@ impl Shape {
             (Self::AadManifest, Platform::PublicClient) => {
                 "replyUrlsWithType[type=InstalledClient]"
             }
-            (Self::LegacyManifest, _) => "replyUrls",
+            (Self::LegacyManifest | Self::ServicePrincipal, _) => "replyUrls",
         }
     }
 
@@ -83,6 +89,7 @@ impl Shape {
             Self::GraphApplication => "graph-application",
             Self::AadManifest => "aad-manifest",
             Self::LegacyManifest => "legacy-manifest",
+            Self::ServicePrincipal => "graph-service-principal",
         }
     }
 }
@@ -265,6 +272,35 @@ pub struct EmulatorExtras {
     pub home_tenant: Option<String>,
     /// Scopes an administrator has consented to tenant-wide.
     pub admin_consented: Vec<String>,
+    /// The home tenant's service principal (`x-emulator.servicePrincipal`).
+    pub service_principal: Option<EmulatedSp>,
+}
+
+/// How the emulator's home-tenant service principal behaves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmulatedSp {
+    /// `false`: AADSTS7000112 for everyone.
+    pub account_enabled: bool,
+    /// `true`: only `assigned` users get in; the rest of the home tenant sees AADSTS50105.
+    pub assignment_required: bool,
+    /// UPNs assigned to the app (lowercase).
+    pub assigned: Vec<String>,
+}
+
+/// The service principal (enterprise app) of an app in one tenant, as `az ad sp show` prints it.
+/// <https://learn.microsoft.com/graph/api/resources/serviceprincipal>
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServicePrincipal {
+    /// Its own object id (not the application's).
+    pub object_id: Option<String>,
+    /// `false`: nobody signs in (AADSTS7000112). Absent means enabled.
+    pub account_enabled: Option<bool>,
+    /// `true`: only assigned users and groups sign in (AADSTS50105 for the others).
+    pub app_role_assignment_required: Option<bool>,
+    /// The tenant the application is registered in.
+    pub app_owner_organization_id: Option<String>,
+    /// Set when Microsoft disabled the app (`DisabledDueToViolationOfServicesAgreement`).
+    pub disabled_by_microsoft_status: Option<String>,
 }
 
 /// One app registration, normalised.
@@ -286,6 +322,9 @@ pub struct Registration {
     pub key_credential_count: usize,
     pub publisher_verified: bool,
     pub emulator: EmulatorExtras,
+    /// The service principal of the same appId, read beside the application (or alone, with
+    /// the `ServicePrincipal` shape).
+    pub service_principal: Option<ServicePrincipal>,
 }
 
 impl Registration {

@@ -50,6 +50,13 @@ pub(crate) struct RawApp {
     pub(crate) key_credentials: Option<Vec<serde::de::IgnoredAny>>,
     pub(crate) verified_publisher: Option<RawVerifiedPublisher>,
 
+    /// Service principal (`az ad sp show`, Graph `servicePrincipal`): what only it has.
+    pub(crate) service_principal_type: Option<String>,
+    pub(crate) app_owner_organization_id: Option<String>,
+    pub(crate) account_enabled: Option<bool>,
+    pub(crate) app_role_assignment_required: Option<bool>,
+    pub(crate) disabled_by_microsoft_status: Option<String>,
+
     /// Our extension for the emulator; `lint` ignores it.
     #[serde(rename = "x-emulator")]
     pub(crate) x_emulator: Option<RawEmulator>,
@@ -140,6 +147,17 @@ pub(crate) struct RawEmulator {
     pub(crate) home_tenant: Option<String>,
     #[serde(default)]
     pub(crate) admin_consented: Vec<String>,
+    pub(crate) service_principal: Option<RawEmulatorSp>,
+}
+
+/// `x-emulator.servicePrincipal`: the home tenant's enterprise app as the emulator follows it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RawEmulatorSp {
+    pub(crate) account_enabled: Option<bool>,
+    pub(crate) app_role_assignment_required: Option<bool>,
+    #[serde(default)]
+    pub(crate) assigned: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
