@@ -103,9 +103,38 @@ pub struct CompletionsArgs {
 pub struct LintArgs {
     #[command(flatten)]
     pub out: GlobalArgs,
-    /// Registration JSON files (`-` reads standard input): one app, an array, or {"value":[...]}.
-    #[arg(required = true, value_name = "FILE|-")]
+    /// Registration JSON files (`-` reads standard input): one app, an array, or {"value":[...]};
+    /// a directory: its *.json files.
+    #[arg(required_unless_present = "from_graph", value_name = "FILE|-")]
     pub files: Vec<String>,
+    /// Read the registration of --client-id, and its service principal, from Microsoft Graph
+    /// (GET /v1.0/applications(appId='…'), /v1.0/servicePrincipals(appId='…')).
+    #[arg(long, requires = "client_id")]
+    pub from_graph: bool,
+    /// With --from-graph: the app's Application (client) ID.
+    #[arg(long, value_name = "GUID")]
+    pub client_id: Option<String>,
+    /// With --from-graph: environment variable holding a Graph bearer token with
+    /// Application.Read.All (e.g. from `az account get-access-token --resource-type ms-graph`).
+    #[arg(
+        long,
+        value_name = "VAR",
+        default_value = "OAUTH_PREFLIGHT_GRAPH_TOKEN"
+    )]
+    pub graph_token_env: String,
+    /// With --from-graph: Microsoft Graph base URL.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://graph.microsoft.com"
+    )]
+    pub graph: String,
+    /// With --from-graph: extra trust root (PEM), e.g. the emulator's CA.
+    #[arg(long, value_name = "PEM")]
+    pub ca_cert: Option<String>,
+    /// With --from-graph: the ready line of `emulate --ready-file FILE` (its Graph and CA).
+    #[arg(long, value_name = "READY.json", env = "OAUTH_PREFLIGHT_EMULATOR", conflicts_with_all = ["graph", "ca_cert"])]
+    pub emulator: Option<String>,
     /// Evaluate time-dependent checks as of this RFC 3339 instant ("will it still pass on
     /// deploy day?"), e.g. 2027-01-31T00:00:00Z.
     #[arg(long, value_name = "RFC3339")]

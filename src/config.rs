@@ -76,6 +76,19 @@ pub struct LintConfig {
     pub files: Vec<String>,
     pub opts: LintOptions,
     pub policy: Option<OAuthAction>,
+    /// `--from-graph`: where and how to read the registration.
+    pub from_graph: Option<GraphSource>,
+}
+
+/// Microsoft Graph as the source of a registration (`lint --from-graph`).
+#[derive(Debug)]
+pub struct GraphSource {
+    /// A lowercase GUID.
+    pub client_id: String,
+    /// `https://graph.microsoft.com` (no trailing slash).
+    pub graph: Url,
+    pub token: SecretValue,
+    pub http: reqwest::Client,
 }
 
 /// `lint`.
@@ -87,6 +100,52 @@ pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
             secret_min_days: i64::from(args.secret_min_days),
         },
         policy: policy(args.ngrok_policy.as_deref())?,
+        from_graph: args.from_graph.then(|| graph_source(args)).transpose()?,
+    })
+}
+
+fn graph_source(args: &LintArgs) -> Result<GraphSource, Error> {
+    let id = args.client_id.as_deref().unwrap_or_default();
+    if !is_guid(id) {
+        return Err(usage(format!(
+            "--client-id {} is not a GUID: copy the 'Application (client) ID' from the app's Overview",
+            registration::show_id(id)
+        )));
+    }
+    let token = match std::env::var(&args.graph_token_env) {
+        Ok(t) if !t.trim().is_empty() => SecretValue::new(t.trim()),
+        _ => {
+            return Err(usage(format!(
+                "--from-graph needs a Graph token in {}: export {}=$(az account get-access-token --resource-type ms-graph --query accessToken -o tsv)",
+                args.graph_token_env, args.graph_token_env
+            )));
+        }
+    };
+    let emulator = args.emulator.as_deref().map(ready_line).transpose()?;
+    let ca_cert = emulator
+        .as_ref()
+        .map(|e| e.ca_cert.clone())
+        .or_else(|| args.ca_cert.clone());
+    let ca_pem = ca_cert.as_deref().map(read_ca).transpose()?;
+    let graph = emulator
+        .as_ref()
+        .map_or(args.graph.as_str(), |e| e.graph.as_str());
+    Ok(GraphSource {
+        client_id: id.to_ascii_lowercase(),
+        graph: parse_url("--graph", graph)?,
+        token,
+        http: flow::http_client(ca_pem.as_deref(), Duration::from_secs(30))
+            .map_err(Error::Usage)?,
+    })
+}
+
+/// A CA bundle (`--ca-cert`, or the emulator's), read through a bounded reader.
+fn read_ca(path: &str) -> Result<Vec<u8>, Error> {
+    read_capped(path, MAX_CA_BYTES).map_err(|e| match e {
+        Capped::TooLarge => usage(format!(
+            "--ca-cert {path}: larger than 1 MiB, which no CA bundle is"
+        )),
+        Capped::Io(e) => usage(format!("--ca-cert {path}: {e}")),
     })
 }
 
@@ -216,15 +275,7 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
         Some(e) => (e.authority.as_str(), e.graph.as_str()),
         None => (args.authority.as_str(), args.graph.as_str()),
     };
-    let ca_pem = match &ca_cert {
-        Some(p) => Some(read_capped(p, MAX_CA_BYTES).map_err(|e| match e {
-            Capped::TooLarge => usage(format!(
-                "--ca-cert {p}: larger than 1 MiB, which no CA bundle is"
-            )),
-            Capped::Io(e) => usage(format!("--ca-cert {p}: {e}")),
-        })?),
-        None => None,
-    };
+    let ca_pem = ca_cert.as_deref().map(read_ca).transpose()?;
     let http = flow::http_client(ca_pem.as_deref(), Duration::from_secs(args.http_timeout))
         .map_err(Error::Usage)?;
     let app = match &args.app {

@@ -2,10 +2,85 @@
 //! catalog judged by the same functions `run` uses.
 
 use crate::checks::{self, Inputs};
-use crate::config::LintConfig;
+use crate::config::{GraphSource, LintConfig};
 use crate::exit::Error;
-use crate::registration;
+use crate::registration::{self, Registration};
 use crate::report::{Mode, Report, Target};
+
+/// The registration of `source.client_id` and its service principal, read from Microsoft Graph.
+/// A 401 or 403 says what the token lacks (exit 3); no application is exit 2.
+fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Incomplete(format!("cannot start the async runtime: {e}")))?;
+    let base = source.graph.as_str().trim_end_matches('/');
+    let id = &source.client_id;
+    let mut out = Vec::new();
+    for (what, path) in [
+        ("application", format!("applications(appId='{id}')")),
+        (
+            "servicePrincipal",
+            format!("servicePrincipals(appId='{id}')"),
+        ),
+    ] {
+        let url = format!("{base}/v1.0/{path}");
+        let (status, body) = runtime.block_on(async {
+            let r = source
+                .http
+                .get(&url)
+                .bearer_auth(source.token.expose())
+                .send()
+                .await
+                .map_err(|e| {
+                    Error::Incomplete(format!("cannot read {url}: {}", e.without_url()))
+                })?;
+            let status = r.status().as_u16();
+            let body = r.bytes().await.map_err(|e| {
+                Error::Incomplete(format!("cannot read {url}: {}", e.without_url()))
+            })?;
+            Ok::<_, Error>((status, body))
+        })?;
+        let graph_error = || crate::entra::GraphError::parse(&body).unwrap_or_default();
+        match status {
+            200 => {
+                let regs = registration::parse_bytes(&body).map_err(|e| {
+                    Error::Incomplete(format!(
+                        "Graph answered {url} with something else than an {what}: {e}"
+                    ))
+                })?;
+                out.extend(regs.into_iter().map(|r| (format!("graph:{path}"), r)));
+            }
+            404 if what == "servicePrincipal" => {}
+            404 => {
+                return Err(Error::Usage(format!(
+                    "no application with appId {id} in the token's tenant: Graph answered 404 ({}). An application object lives only in the app's home tenant",
+                    graph_error().code
+                )));
+            }
+            401 => {
+                return Err(Error::Incomplete(format!(
+                    "Graph refused the token (HTTP 401 {}: {}): get one with az account get-access-token --resource-type ms-graph",
+                    graph_error().code,
+                    graph_error().message
+                )));
+            }
+            403 => {
+                return Err(Error::Incomplete(format!(
+                    "Graph refused to read the {what} (HTTP 403 {}): the token needs Application.Read.All (an application permission granted by an administrator, or delegated)",
+                    graph_error().code
+                )));
+            }
+            s => {
+                return Err(Error::Incomplete(format!(
+                    "Graph answered {url} with HTTP {s}: {}",
+                    graph_error().message
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
 
 /// The files to lint: each file as given, each directory's `*.json` files in name order.
 fn expand(args: &[String]) -> Result<Vec<String>, Error> {
@@ -47,6 +122,9 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
         for reg in registration::load_path(file)? {
             loaded.push((file.clone(), reg));
         }
+    }
+    if let Some(source) = &cfg.from_graph {
+        loaded.extend(from_graph(source)?);
     }
     let mut reports = Vec::new();
     let mut policy_matched = false;

@@ -129,3 +129,199 @@ fn explain_names_the_enterprise_app_checks() {
         assert_eq!(v["check"], id);
     }
 }
+
+/// An app allowed to read the directory: Application.Read.All as an application permission an
+/// administrator granted (`x-emulator.adminConsented`).
+fn reader() -> oauth_preflight::registration::Registration {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("good-multitenant.json")).unwrap())
+            .unwrap();
+    v["appId"] = "0000001f-1111-4000-8000-00000000001f".into();
+    v["displayName"] = "directory reader".into();
+    v["requiredResourceAccess"][0]["resourceAccess"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"id": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30", "type": "Role"}));
+    v["x-emulator"]["adminConsented"] = serde_json::json!(["Application.Read.All"]);
+    oauth_preflight::registration::parse_bytes(v.to_string().as_bytes())
+        .unwrap()
+        .remove(0)
+}
+
+fn app_token(bg: &common::Background, reg: &oauth_preflight::registration::Registration) -> String {
+    let (status, body) = bg.rt.block_on(bg.emu.token(
+        oauth_preflight::emulator::CONTOSO.id,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", reg.app_id.as_deref().unwrap()),
+            ("client_secret", &common::secret(reg)),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ],
+    ));
+    assert_eq!(status, 200, "{body}");
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+fn checks_of(out: &std::process::Output) -> Vec<(String, String, String, String)> {
+    let v: serde_json::Value = serde_json::from_str(&stdout(out)).unwrap();
+    assert_eq!(v["reports"].as_array().unwrap().len(), 1, "{v}");
+    v["reports"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
+            (s("id"), s("status"), s("title"), s("evidence"))
+        })
+        .collect()
+}
+
+/// `lint --from-graph` reads the application and its service principal the way Graph serves
+/// them, to a token holding Application.Read.All, and gives the report of the same files.
+#[test]
+fn a_lint_from_graph_equals_the_lint_of_the_files() {
+    let good = app("good-multitenant.json");
+    let reader = reader();
+    let bg = common::background(vec![good.clone(), reader.clone()], &[]);
+    let token = app_token(&bg, &reader);
+    let graph = bg.emu.emu.graph();
+    let ca = bg.ca.path().to_str().unwrap().to_owned();
+    let lint_graph = |token: &str| {
+        common::cli(
+            &[
+                "lint",
+                "--at",
+                AT,
+                "--format",
+                "json",
+                "--from-graph",
+                "--client-id",
+                good.app_id.as_deref().unwrap(),
+                "--graph",
+                &graph,
+                "--ca-cert",
+                &ca,
+            ],
+            &[("OAUTH_PREFLIGHT_GRAPH_TOKEN", token)],
+            None,
+        )
+    };
+    let from_graph = lint_graph(&token);
+    assert_eq!(code(&from_graph), 0, "{}", common::stderr(&from_graph));
+    let from_files = run(&[
+        "lint",
+        "--at",
+        AT,
+        "--format",
+        "json",
+        &fixture("good-multitenant.json"),
+        &fixture("sp-only.json"),
+    ]);
+    assert_eq!(checks_of(&from_graph), checks_of(&from_files));
+    assert!(
+        !stdout(&from_graph).contains(&token),
+        "the token is never printed"
+    );
+
+    // A token without Application.Read.All: 403, which names the permission (exit 3).
+    let weak = app_token(&bg, &good);
+    let out = lint_graph(&weak);
+    assert_eq!(code(&out), 3);
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("403") && err.contains("Application.Read.All"),
+        "{err}"
+    );
+    // No token at all, or a broken one.
+    let out = lint_graph("not-a-token");
+    assert_eq!(code(&out), 3);
+    assert!(
+        common::stderr(&out).contains("401"),
+        "{}",
+        common::stderr(&out)
+    );
+    // An app the tenant does not have: 404, exit 2.
+    let out = common::cli(
+        &[
+            "lint",
+            "--from-graph",
+            "--client-id",
+            "0000dead-1111-4000-8000-000000000000",
+            "--graph",
+            &graph,
+            "--ca-cert",
+            &ca,
+        ],
+        &[("OAUTH_PREFLIGHT_GRAPH_TOKEN", &token)],
+        None,
+    );
+    assert_eq!(code(&out), 2, "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("no application with appId"),
+        "{}",
+        common::stderr(&out)
+    );
+}
+
+/// The emulator answers Graph's directory reads in Graph's shapes: an entity with its
+/// `@odata.context`, a `$filter` list, and Graph's 404 and 403 error bodies.
+#[test]
+fn the_emulator_serves_applications_and_service_principals_as_graph_does() {
+    let good = app("sp-assignment-required.json");
+    let reader = reader();
+    let bg = common::background(vec![good.clone(), reader.clone()], &[]);
+    let token = app_token(&bg, &reader);
+    let id = good.app_id.clone().unwrap();
+    let get = |path: &str, token: &str| {
+        bg.rt.block_on(async {
+            let r = bg
+                .emu
+                .http
+                .get(bg.emu.url(&format!("/graph/v1.0/{path}")))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
+        })
+    };
+    let (s, v) = get(&format!("applications(appId='{id}')"), &token);
+    assert_eq!(s, 200, "{v}");
+    assert!(
+        v["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("$metadata#applications/$entity")
+    );
+    assert_eq!(v["appId"], id.as_str());
+    assert!(
+        v["passwordCredentials"][0]["secretText"].is_null(),
+        "no secret value is served"
+    );
+    let (s, v) = get(&format!("applications?$filter=appId%20eq%20'{id}'"), &token);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["value"].as_array().unwrap().len(), 1);
+    let (s, v) = get(&format!("servicePrincipals(appId='{id}')"), &token);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["appRoleAssignmentRequired"], true);
+    assert_eq!(v["servicePrincipalType"], "Application");
+    let (s, v) = get(
+        "applications(appId='0000dead-1111-4000-8000-000000000000')",
+        &token,
+    );
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (404, Some("Request_ResourceNotFound"))
+    );
+    let (s, v) = get(
+        &format!("applications(appId='{id}')"),
+        &app_token(&bg, &good),
+    );
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (403, Some("Authorization_RequestDenied"))
+    );
+}

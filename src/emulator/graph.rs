@@ -41,6 +41,10 @@ struct Grant {
     scp: String,
     /// The client the token was issued to (`appid`): userinfo's `sub` is pairwise per app.
     appid: String,
+    /// Application permissions of an app-only token (`roles`).
+    roles: Vec<String>,
+    /// The tenant the token was issued in (`tid`).
+    tid: String,
 }
 
 /// Validates an access token for Graph; `Err` is the 401 message.
@@ -72,6 +76,13 @@ fn accept(state: &State, token: &str) -> Result<Grant, &'static str> {
         user: if claims["idtyp"] == "app" { None } else { user },
         scp: claims["scp"].as_str().unwrap_or_default().to_owned(),
         appid: claims["appid"].as_str().unwrap_or_default().to_owned(),
+        roles: claims["roles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.as_str().map(str::to_owned))
+            .collect(),
+        tid: claims["tid"].as_str().unwrap_or_default().to_owned(),
     })
 }
 
@@ -119,6 +130,9 @@ pub(crate) fn handle(state: &State, req: &Req, rest: &[&str], stamp: &Stamp) -> 
             "Service unavailable.",
             stamp,
         );
+    }
+    if let Some(route) = directory_route(rest, &req.query) {
+        return directory(state, req, &route, stamp);
     }
     let me = matches!(rest, ["v1.0", "me"] | ["beta", "me"]);
     let userinfo = matches!(rest, ["oidc", "userinfo"]);
@@ -240,4 +254,163 @@ fn userinfo_body(state: &State, user: &User, grant: &Grant) -> Value {
         m.insert("email".into(), mail.into());
     }
     Value::Object(m)
+}
+
+/// The application and service-principal reads `lint --from-graph` makes.
+enum Route {
+    /// `GET /v1.0/applications(appId='…')`
+    Application(String),
+    /// `GET /v1.0/applications?$filter=appId eq '…'`
+    Applications(String),
+    /// `GET /v1.0/servicePrincipals(appId='…')`
+    ServicePrincipal(String),
+}
+
+/// `name(appId='…')` as a path segment (quotes and parentheses possibly percent-encoded).
+fn by_app_id(segment: &str, name: &str) -> Option<String> {
+    let decoded: String =
+        form_urlencoded::parse(format!("x={}", segment.replace('+', "%2B")).as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())?;
+    let inner = decoded
+        .strip_prefix(name)?
+        .strip_prefix("(appId='")?
+        .strip_suffix("')")?;
+    Some(inner.to_ascii_lowercase())
+}
+
+fn directory_route(rest: &[&str], query: &str) -> Option<Route> {
+    let [version, segment] = rest else {
+        return None;
+    };
+    if !matches!(*version, "v1.0" | "beta") {
+        return None;
+    }
+    if *segment == "applications" {
+        let filter = form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "$filter")
+            .map(|(_, v)| v.into_owned())?;
+        let id = filter
+            .trim()
+            .strip_prefix("appId eq '")?
+            .strip_suffix('\'')?;
+        return Some(Route::Applications(id.to_ascii_lowercase()));
+    }
+    by_app_id(segment, "applications")
+        .map(Route::Application)
+        .or_else(|| by_app_id(segment, "servicePrincipals").map(Route::ServicePrincipal))
+}
+
+/// Directory reads need `Application.Read.All` (or a superset), as an application permission
+/// an administrator granted, or delegated. An application object is found only in its home
+/// tenant (`../shared/NGROK.md` §5.1).
+fn directory(state: &State, req: &Req, route: &Route, stamp: &Stamp) -> Resp {
+    const READERS: [&str; 3] = [
+        "Application.Read.All",
+        "Application.ReadWrite.All",
+        "Directory.Read.All",
+    ];
+    if req.method != Method::GET {
+        return graph_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Request_BadRequest",
+            "Specified HTTP method is not allowed for the request target.",
+            stamp,
+        );
+    }
+    let token = req
+        .header(header::AUTHORIZATION)
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .unwrap_or_default()
+        .trim();
+    let grant = match accept(state, token) {
+        Ok(g) => g,
+        Err(msg) => {
+            return graph_error(
+                StatusCode::UNAUTHORIZED,
+                "InvalidAuthenticationToken",
+                msg,
+                stamp,
+            );
+        }
+    };
+    let granted = grant.roles.iter().any(|r| READERS.contains(&r.as_str()))
+        || grant
+            .scp
+            .split_whitespace()
+            .any(|s| READERS.iter().any(|r| r.eq_ignore_ascii_case(s)));
+    if !granted {
+        return graph_error(
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+            stamp,
+        );
+    }
+    let id = match route {
+        Route::Application(id) | Route::Applications(id) | Route::ServicePrincipal(id) => id,
+    };
+    let app = state.app(id).filter(|a| a.home.id == grant.tid);
+    let context = |what: &str| format!("{}/graph/v1.0/$metadata#{what}", state.base);
+    let not_found = || {
+        graph_error(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            &format!(
+                "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+            ),
+            stamp,
+        )
+    };
+    match (route, app) {
+        (Route::Application(_), Some(app)) => {
+            let mut v = app.reg.graph_application();
+            v["@odata.context"] = context("applications/$entity").into();
+            json(StatusCode::OK, v.to_string())
+        }
+        (Route::Applications(_), app) => {
+            let value: Vec<Value> = app
+                .map(|a| {
+                    let mut v = a.reg.graph_application();
+                    if let Some(m) = v.as_object_mut() {
+                        m.remove("@odata.context");
+                    }
+                    v
+                })
+                .into_iter()
+                .collect();
+            json(
+                StatusCode::OK,
+                json!({"@odata.context": context("applications"), "value": value}).to_string(),
+            )
+        }
+        (Route::ServicePrincipal(_), Some(app)) => {
+            let sp = app.reg.emulator.service_principal.clone().unwrap_or(
+                crate::registration::EmulatedSp {
+                    account_enabled: true,
+                    ..Default::default()
+                },
+            );
+            let body = json!({
+                "@odata.context": context("servicePrincipals/$entity"),
+                "id": app.sp_object_id(),
+                "appId": app.client_id,
+                "displayName": app.reg.display_name,
+                "appDisplayName": app.reg.display_name,
+                "accountEnabled": sp.account_enabled,
+                "appRoleAssignmentRequired": sp.assignment_required,
+                "servicePrincipalType": "Application",
+                "appOwnerOrganizationId": app.home.id,
+                "signInAudience": app.reg.audience.as_str(),
+                "disabledByMicrosoftStatus": null,
+                "servicePrincipalNames": [app.client_id],
+                "replyUrls": app.reg.redirect_uris.iter().map(|r| r.uri.as_str()).collect::<Vec<_>>(),
+            });
+            json(StatusCode::OK, body.to_string())
+        }
+        (_, None) => not_found(),
+    }
 }

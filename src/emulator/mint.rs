@@ -140,7 +140,7 @@ pub(crate) fn pairwise(oid: &str, app: &str) -> String {
 }
 
 /// A GUID derived from a name (service-principal ids of apps in a tenant).
-fn derived_guid(name: &str) -> String {
+pub(crate) fn derived_guid(name: &str) -> String {
     let mut b = [0u8; 16];
     b.copy_from_slice(&sha256(name.as_bytes())[..16]);
     super::format_guid(b)
@@ -309,6 +309,14 @@ impl State {
                 p.resource_app_id == GRAPH_APP_ID && p.kind == crate::registration::AccessKind::Role
             })
             .filter_map(|p| entra::graph_role_name(&p.id))
+            // Application permissions always need an administrator's grant.
+            .filter(|name| {
+                app.reg
+                    .emulator
+                    .admin_consented
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(name))
+            })
             .collect();
         let sp = derived_guid(&format!("{}|{}", app.client_id, tenant.id));
         let mut claims = json!({

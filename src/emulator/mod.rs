@@ -111,6 +111,11 @@ pub(crate) struct App {
 }
 
 impl App {
+    /// The object id of the app's service principal in its home tenant (stable per app).
+    pub(crate) fn sp_object_id(&self) -> String {
+        mint::derived_guid(&format!("{}|{}", self.client_id, self.home.id))
+    }
+
     /// The home tenant's enterprise app is disabled (`x-emulator.servicePrincipal`).
     pub(crate) fn sp_disabled(&self) -> bool {
         self.reg

@@ -213,6 +213,14 @@ pub const GRAPH_SCOPES: &[GraphScope] = &[
 
 /// Application (`Role`) permission ids of Graph that people confuse with the delegated ones.
 pub const GRAPH_ROLES: &[(&str, &str)] = &[
+    (
+        "Application.Read.All",
+        "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
+    ),
+    (
+        "Application.ReadWrite.All",
+        "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9",
+    ),
     ("User.Read.All", "df021288-bdef-4463-88db-98f22de89214"),
     ("User.ReadBasic.All", "97235f07-e226-4f63-ace3-39588e11d3a1"),
     ("Directory.Read.All", "7ab1d382-f21e-4acd-a863-ba3e13f7da61"),

@@ -4,6 +4,7 @@
 //! identity platform for that registration, so a registration is parsed exactly once, here.
 //! The shape is detected from the fields present, never chosen by a flag.
 
+mod graph_json;
 mod load;
 mod raw;
 
