@@ -240,9 +240,14 @@ pub struct TargetArgs {
     /// kept, the worse verdict stands), and the checks only it can answer are judged.
     #[arg(long, value_name = "FILE")]
     pub app: Option<String>,
-    /// Account to pre-fill at sign-in (login_hint).
+    /// Account to pre-fill at sign-in (login_hint); repeatable, one per sign-in (--accounts).
     #[arg(long, value_name = "UPN")]
-    pub login_hint: Option<String>,
+    pub login_hint: Vec<String>,
+    /// Sign in this many times (prompt=select_account each time): a user of another tenant than
+    /// the first proves what ngrok's users meet (tenancy.other-tenant). Default: one per
+    /// --login-hint, else 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub accounts: Option<u8>,
     /// Seconds to wait for each HTTP answer.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub http_timeout: u64,

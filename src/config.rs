@@ -294,7 +294,23 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
     flow.redirect_uri = redirect_uri(&args.redirect_uri)?;
     flow.tenant = tenant;
     flow.probe_tenant = app.as_ref().and_then(|a| a.publisher_domain.clone());
-    flow.login_hint.clone_from(&args.login_hint);
+    let accounts = usize::from(args.accounts.unwrap_or(0))
+        .max(args.login_hint.len())
+        .max(1);
+    if args
+        .accounts
+        .is_some_and(|n| usize::from(n) < args.login_hint.len())
+    {
+        return Err(usage(format!(
+            "--accounts {} but {} --login-hint: one hint per sign-in at most",
+            args.accounts.unwrap_or_default(),
+            args.login_hint.len()
+        )));
+    }
+    flow.login_hint = args.login_hint.first().cloned();
+    flow.more_accounts = (1..accounts)
+        .map(|i| args.login_hint.get(i).cloned())
+        .collect();
     flow.wait = Duration::ZERO;
     Ok(LiveConfig {
         flow,

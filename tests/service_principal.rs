@@ -325,3 +325,86 @@ fn the_emulator_serves_applications_and_service_principals_as_graph_does() {
         (403, Some("Authorization_RequestDenied"))
     );
 }
+
+/// `--accounts 2`: a user of another tenant signs in after the first; `tenancy.other-tenant`
+/// passes when bob of fabrikam gets through, and names the AADSTS code that stops him.
+#[tokio::test]
+async fn a_second_tenants_sign_in_is_judged() {
+    let good = app("good-multitenant.json");
+    let admin = app("admin-consent-scope.json");
+    let e = emulator(vec![good.clone(), admin.clone()], &[]).await;
+    let mut cfg = e.flow(&good);
+    cfg.flow.login_hint = Some("alice@contoso.example".into());
+    cfg.flow.more_accounts = vec![Some("bob@fabrikam.example".into())];
+    let out = check(&cfg).await;
+    let f = finding(&out.report.checks, "tenancy.other-tenant");
+    assert_eq!(f.status, Status::Pass, "{f:?}");
+    assert!(f.title.contains("bob@fabrikam.example"), "{}", f.title);
+    // Only the home tenant's users: skip, saying so.
+    cfg.flow.more_accounts = vec![Some("alice@contoso.example".into())];
+    let f = finding(&check(&cfg).await.report.checks, "tenancy.other-tenant").clone();
+    assert_eq!(f.status, Status::Skip, "{f:?}");
+    assert!(f.title.contains("home tenant"), "{}", f.title);
+    // An admin-only scope nobody consented to stops bob too: the code is named.
+    let mut cfg = e.flow(&admin);
+    cfg.flow.scopes = common::configured_scopes(&admin);
+    cfg.flow.login_hint = Some("alice@contoso.example".into());
+    cfg.flow.more_accounts = vec![Some("bob@fabrikam.example".into())];
+    let f = finding(&check(&cfg).await.report.checks, "tenancy.other-tenant").clone();
+    assert_eq!(f.status, Status::Fail, "{f:?}");
+    assert!(
+        f.title
+            .contains("bob@fabrikam.example could not sign in: AADSTS90094"),
+        "{}",
+        f.title
+    );
+}
+
+#[test]
+fn probe_takes_several_accounts() {
+    let reg = app("good-multitenant.json");
+    let bg = common::background(vec![reg.clone()], &[]);
+    let mut args = vec![
+        "probe",
+        "--client-id",
+        reg.app_id.as_deref().unwrap(),
+        "--format",
+        "json",
+        "--accounts",
+        "2",
+        "--login-hint",
+        "alice@contoso.example",
+        "--login-hint",
+        "bob@fabrikam.example",
+    ];
+    let target = bg.target();
+    args.extend(target.iter().map(String::as_str));
+    let out = common::cli(
+        &args,
+        &[("OAUTH_PREFLIGHT_CLIENT_SECRET", &common::secret(&reg))],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", common::stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let f = v["reports"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "tenancy.other-tenant")
+        .unwrap()
+        .clone();
+    assert_eq!(f["status"], "pass", "{f}");
+    // More hints than sign-ins is a usage error.
+    let bad = run(&[
+        "probe",
+        "--client-id",
+        "00000001-1111-4000-8000-000000000001",
+        "--accounts",
+        "1",
+        "--login-hint",
+        "a@b.example",
+        "--login-hint",
+        "c@d.example",
+    ]);
+    assert_eq!(code(&bad), 2);
+}

@@ -408,7 +408,7 @@ fn client_secret_file_uses_its_first_line() {
 }
 
 /// The ids of DESIGN.md §4, written out here (not taken from the code under test).
-const ALL: [&str; 19] = [
+const ALL: [&str; 20] = [
     "app.exists",
     "tenancy.multitenant",
     "tenancy.token-version",
@@ -426,6 +426,7 @@ const ALL: [&str; 19] = [
     "id-token.valid",
     "access-token.audience",
     "tenancy.signed-in",
+    "tenancy.other-tenant",
     "graph.me",
     "ngrok.policy",
 ];

@@ -159,6 +159,9 @@ catalog! {
     TenancySignedIn = "tenancy.signed-in",
         "which tenant and account type signed in",
         "https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference";
+    TenancyOtherTenant = "tenancy.other-tenant",
+        "a user of another tenant than the app's home signs in and Graph /me answers",
+        "https://learn.microsoft.com/entra/identity-platform/howto-convert-app-to-be-multi-tenant";
     GraphMe = "graph.me",
         "Graph /me answers with the token and yields an email or UPN for ngrok",
         "https://learn.microsoft.com/graph/api/user-get";
@@ -366,6 +369,7 @@ pub fn judge_one(id: CheckId, i: &Inputs<'_>) -> Finding {
         CheckId::IdTokenValid => tokens::id_token(i),
         CheckId::AccessTokenAudience => tokens::access_token_audience(i),
         CheckId::TenancySignedIn => tenancy::signed_in(i),
+        CheckId::TenancyOtherTenant => tenancy::other_tenant(i),
         CheckId::GraphMe => graph::me(i),
         CheckId::NgrokPolicy => ngrok::policy(i),
     };

@@ -11,7 +11,7 @@ use super::{
     CheckId, Finding, Inputs, aad, combine, needs_live, needs_registration, portal, quoted,
 };
 use crate::entra;
-use crate::flow::evidence::IdToken;
+use crate::flow::evidence::{AccountOutcome, GraphMe, IdToken};
 use crate::registration::{Audience, Registration, Shape};
 
 /// `tenancy.multitenant`: `signInAudience` lets any organisation's users in; live, a code from
@@ -79,6 +79,87 @@ pub(super) fn signed_in(i: &Inputs<'_>) -> Finding {
         ID,
         format!("{who} signed in with {kind}"),
         format!("tid = {:?}, iss = {:?}", c.tid, c.iss),
+    )
+}
+
+/// `tenancy.other-tenant`: a further sign-in (`--accounts`) by a user of another tenant than the
+/// app's home (the service principal's `appOwnerOrganizationId`, else the first account's tenant)
+/// went through and Graph `/me` answered; or the AADSTS code that stopped it.
+pub(super) fn other_tenant(i: &Inputs<'_>) -> Finding {
+    const ID: CheckId = CheckId::TenancyOtherTenant;
+    let Some(ev) = i.live else {
+        return Finding::skip(ID, needs_live(i));
+    };
+    if ev.other_accounts.is_empty() {
+        return Finding::skip(
+            ID,
+            "no user of another tenant tried: run --accounts 2 (--login-hint a user of another organisation)",
+        );
+    }
+    let home = i
+        .reg
+        .and_then(|r| r.service_principal.as_ref())
+        .and_then(|sp| sp.app_owner_organization_id.clone())
+        .or_else(|| match &ev.id_token {
+            Some(IdToken::Valid(c)) => Some(c.tid.clone()),
+            _ => None,
+        });
+    let label = |hint: &Option<String>| hint.clone().unwrap_or_else(|| "the account picked".into());
+    for t in &ev.other_accounts {
+        if let AccountOutcome::Refused(r) = &t.outcome {
+            let f = aad::finding(i, ID, r);
+            return Finding {
+                title: format!("{} could not sign in: {}", label(&t.hint), f.title),
+                ..f
+            };
+        }
+    }
+    let mut same = Vec::new();
+    let mut why_not = Vec::new();
+    for t in &ev.other_accounts {
+        match &t.outcome {
+            AccountOutcome::SignedIn { who, tid, graph } if home.as_deref() != Some(tid) => {
+                let evidence = format!(
+                    "{who}: tid = {tid:?}, home tenant = {:?}",
+                    home.as_deref().unwrap_or("unknown")
+                );
+                return match graph {
+                    Some(GraphMe::Found { .. }) => Finding::pass(
+                        ID,
+                        format!(
+                            "{who}, a user of another tenant, signed in and Graph /me answered"
+                        ),
+                        evidence,
+                    ),
+                    Some(GraphMe::Refused { status, code, .. }) => Finding::fail(
+                        ID,
+                        format!(
+                            "{who}, of another tenant, signed in but Graph /me answered HTTP {status}"
+                        ),
+                        format!("{evidence}; {code}"),
+                        "Grant Microsoft Graph User.Read (delegated) and request it; an administrator of that tenant may have to consent",
+                    ),
+                    None => Finding::skip(
+                        ID,
+                        format!("{who} of another tenant signed in, Graph /me was not reached"),
+                    ),
+                };
+            }
+            AccountOutcome::SignedIn { who, .. } => same.push(who.clone()),
+            AccountOutcome::NotTried(why) => why_not.push(format!("{}: {why}", label(&t.hint))),
+            AccountOutcome::Refused(_) => {}
+        }
+    }
+    Finding::skip(
+        ID,
+        if same.is_empty() {
+            format!("no further sign-in completed ({})", why_not.join("; "))
+        } else {
+            format!(
+                "{} signed in from the app's home tenant: sign in with a user of another organisation",
+                same.join(", ")
+            )
+        },
     )
 }
 

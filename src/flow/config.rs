@@ -38,7 +38,10 @@ pub struct FlowConfig {
     /// Where `probe` tests the secret with client credentials when `tenant` is multitenant
     /// (the registration's `publisherDomain`).
     pub probe_tenant: Option<String>,
+    /// The account of the first sign-in (`login_hint`); none: the person picks.
     pub login_hint: Option<String>,
+    /// The further sign-ins (`--accounts N`): their `login_hint`s, none where the person picks.
+    pub more_accounts: Vec<Option<String>>,
     /// How long to wait for the browser (run).
     pub wait: Duration,
     pub opener: Opener,
@@ -66,6 +69,7 @@ impl FlowConfig {
             http,
             probe_tenant: None,
             login_hint: None,
+            more_accounts: Vec::new(),
             wait: Duration::from_secs(300),
             opener: Opener::PrintOnly,
         }

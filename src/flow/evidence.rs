@@ -166,6 +166,29 @@ pub enum GraphMe {
     },
 }
 
+/// A further sign-in (`run --accounts N`): a user of another tenant, ideally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountTry {
+    /// The `login_hint` it was made with (none: the person picked the account).
+    pub hint: Option<String>,
+    pub outcome: AccountOutcome,
+}
+
+/// How a further sign-in ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountOutcome {
+    /// Signed in: who, in which tenant, and what Graph `/me` answered.
+    SignedIn {
+        who: String,
+        tid: String,
+        graph: Option<GraphMe>,
+    },
+    /// Refused by the identity platform (the AADSTS code).
+    Refused(Refusal),
+    /// Not completed, and why (a person was needed, a timeout...).
+    NotTried(String),
+}
+
 /// Everything one flow saw. `None` fields were not reached; `stopped` says why.
 #[derive(Debug, Default)]
 pub struct Evidence {
@@ -198,6 +221,8 @@ pub struct Evidence {
     pub error: Option<super::FlowError>,
     /// Every form of every credential this flow handled, to strip from any text it reports.
     pub redactor: super::redact::Redactor,
+    /// The further sign-ins (`--accounts`), after the first.
+    pub other_accounts: Vec<AccountTry>,
 }
 
 impl Evidence {

@@ -55,8 +55,61 @@ pub trait Console: Send {
 }
 
 /// Runs the flow of `cfg` as far as it goes and returns what it saw. Never fails: an error is
-/// part of the evidence, so that the report of what was seen is still written.
+/// part of the evidence, so that the report of what was seen is still written. With further
+/// accounts (`--accounts`), each signs in after the first, whatever the first one's outcome.
 pub async fn run(cfg: &FlowConfig, console: &mut dyn Console) -> Evidence {
+    let mut ev = one(cfg, console).await;
+    if ev.error.is_some() {
+        return ev;
+    }
+    let n = cfg.more_accounts.len() + 1;
+    for (i, hint) in cfg.more_accounts.iter().enumerate() {
+        console.say(&match hint {
+            Some(h) => format!("Sign-in {} of {n}: as {h}", i + 2),
+            None => format!(
+                "Sign-in {} of {n}: pick an account of ANOTHER organisation than the first one \
+                 (ngrok's users sign in from other tenants; this tests that they can)",
+                i + 2
+            ),
+        });
+        let mut next = cfg.clone();
+        next.login_hint.clone_from(hint);
+        next.more_accounts.clear();
+        let sub = Box::pin(one(&next, console)).await;
+        ev.redactor.extend(&sub.redactor);
+        ev.other_accounts.push(evidence::AccountTry {
+            hint: hint.clone(),
+            outcome: account_outcome(sub),
+        });
+    }
+    ev
+}
+
+/// What a further sign-in's evidence says about its account.
+fn account_outcome(sub: Evidence) -> evidence::AccountOutcome {
+    use evidence::{AccountOutcome, IdToken};
+    if let Some(e) = &sub.error {
+        return AccountOutcome::NotTried(e.to_string());
+    }
+    if let Some(r) = sub.refusal.clone() {
+        return AccountOutcome::Refused(r);
+    }
+    match &sub.id_token {
+        Some(IdToken::Valid(c)) => AccountOutcome::SignedIn {
+            who: c
+                .preferred_username
+                .clone()
+                .or_else(|| c.email.clone())
+                .unwrap_or_else(|| "(no preferred_username)".into()),
+            tid: c.tid.clone(),
+            graph: sub.graph_me.clone(),
+        },
+        _ => AccountOutcome::NotTried(sub.not_reached()),
+    }
+}
+
+/// One sign-in: the flow of `cfg` for its `login_hint`.
+async fn one(cfg: &FlowConfig, console: &mut dyn Console) -> Evidence {
     let mut ev = Evidence {
         asked: Some(Asked {
             mode: cfg.mode,

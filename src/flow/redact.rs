@@ -90,6 +90,16 @@ impl Redactor {
         }
     }
 
+    /// Takes in what another redactor strips (a further sign-in's code and tokens).
+    pub fn extend(&mut self, other: &Self) {
+        for n in &other.needles {
+            if !self.needles.contains(n) {
+                self.needles.push(n.clone());
+            }
+        }
+        self.needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    }
+
     /// `text` with every form of every credential replaced by `[redacted]`, and a credential's
     /// beginning at the very end too (server texts are cut at 160 characters for messages).
     pub fn clean(&self, text: &str) -> String {
