@@ -142,10 +142,14 @@ pub struct LintArgs {
     /// Warn when the newest client secret expires within this many days.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub secret_min_days: u32,
-    /// ngrok Traffic Policy file: check its oauth action against the app it names (client id,
-    /// provider, scopes, and its secret against the app's secret hints).
+    /// ngrok Traffic Policy (a policy file, an agent config, Kubernetes manifests or the ngrok
+    /// API's endpoint JSON): check its Microsoft oauth action against the app it names (client
+    /// id, provider, scopes, and its secret against the app's secret hints).
     #[arg(long, value_name = "FILE")]
     pub ngrok_policy: Option<String>,
+    /// With --ngrok-policy: the endpoint (name or URL) whose policy to read.
+    #[arg(long, value_name = "NAME|URL", requires = "ngrok_policy")]
+    pub endpoint: Option<String>,
 }
 
 /// `emulate` flags.
@@ -232,10 +236,14 @@ pub struct TargetArgs {
     /// instead of --authority, --graph and --ca-cert.
     #[arg(long, value_name = "READY.json", env = "OAUTH_PREFLIGHT_EMULATOR", conflicts_with_all = ["authority", "graph", "ca_cert"])]
     pub emulator: Option<String>,
-    /// ngrok Traffic Policy file: client id, secret and scopes from its oauth action, which is
-    /// judged too (ngrok.policy); a missing User.Read is then fixed in the policy's scopes.
+    /// ngrok Traffic Policy (a policy file, an agent config, Kubernetes manifests or the ngrok
+    /// API's endpoint JSON): client id, secret and scopes from its Microsoft oauth action, which
+    /// is judged too (ngrok.policy); a missing User.Read is then fixed in the policy's scopes.
     #[arg(long, value_name = "FILE")]
     pub ngrok_policy: Option<String>,
+    /// With --ngrok-policy: the endpoint (name or URL) whose policy to read.
+    #[arg(long, value_name = "NAME|URL", requires = "ngrok_policy")]
+    pub endpoint: Option<String>,
     /// Registration JSON of the app: its evidence joins the live checks (both pieces of evidence
     /// kept, the worse verdict stands), and the checks only it can answer are judged.
     #[arg(long, value_name = "FILE")]

@@ -99,7 +99,7 @@ pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
             now: instant(args.at.as_deref())?,
             secret_min_days: i64::from(args.secret_min_days),
         },
-        policy: policy(args.ngrok_policy.as_deref())?,
+        policy: policy(args.ngrok_policy.as_deref(), args.endpoint.as_deref())?,
         from_graph: args.from_graph.then(|| graph_source(args)).transpose()?,
     })
 }
@@ -149,8 +149,8 @@ fn read_ca(path: &str) -> Result<Vec<u8>, Error> {
     })
 }
 
-fn policy(path: Option<&str>) -> Result<Option<OAuthAction>, Error> {
-    path.map(|p| ngrok::load(p).map_err(|e| usage(e.to_string())))
+fn policy(path: Option<&str>, endpoint: Option<&str>) -> Result<Option<OAuthAction>, Error> {
+    path.map(|p| ngrok::load(p, endpoint).map_err(|e| usage(e.to_string())))
         .transpose()
 }
 
@@ -253,7 +253,7 @@ fn first_line_secret(path: &str, text: &str) -> Result<SecretValue, Error> {
 
 /// `run` and `probe`: the flow, the registration and the policy.
 fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
-    let policy = policy(args.ngrok_policy.as_deref())?;
+    let policy = policy(args.ngrok_policy.as_deref(), args.endpoint.as_deref())?;
     let client_id = client_id(args, policy.as_ref())?;
     let tenant = args.tenant.to_ascii_lowercase();
     if !valid_tenant(&tenant) {
@@ -360,7 +360,11 @@ fn client_id(args: &TargetArgs, policy: Option<&OAuthAction>) -> Result<String, 
         .and_then(|p| p.client_id.clone())
         .filter(|id| !ngrok::is_expression(id));
     let id = args.client_id.clone().or(from_policy).ok_or_else(|| {
-        usage("--client-id is required (or an --ngrok-policy whose oauth action has client_id)")
+        if policy.is_some_and(OAuthAction::is_managed_app) {
+            usage("--ngrok-policy: its oauth action uses ngrok's managed Microsoft app (no client_id): pass --client-id to test an app of yours")
+        } else {
+            usage("--client-id is required (or an --ngrok-policy whose oauth action has a literal client_id)")
+        }
     })?;
     if !is_guid(&id) {
         return Err(usage(format!(

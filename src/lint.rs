@@ -156,6 +156,14 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
     }
     if let Some(p) = &cfg.policy
         && !policy_matched
+        && p.is_managed_app()
+    {
+        return Err(Error::Usage(
+            "--ngrok-policy: its oauth action uses ngrok's managed Microsoft app (no client_id, no client_secret): there is no app registration of yours to check against it".into(),
+        ));
+    }
+    if let Some(p) = &cfg.policy
+        && !policy_matched
     {
         return Err(Error::Usage(format!(
             "--ngrok-policy: its oauth action's client_id {} is none of the linted apps",

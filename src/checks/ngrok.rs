@@ -20,7 +20,21 @@ pub(super) fn policy(i: &Inputs<'_>) -> Finding {
         .reg
         .and_then(|r| r.app_id.as_deref())
         .or_else(|| i.live?.asked.as_ref().map(|a| a.client_id.as_str()));
-    check(action, expected)
+    let mut f = check(action, expected);
+    f.evidence = format!("{}; {}", place(action), f.evidence);
+    f
+}
+
+/// Where the action is: the file's shape, the endpoint, the rule.
+fn place(action: &OAuthAction) -> String {
+    let p = &action.place;
+    match &p.endpoint {
+        Some(e) => format!(
+            "{} endpoint {e:?}, on_http_request rule {}",
+            p.shape, p.rule
+        ),
+        None => format!("{}, on_http_request rule {}", p.shape, p.rule),
+    }
 }
 
 const FIX: &str = "Edit the oauth action of your traffic policy (on_http_request > actions > type: oauth > config)";
@@ -84,12 +98,20 @@ fn identity_problem<'a>(
             format!("{FIX}: provider: microsoft"),
         );
     }
+    if action.is_managed_app() {
+        // Neither id nor secret: ngrok's own Microsoft app signs users in; there is no app
+        // registration of yours to check (and no custom scopes: ERR_NGROK_390).
+        return Err(Finding::skip(
+            CheckId::NgrokPolicy,
+            "the oauth action uses ngrok's managed Microsoft app (no client_id, no client_secret): there is no app of yours to check",
+        ));
+    }
     let Some(id) = action.client_id.as_deref() else {
         return fail(
-            "the oauth action has no client_id: ngrok uses its own managed app, not yours",
-            "client_id is absent".into(),
+            "the oauth action has a client_secret but no client_id: ngrok refuses it (ERR_NGROK_384 or 389: both or neither)",
+            "client_id is absent, client_secret is set (value not shown)".into(),
             format!(
-                "{FIX}: client_id: '<Application (client) ID>' and client_secret: '<secret Value>'"
+                "{FIX}: client_id: '<Application (client) ID>' beside client_secret; or remove both for ngrok's managed app"
             ),
         );
     };
@@ -117,9 +139,9 @@ fn identity_problem<'a>(
             "Certificates & secrets > New client secret; copy the Value column (not Secret ID) into client_secret".into(),
         ),
         (None, false) => fail(
-            "the oauth action has no client_secret",
+            "the oauth action has a client_id but no client_secret: ngrok refuses it (ERR_NGROK_383 or 389: both or neither)",
             "client_secret is absent".into(),
-            format!("{FIX}: client_secret: '<secret Value>'"),
+            format!("{FIX}: client_secret: '<secret Value>' (use ${{secrets.get(...)}} to keep it out of the file)"),
         ),
         _ => Ok(id),
     }

@@ -1,14 +1,18 @@
-//! ngrok Traffic Policy files: find the `oauth` action (its judge is `checks::ngrok`).
+//! ngrok's side: where a Traffic Policy lives (a policy file, an agent configuration file,
+//! Kubernetes manifests, the ngrok API's endpoint JSON; `read.rs`) and its `oauth` action (its
+//! judge is `checks::ngrok`).
 //!
 //! The action (phase `on_http_request`, or the older `inbound`) configures `provider`,
-//! `client_id`, `client_secret` and `scopes`; without `client_id` ngrok uses its own managed app.
-//! <https://ngrok.com/docs/traffic-policy/actions/oauth/>. JSON policies are YAML too.
+//! `client_id`, `client_secret` and `scopes`; without `client_id` and `client_secret` ngrok uses
+//! its own managed app. <https://ngrok.com/docs/traffic-policy/actions/oauth/>. JSON is YAML too.
+
+mod read;
 
 use crate::registration::{Capped, SecretValue, read_capped};
+use serde::Deserialize;
 
 /// Policies are small; agent configs and Kubernetes manifests with many endpoints too.
 pub const MAX_POLICY_BYTES: u64 = 16 << 20;
-use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
 struct Policy {
@@ -40,7 +44,7 @@ struct OAuthConfig {
     scopes: Option<Vec<String>>,
 }
 
-/// The `oauth` action of a policy, as far as we use it.
+/// The `oauth` action of a policy, as far as we use it, and where it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthAction {
     pub provider: Option<String>,
@@ -50,6 +54,26 @@ pub struct OAuthAction {
     /// The secret is given as an expression we cannot evaluate.
     pub secret_is_expression: bool,
     pub scopes: Option<Vec<String>>,
+    /// Where: the file's shape, the endpoint (name or URL) when the file has endpoints, and the
+    /// rule's index in its phase.
+    pub place: Place,
+}
+
+/// Where an auth action was found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Place {
+    /// `traffic-policy`, `agent-config`, `kubernetes`, `ngrok-api`.
+    pub shape: &'static str,
+    pub endpoint: Option<String>,
+    /// The index of the rule in `on_http_request` (or `inbound`).
+    pub rule: usize,
+}
+
+impl OAuthAction {
+    /// Neither `client_id` nor `client_secret`: ngrok's own managed app, not one of yours.
+    pub fn is_managed_app(&self) -> bool {
+        self.client_id.is_none() && self.client_secret.is_none() && !self.secret_is_expression
+    }
 }
 
 /// Why a policy file is unusable.
@@ -63,6 +87,9 @@ pub enum PolicyError {
     TooLarge(String),
     #[error("{0}: no action of type oauth in on_http_request")]
     NoOAuth(String),
+    /// No Microsoft auth action: what was found instead.
+    #[error("{0}: no Microsoft oauth action: {1}")]
+    NoMicrosoft(String, String),
 }
 
 /// A value ngrok computes (`${secrets.get(...)}`): it cannot be read here.
@@ -70,19 +97,101 @@ pub fn is_expression(s: &str) -> bool {
     s.contains("${")
 }
 
-/// Reads the first `oauth` action of a policy file (YAML or JSON).
-pub fn load(path: &str) -> Result<OAuthAction, PolicyError> {
+/// Reads the first Microsoft `oauth` action of a file in any shape ngrok keeps a policy in,
+/// on the endpoint named `endpoint` (name or URL) when given.
+pub fn load(path: &str, endpoint: Option<&str>) -> Result<OAuthAction, PolicyError> {
     let bytes = read_capped(path, MAX_POLICY_BYTES).map_err(|e| match e {
         Capped::TooLarge => PolicyError::TooLarge(path.into()),
         Capped::Io(e) => PolicyError::Read(path.into(), e),
     })?;
     let text = String::from_utf8(bytes)
         .map_err(|_| PolicyError::Parse(path.into(), "not UTF-8 text".into()))?;
-    parse(&text).map_err(|e| match e {
-        PolicyError::Parse(_, m) => PolicyError::Parse(path.into(), m),
-        PolicyError::NoOAuth(_) => PolicyError::NoOAuth(path.into()),
-        other => other,
-    })
+    shallow_enough(&text).map_err(|why| PolicyError::Parse(path.into(), why))?;
+    let found = read::policies(&text).map_err(|why| PolicyError::Parse(path.into(), why))?;
+    let found: Vec<_> = found
+        .into_iter()
+        .filter(|f| endpoint.is_none_or(|e| f.names.iter().any(|n| n == e)))
+        .collect();
+    if found.is_empty() {
+        return Err(PolicyError::NoMicrosoft(
+            path.into(),
+            match endpoint {
+                Some(e) => format!("no endpoint named {e:?} with a traffic policy"),
+                None => "no traffic policy in it (on_http_request, an agent config's endpoints, Kubernetes AgentEndpoint/CloudEndpoint/NgrokTrafficPolicy, or the ngrok API's endpoints)".into(),
+            },
+        ));
+    }
+    let mut providers = Vec::new();
+    for f in &found {
+        for a in actions(f).map_err(|why| PolicyError::Parse(path.into(), why))? {
+            if a.provider.as_deref() == Some("microsoft") {
+                return Ok(a);
+            }
+            providers.push(format!(
+                "provider: {}",
+                a.provider.as_deref().unwrap_or("(none)")
+            ));
+        }
+    }
+    Err(PolicyError::NoMicrosoft(
+        path.into(),
+        if providers.is_empty() {
+            "no auth action (type: oauth) in its traffic policy".into()
+        } else {
+            format!("found {}", providers.join(", "))
+        },
+    ))
+}
+
+/// The `oauth` actions of one policy, in rule order.
+fn actions(found: &read::Found) -> Result<Vec<OAuthAction>, String> {
+    let policy: Policy = serde_yaml_ng::from_value(found.policy.clone())
+        .map_err(|e| e.to_string().lines().next().unwrap_or("").to_owned())?;
+    let mut out = Vec::new();
+    for (rule, r) in policy
+        .on_http_request
+        .into_iter()
+        .chain(policy.inbound)
+        .enumerate()
+    {
+        for a in r.actions.into_iter().filter(|a| a.kind == "oauth") {
+            let c = a.config.unwrap_or_default();
+            let secret_is_expression = c.client_secret.as_deref().is_some_and(is_expression);
+            out.push(OAuthAction {
+                provider: c.provider,
+                client_id: c.client_id,
+                client_secret: c
+                    .client_secret
+                    .filter(|s| !s.is_empty() && !is_expression(s))
+                    .map(SecretValue::new),
+                secret_is_expression,
+                scopes: c.scopes,
+                place: Place {
+                    shape: found.shape,
+                    endpoint: found.names.first().cloned(),
+                    rule,
+                },
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Parses the text of a traffic policy document (tests and the API's string policies): its first
+/// `oauth` action.
+pub fn parse(text: &str) -> Result<OAuthAction, PolicyError> {
+    shallow_enough(text).map_err(|why| PolicyError::Parse(String::new(), why))?;
+    let found = read::policies(text).map_err(|why| PolicyError::Parse(String::new(), why))?;
+    for f in &found {
+        if let Some(a) = actions(f)
+            .map_err(|why| PolicyError::Parse(String::new(), why))?
+            .into_iter()
+            .next()
+        {
+            return Ok(a);
+        }
+    }
+    Err(PolicyError::NoOAuth(String::new()))
 }
 
 /// How deep a policy may nest. Real ones nest about six levels; the YAML parser's time grows
@@ -133,36 +242,6 @@ fn shallow_enough(text: &str) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Parses policy text.
-pub fn parse(text: &str) -> Result<OAuthAction, PolicyError> {
-    shallow_enough(text).map_err(|why| PolicyError::Parse(String::new(), why))?;
-    let policy: Policy = serde_yaml_ng::from_str(text).map_err(|e| {
-        PolicyError::Parse(
-            String::new(),
-            e.to_string().lines().next().unwrap_or("").to_owned(),
-        )
-    })?;
-    let action = policy
-        .on_http_request
-        .into_iter()
-        .chain(policy.inbound)
-        .flat_map(|r| r.actions)
-        .find(|a| a.kind == "oauth")
-        .ok_or_else(|| PolicyError::NoOAuth(String::new()))?;
-    let c = action.config.unwrap_or_default();
-    let secret_is_expression = c.client_secret.as_deref().is_some_and(is_expression);
-    Ok(OAuthAction {
-        provider: c.provider,
-        client_id: c.client_id,
-        client_secret: c
-            .client_secret
-            .filter(|s| !s.is_empty() && !is_expression(s))
-            .map(SecretValue::new),
-        secret_is_expression,
-        scopes: c.scopes,
-    })
 }
 
 #[cfg(test)]
