@@ -27,8 +27,8 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Lint(args) => {
             let out = output(&cli, &args.out)?;
             let cfg = crate::config::lint(args)?;
-            let mut reports = crate::lint::lint_files(&cfg)?;
             out.prepare()?;
+            let mut reports = crate::lint::lint_files(&cfg)?;
             out.deliver(&mut reports)?;
             Ok(out.verdict(&reports))
         }

@@ -7,6 +7,9 @@ use crate::exit::Error;
 use crate::registration::{self, Registration};
 use crate::report::{Mode, Report, Target};
 
+/// Graph answers larger than this are refused.
+const MAX_GRAPH_ANSWER: usize = 4 << 20;
+
 /// The registration of `source.client_id` and its service principal, read from Microsoft Graph.
 /// A 401 or 403 says what the token lacks (exit 3); no application is exit 2.
 fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error> {
@@ -25,22 +28,33 @@ fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error
         ),
     ] {
         let url = format!("{base}/v1.0/{path}");
-        let (status, body) = runtime.block_on(async {
-            let r = source
-                .http
-                .get(&url)
-                .bearer_auth(source.token.expose())
-                .send()
-                .await
-                .map_err(|e| {
+        let (status, body) =
+            runtime.block_on(async {
+                let r = source
+                    .http
+                    .get(&url)
+                    .bearer_auth(source.token.expose())
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        Error::Incomplete(format!("cannot read {url}: {}", e.without_url()))
+                    })?;
+                let status = r.status().as_u16();
+                // Bounded: an application object is a few KB.
+                let mut body = Vec::new();
+                let mut r = r;
+                while let Some(chunk) = r.chunk().await.map_err(|e| {
                     Error::Incomplete(format!("cannot read {url}: {}", e.without_url()))
-                })?;
-            let status = r.status().as_u16();
-            let body = r.bytes().await.map_err(|e| {
-                Error::Incomplete(format!("cannot read {url}: {}", e.without_url()))
+                })? {
+                    if body.len() + chunk.len() > MAX_GRAPH_ANSWER {
+                        return Err(Error::Incomplete(format!(
+                            "{url} answered with more than 4 MiB"
+                        )));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok::<_, Error>((status, body))
             })?;
-            Ok::<_, Error>((status, body))
-        })?;
         let graph_error = || crate::entra::GraphError::parse(&body).unwrap_or_default();
         match status {
             200 => {
@@ -60,7 +74,7 @@ fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error
             }
             401 => {
                 return Err(Error::Incomplete(format!(
-                    "Graph refused the token (HTTP 401 {}: {}): get one with az account get-access-token --resource-type ms-graph",
+                    "Graph refused the token (HTTP 401 {}: {}): get one that holds Application.Read.All, e.g. az account get-access-token --resource-type ms-graph",
                     graph_error().code,
                     graph_error().message
                 )));

@@ -111,6 +111,11 @@ async fn a_sign_in_page_makes_probe_test_the_secret_and_skip_the_rest() {
         "{}",
         secret.evidence
     );
+    // A sign-in page is no evidence about the enterprise app (its tenant is not known yet).
+    assert_eq!(
+        finding(&out.report.checks, "sp.enabled").status,
+        Status::Skip
+    );
     let graph = finding(&out.report.checks, "graph.me");
     assert_eq!(graph.status, Status::Skip);
     assert!(graph.title.contains("a person must sign in"));

@@ -101,10 +101,9 @@ async fn run_fails_the_enterprise_app_checks_with_the_aadsts_code() {
     let mut cfg = e.flow(&required);
     cfg.flow.login_hint = Some("bob@fabrikam.example".into());
     let out = check(&cfg).await;
-    assert_eq!(
-        finding(&out.report.checks, "sp.assignment").status,
-        Status::Pass
-    );
+    // (He got a code, which is no AADSTS50105; one user alone shows little: a skip, not a pass.)
+    let f = finding(&out.report.checks, "sp.assignment");
+    assert_eq!(f.status, Status::Skip, "{f:?}");
     // And the disabled app's secret is refused at the token endpoint too (client credentials).
     let (status, body) = e
         .token(

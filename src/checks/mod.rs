@@ -351,6 +351,19 @@ pub fn judge(inputs: &Inputs<'_>) -> Vec<Finding> {
 
 /// The one judge of `id`.
 pub fn judge_one(id: CheckId, i: &Inputs<'_>) -> Finding {
+    // A service principal alone (`run --app sp.json`) speaks for its own checks only: the
+    // application's fields are not in it.
+    let sp_only;
+    let i = if i.reg.is_some_and(|r| r.shape == Shape::ServicePrincipal)
+        && !matches!(
+            id,
+            CheckId::AppExists | CheckId::SpEnabled | CheckId::SpAssignment
+        ) {
+        sp_only = Inputs { reg: None, ..*i };
+        &sp_only
+    } else {
+        i
+    };
     let f = match id {
         CheckId::AppExists => app::exists(i),
         CheckId::TenancyMultitenant => tenancy::multitenant(i),

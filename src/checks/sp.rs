@@ -5,8 +5,7 @@
 //! <https://learn.microsoft.com/graph/api/resources/serviceprincipal> (`../shared/NGROK.md` §5).
 
 use super::{CheckId, Finding, Inputs, aad, combine, quoted};
-use crate::entra::aadsts;
-use crate::flow::evidence::{Authorize, ClientCredentials};
+use crate::flow::evidence::{AccountOutcome, ClientCredentials};
 use crate::registration::{Registration, ServicePrincipal};
 
 /// "Azure portal > ... > Enterprise applications > {app} > {blade}".
@@ -54,24 +53,25 @@ pub(super) fn enabled(i: &Inputs<'_>) -> Finding {
             ),
         }
     });
+    // Direct evidence only: a code issued to a user, or a token to the app itself. A sign-in page
+    // says nothing: on /common the user's tenant, whose service principal counts, is not known yet.
     let live = aad::refused(i, ID).or_else(|| {
         let ev = i.live?;
-        // Entra refuses a disabled app at its client check, before the sign-in page.
-        let past = ev.code_issued
-            || matches!(ev.client_credentials, Some(ClientCredentials::Accepted(_)))
-            || match ev.authorize.as_ref()? {
-                Authorize::Back | Authorize::SignIn => true,
-                Authorize::Page { code, .. } => {
-                    !(aadsts::TENANT_CODES.contains(code) || aadsts::CLIENT_CODES.contains(code))
-                }
-            };
-        past.then(|| {
-            Finding::pass(
+        if ev.code_issued {
+            Some(Finding::pass(
                 ID,
-                "the enterprise app is enabled: the identity platform went past its check",
-                "no AADSTS7000112 at the authorize endpoint",
-            )
-        })
+                "the enterprise app is enabled: a code was issued to the user who signed in",
+                "no AADSTS7000112 in that user's tenant",
+            ))
+        } else if let Some(ClientCredentials::Accepted(tenant)) = &ev.client_credentials {
+            Some(Finding::pass(
+                ID,
+                "the enterprise app is enabled: the app got a token in its tenant",
+                format!("client credentials at /{tenant}: HTTP 200, no AADSTS7000112"),
+            ))
+        } else {
+            None
+        }
     });
     combine(ID, i, stat, live)
 }
@@ -103,11 +103,35 @@ pub(super) fn assignment(i: &Inputs<'_>) -> Finding {
     });
     let live = aad::refused(i, ID).or_else(|| {
         let ev = i.live?;
-        ev.code_issued.then(|| {
+        // AADSTS50105 for a further account (--accounts) is this check's too.
+        if let Some(r) = ev.other_accounts.iter().find_map(|t| match &t.outcome {
+            AccountOutcome::Refused(r) if r.code == Some(50105) => Some(r),
+            _ => None,
+        }) {
+            return Some(aad::finding(i, ID, r));
+        }
+        let signed: Vec<&str> = ev
+            .other_accounts
+            .iter()
+            .filter_map(|t| match &t.outcome {
+                AccountOutcome::SignedIn { who, .. } => Some(who.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !ev.code_issued {
+            return None;
+        }
+        // One user getting through shows little: administrators are exempt from assignment.
+        Some(if signed.is_empty() {
+            Finding::skip(
+                ID,
+                "the one user who signed in got through, which shows little (administrators are exempt from assignment): read the service principal (--app with az ad sp show) or sign in more users (--accounts)",
+            )
+        } else {
             Finding::pass(
                 ID,
-                "the user who signed in got through (assigned, or no assignment required)",
-                "a code was issued: no AADSTS50105",
+                format!("{} users signed in without AADSTS50105", signed.len() + 1),
+                format!("further accounts: {}", signed.join(", ")),
             )
         })
     });

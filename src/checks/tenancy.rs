@@ -105,6 +105,23 @@ pub(super) fn other_tenant(i: &Inputs<'_>) -> Finding {
             _ => None,
         });
     let label = |hint: &Option<String>| hint.clone().unwrap_or_else(|| "the account picked".into());
+    let Some(home) = home else {
+        // A refusal still names its code; a success cannot be called "another tenant".
+        for t in &ev.other_accounts {
+            if let AccountOutcome::Refused(r) = &t.outcome {
+                let f = aad::finding(i, ID, r);
+                return Finding {
+                    title: format!("{} could not sign in: {}", label(&t.hint), f.title),
+                    ..f
+                };
+            }
+        }
+        return Finding::skip(
+            ID,
+            "the app's home tenant is not known (the first sign-in did not complete): sign in first with a user of the app's tenant, or pass --app with its service principal (appOwnerOrganizationId)",
+        );
+    };
+    let home = Some(home);
     for t in &ev.other_accounts {
         if let AccountOutcome::Refused(r) = &t.outcome {
             let f = aad::finding(i, ID, r);

@@ -97,8 +97,10 @@ impl Request {
         params.push(("scope", &scope));
         if let Some(h) = &cfg.login_hint {
             params.push(("login_hint", h));
-        } else if cfg.mode == crate::mode::Mode::Run {
-            // Let the person pick the account to test, rather than the browser's signed-in one.
+        }
+        if cfg.select_account || (cfg.login_hint.is_none() && cfg.mode == crate::mode::Mode::Run) {
+            // Let the person pick the account to test, rather than the browser's signed-in one
+            // (every further sign-in of --accounts: DESIGN.md §8.4).
             params.push(("prompt", "select_account"));
         }
         let query = form_urlencoded::Serializer::new(String::new())

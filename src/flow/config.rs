@@ -42,6 +42,8 @@ pub struct FlowConfig {
     pub login_hint: Option<String>,
     /// The further sign-ins (`--accounts N`): their `login_hint`s, none where the person picks.
     pub more_accounts: Vec<Option<String>>,
+    /// Ask Entra to show the account picker even with a `login_hint` (further sign-ins).
+    pub select_account: bool,
     /// How long to wait for the browser (run).
     pub wait: Duration,
     pub opener: Opener,
@@ -70,6 +72,7 @@ impl FlowConfig {
             probe_tenant: None,
             login_hint: None,
             more_accounts: Vec::new(),
+            select_account: false,
             wait: Duration::from_secs(300),
             opener: Opener::PrintOnly,
         }

@@ -75,6 +75,7 @@ pub async fn run(cfg: &FlowConfig, console: &mut dyn Console) -> Evidence {
         let mut next = cfg.clone();
         next.login_hint.clone_from(hint);
         next.more_accounts.clear();
+        next.select_account = true;
         let sub = Box::pin(one(&next, console)).await;
         ev.redactor.extend(&sub.redactor);
         ev.other_accounts.push(evidence::AccountTry {

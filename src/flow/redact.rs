@@ -49,6 +49,37 @@ fn cut_tail(text: &str, needle: &str) -> Option<usize> {
         .map(|k| text.len() - k)
 }
 
+/// `text` with every run of 12 or more leading characters of `needle` replaced.
+fn cut_prefixes(text: &str, needle: &str) -> String {
+    const MIN_PREFIX: usize = 12;
+    if needle.len() < MIN_PREFIX || !needle.is_char_boundary(MIN_PREFIX) {
+        return text.to_owned();
+    }
+    let head = &needle[..MIN_PREFIX];
+    if !text.contains(head) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(head) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let matched = tail
+            .bytes()
+            .zip(needle.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let mut end = matched;
+        while !tail.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.push_str("[redacted]");
+        rest = &tail[end.max(1)..];
+    }
+    out.push_str(rest);
+    out
+}
+
 impl Redactor {
     /// Adds a credential in every form it travels in.
     pub fn add(&mut self, value: &str) {
@@ -115,6 +146,11 @@ impl Redactor {
                 out.push_str("[redacted]");
             }
         }
+        // A credential cut short inside a text (a message cut, then quoted): its first 12 or
+        // more characters, wherever they stand, go too.
+        for n in &self.needles {
+            out = cut_prefixes(&out, n);
+        }
         out
     }
 }
@@ -158,6 +194,16 @@ mod tests {
             r.clean("ends with Q1x8"),
             "ends with Q1x8",
             "too short to tell"
+        );
+    }
+
+    #[test]
+    fn a_credential_cut_short_inside_a_text_is_removed() {
+        let mut r = Redactor::default();
+        r.add("Q1x8Q~ngrok.preflight-test-secret-value-01");
+        assert_eq!(
+            r.clean("live: HTTP 500: client_secret=Q1x8Q%7Engrok.preflight-te; registration: x"),
+            "live: HTTP 500: client_secret=[redacted]; registration: x"
         );
     }
 

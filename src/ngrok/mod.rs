@@ -222,12 +222,18 @@ fn shallow_enough(text: &str) -> Result<(), String> {
         }
         let mut quote: Option<char> = None;
         let mut prev = ' ';
+        let mut escaped = false;
         for c in rest.chars() {
             match (quote, c) {
-                (Some('"'), '"') if prev != '\\' => quote = None,
+                (Some('"'), '\\') => escaped = !escaped,
+                (Some('"'), '"') if !escaped => quote = None,
                 (Some('\''), '\'') => quote = None,
-                (Some(_), _) => {}
-                (None, '"' | '\'') => quote = Some(c),
+                (Some(_), _) => escaped = false,
+                // A quote opens a string only where a scalar starts (not in "it's").
+                (None, '"' | '\'') if matches!(prev, ' ' | '\t' | '[' | '{' | ',' | ':' | '-') => {
+                    quote = Some(c);
+                    escaped = false;
+                }
                 (None, '#') if prev.is_whitespace() => break,
                 (None, '[' | '{') => {
                     depth += 1;
@@ -287,5 +293,12 @@ mod tests {
         assert!(parse(&quoted).is_ok());
         let expr = format!("{GOOD}  - expressions: [\"{}\"]\n", "[".repeat(200));
         assert!(shallow_enough(&expr).is_ok());
+        // A quote inside a word, or an escaped backslash before a quote, hides nothing.
+        for hidden in [
+            format!("on_http_request: [it's, {}", "[".repeat(1000)),
+            format!("on_http_request: [\"a\\\\\", {}", "[".repeat(1000)),
+        ] {
+            assert!(shallow_enough(&hidden).is_err(), "{hidden:.40}");
+        }
     }
 }

@@ -24,12 +24,17 @@ fn rank(s: Status, strict: bool) -> u8 {
     }
 }
 
-/// What identifies a target across runs: its client id, else its display name.
-fn key(client_id: Option<&str>, display_name: Option<&str>) -> String {
-    client_id
+/// What identifies a target across runs: its client id (else its display name), and the file it
+/// came from where lint read one (the same app may be in two files).
+fn key(client_id: Option<&str>, display_name: Option<&str>, source: Option<&str>) -> String {
+    let id = client_id
         .map(str::to_ascii_lowercase)
         .or_else(|| display_name.map(str::to_owned))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    match source {
+        Some(s) => format!("{id}|{s}"),
+        None => id,
+    }
 }
 
 fn status_of(s: &str) -> Option<Status> {
@@ -63,15 +68,21 @@ impl Earlier {
         let mut statuses = HashMap::new();
         for r in v["reports"].as_array().into_iter().flatten() {
             let mode = r["mode"].as_str().unwrap_or_default().to_owned();
-            let k = key(
+            let (client, name) = (
                 r["target"]["client_id"].as_str(),
                 r["target"]["display_name"].as_str(),
             );
+            let k = key(client, name, r["target"]["source"].as_str());
+            let any_file = key(client, name, None);
             for c in r["checks"].as_array().into_iter().flatten() {
                 if let (Some(id), Some(s)) =
                     (c["id"].as_str(), c["status"].as_str().and_then(status_of))
                 {
                     statuses.insert((mode.clone(), k.clone(), id.to_owned()), s);
+                    // Also by the app alone, for a report whose file moved (the first wins).
+                    statuses
+                        .entry((mode.clone(), any_file.clone(), id.to_owned()))
+                        .or_insert(s);
                 }
             }
         }
@@ -82,17 +93,26 @@ impl Earlier {
     pub fn compare(&self, reports: &mut [Report], strict: bool) {
         for r in reports.iter_mut() {
             let mode = r.mode.as_str().to_owned();
-            let k = key(
+            let (client, name) = (
                 r.target.client_id.as_deref(),
                 r.target.display_name.as_deref(),
             );
+            let k = key(client, name, r.target.source.as_deref());
+            let any_file = key(client, name, None);
             for f in &mut r.checks {
-                let before =
-                    self.statuses
-                        .get(&(mode.clone(), k.clone(), f.id.as_str().to_owned()));
+                let id = f.id.as_str().to_owned();
+                let before = self
+                    .statuses
+                    .get(&(mode.clone(), k.clone(), id.clone()))
+                    .or_else(|| self.statuses.get(&(mode.clone(), any_file.clone(), id)));
                 f.baseline = Some(match before {
                     None => Baseline::New,
                     Some(&b) if rank(f.status, strict) > rank(b, strict) => Baseline::Regressed,
+                    // Not judged now where it was before: no evidence of a fix, and coverage
+                    // lost (shown as a regression; it fails nothing, as it does not fail).
+                    Some(&b) if f.status == Status::Skip && b != Status::Skip => {
+                        Baseline::Regressed
+                    }
                     Some(&b) if rank(f.status, strict) < rank(b, strict) => Baseline::Fixed,
                     Some(_) => Baseline::Unchanged,
                 });

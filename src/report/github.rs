@@ -36,7 +36,8 @@ fn command(kind: &str, a: &Annotation<'_>, several: bool) -> String {
         .target
         .source
         .as_deref()
-        .filter(|s| *s != "<stdin>")
+        // A file lint read: not standard input, not Graph.
+        .filter(|s| *s != "<stdin>" && !s.starts_with("graph:"))
     {
         props.push(format!("file={}", escape_property(file)));
     }
@@ -57,9 +58,13 @@ fn emit(
     list: &[Annotation<'_>],
     several: bool,
     what: &str,
+    room: usize,
 ) -> io::Result<()> {
+    if room == 0 {
+        return Ok(());
+    }
     for (i, a) in list.iter().enumerate() {
-        if i == LIMIT - 1 && list.len() > LIMIT {
+        if i == room - 1 && list.len() > room {
             let more = list.len() - i;
             writeln!(
                 out,
@@ -91,11 +96,11 @@ pub(super) fn render(
             .collect()
     };
     let (fails, warns) = (pick(Status::Fail), pick(Status::Warn));
-    emit(out, "error", &fails, several, "failing checks")?;
-    emit(out, "warning", &warns, several, "warnings")?;
+    // A run that could not complete comes first: past 10 errors GitHub shows no more.
+    let mut stopped = 0;
     for r in reports {
         if let Some(e) = &r.error {
-            // Counted with the errors' limit by GitHub; one per stopped run, rare.
+            stopped += 1;
             writeln!(
                 out,
                 "::error title=oauth-preflight::{}",
@@ -103,6 +108,9 @@ pub(super) fn render(
             )?;
         }
     }
+    let room = LIMIT.saturating_sub(stopped);
+    emit(out, "error", &fails, several, "failing checks", room)?;
+    emit(out, "warning", &warns, several, "warnings", LIMIT)?;
     let s = total(reports);
     let strict = if opts.strict {
         " (--strict: warnings fail)"
