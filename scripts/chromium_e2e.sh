@@ -32,9 +32,10 @@ passed=0 failed=0
 check() { if eval "$1"; then passed=$((passed + 1)); echo "ok   $2"; else failed=$((failed + 1)); echo "FAIL $2"; fi; }
 check '[ "$status" = 0 ]' "run exits 0 with Chromium as the browser (exit $status)"
 # Every id is in the report; with --app (no service principal in it) the skips are
-# sp.assignment and tenancy.other-tenant (one account shows neither) and ngrok.policy (none given).
-check 'python3 -c "import json,sys; r=json.load(open(sys.argv[1]))[\"reports\"][0]; s=[c[\"id\"] for c in r[\"checks\"] if c[\"status\"]==\"skip\"]; sys.exit(r[\"summary\"][\"fail\"] or s != [\"sp.assignment\", \"tenancy.other-tenant\", \"ngrok.policy\"] or len(r[\"checks\"]) != 20)" "$work/report.json"' \
-  "every check ran and passed (skipped: sp.assignment, tenancy.other-tenant, ngrok.policy)"
+# sp.assignment and tenancy.other-tenant (one account shows neither) and ngrok.policy and
+# ngrok.access (no policy given).
+check 'python3 -c "import json,sys; r=json.load(open(sys.argv[1]))[\"reports\"][0]; s=[c[\"id\"] for c in r[\"checks\"] if c[\"status\"]==\"skip\"]; sys.exit(r[\"summary\"][\"fail\"] or s != [\"sp.assignment\", \"tenancy.other-tenant\", \"ngrok.policy\", \"ngrok.access\"] or len(r[\"checks\"]) != 21)" "$work/report.json"' \
+  "every check ran and passed (skipped: sp.assignment, tenancy.other-tenant, ngrok.*)"
 check '[ -s "$shot" ] && [ "$(head -c 8 "$shot" | od -An -tx1 | tr -d " \n")" = 89504e470d0a1a0a ]' \
   "Chromium left a PNG screenshot of the callback page ($shot)"
 [ "$failed" = 0 ] || { echo "--- stderr of run:"; cat "$work/stderr.txt"; }

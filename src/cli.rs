@@ -150,6 +150,10 @@ pub struct LintArgs {
     /// With --ngrok-policy: the endpoint (name or URL) whose policy to read.
     #[arg(long, value_name = "NAME|URL", requires = "ngrok_policy")]
     pub endpoint: Option<String>,
+    /// With --ngrok-policy: an email ngrok would see after sign-in (repeatable); ngrok.access
+    /// evaluates the policy's rules for each.
+    #[arg(long, value_name = "EMAIL", requires = "ngrok_policy")]
+    pub identity: Vec<String>,
 }
 
 /// `emulate` flags.

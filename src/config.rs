@@ -78,6 +78,8 @@ pub struct LintConfig {
     pub policy: Option<OAuthAction>,
     /// `--from-graph`: where and how to read the registration.
     pub from_graph: Option<GraphSource>,
+    /// `--identity EMAIL`: who `ngrok.access` evaluates the policy's rules for.
+    pub identities: Vec<String>,
 }
 
 /// Microsoft Graph as the source of a registration (`lint --from-graph`).
@@ -101,6 +103,7 @@ pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
         },
         policy: policy(args.ngrok_policy.as_deref(), args.endpoint.as_deref())?,
         from_graph: args.from_graph.then(|| graph_source(args)).transpose()?,
+        identities: args.identity.clone(),
     })
 }
 

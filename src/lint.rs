@@ -164,6 +164,7 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
             policy_matched = true;
             inputs.policy = Some(p);
             inputs.secret = p.client_secret.as_ref();
+            inputs.identities = &cfg.identities;
         }
         let findings = checks::judge(&inputs);
         reports.push(Report::new(Mode::Lint, target, findings));

@@ -134,6 +134,7 @@ pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
         secret: Some(&cfg.flow.secret),
         scopes_from_policy: cfg.scopes_from_policy,
         live: Some(&ev),
+        identities: &[],
     };
     let mut findings = checks::judge(&inputs);
     // Servers' texts are quoted in findings and errors: none may carry a credential back, in

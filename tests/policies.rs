@@ -203,3 +203,132 @@ fn a_managed_app_policy_says_there_is_nothing_of_yours_to_check() {
         stderr(&out)
     );
 }
+
+/// The most common "it still doesn't work": a domain rule after the sign-in. Lint evaluates it
+/// for each --identity; probe for who signed in; both through the same judge.
+#[test]
+fn a_domain_deny_rule_stops_a_guest_and_lets_alice_in() {
+    let access = |out: &std::process::Output| {
+        let v: serde_json::Value = serde_json::from_str(&stdout(out)).unwrap();
+        v["reports"][0]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "ngrok.access")
+            .unwrap()
+            .clone()
+    };
+    let deny = policy("domain-deny.yml");
+    for (who, status) in [
+        ("alice@contoso.example", "pass"),
+        ("bob@fabrikam.example", "fail"),
+    ] {
+        let out = run(&[
+            "lint",
+            "--at",
+            AT,
+            "--format",
+            "json",
+            "--ngrok-policy",
+            &deny,
+            "--identity",
+            who,
+            &fixture("good-multitenant.json"),
+        ]);
+        let c = access(&out);
+        assert_eq!(c["status"], status, "{who}: {c}");
+        if status == "fail" {
+            assert!(
+                c["evidence"].as_str().unwrap().contains("contoso-only"),
+                "{c}"
+            );
+            assert!(
+                c["evidence"]
+                    .as_str()
+                    .unwrap()
+                    .contains("endsWith('@contoso.example')"),
+                "{c}"
+            );
+        }
+    }
+    let bg = common::background(vec![common::app("good-multitenant.json")], &[]);
+    let target = bg.target();
+    for (who, status) in [
+        ("alice@contoso.example", "pass"),
+        ("bob@fabrikam.example", "fail"),
+    ] {
+        let mut args = vec![
+            "probe",
+            "--format",
+            "json",
+            "--ngrok-policy",
+            &deny,
+            "--login-hint",
+            who,
+        ];
+        args.extend(target.iter().map(String::as_str));
+        let out = common::cli(&args, &[], None);
+        assert_eq!(access(&out)["status"], status, "{who}: {}", stdout(&out));
+    }
+    // A rule on the request path cannot be decided here: a skip naming it.
+    let out = run(&[
+        "lint",
+        "--format",
+        "json",
+        "--ngrok-policy",
+        &policy("request-path-rule.yml"),
+        "--identity",
+        "bob@fabrikam.example",
+        &fixture("good-multitenant.json"),
+    ]);
+    let c = access(&out);
+    assert_eq!(c["status"], "skip");
+    assert!(c["title"].as_str().unwrap().contains("req.url.path"), "{c}");
+}
+
+/// Hostile policies end in bounded time with an answer: 10,000 rules, a huge expression.
+#[test]
+fn hostile_policies_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = std::fs::read_to_string(common::root().join("fixtures/policies/traffic-policy.yml"))
+        .unwrap();
+    let mut many = head.clone();
+    for i in 0..10_000 {
+        many.push_str(&format!("  - expressions: [\"actions.ngrok.oauth.identity.email == 'nobody{i}@x.example'\"]\n    actions: [{{type: deny}}]\n"));
+    }
+    let huge = format!(
+        "{head}  - expressions: [\"{}true\"]\n    actions: [{{type: deny}}]\n",
+        "!".repeat(100_000)
+    );
+    for (name, text) in [("many.yml", many), ("huge.yml", huge)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = run(&[
+            "lint",
+            "--format",
+            "json",
+            "--ngrok-policy",
+            path.to_str().unwrap(),
+            "--identity",
+            "alice@contoso.example",
+            &fixture("good-multitenant.json"),
+        ]);
+        assert!(matches!(code(&out), 0..=2), "{name}: {}", stderr(&out));
+        if code(&out) != 2 {
+            let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+            let c = v["reports"][0]["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == "ngrok.access")
+                .unwrap()
+                .clone();
+            assert!(
+                matches!(c["status"].as_str(), Some("pass" | "skip")),
+                "{name}: {c}"
+            );
+        } else {
+            assert_eq!(stderr(&out).lines().count(), 1, "{name}");
+        }
+    }
+}

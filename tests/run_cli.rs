@@ -78,7 +78,7 @@ fn probe_runs_the_whole_flow_against_the_emulator() {
     assert_eq!(v["reports"][0]["summary"]["fail"], 0);
     assert_eq!(v["reports"][0]["summary"]["pass"], 14);
     // What needs --app or --ngrok-policy is listed, not dropped.
-    assert_eq!(v["reports"][0]["summary"]["skip"], 6);
+    assert_eq!(v["reports"][0]["summary"]["skip"], 7);
     let checks = v["reports"][0]["checks"].as_array().unwrap();
     assert_eq!(checks.len(), oauth_preflight::checks::CheckId::ALL.len());
     let ngrok = checks.iter().find(|c| c["id"] == "redirect.ngrok").unwrap();

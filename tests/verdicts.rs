@@ -408,7 +408,7 @@ fn client_secret_file_uses_its_first_line() {
 }
 
 /// The ids of DESIGN.md §4, written out here (not taken from the code under test).
-const ALL: [&str; 20] = [
+const ALL: [&str; 21] = [
     "app.exists",
     "tenancy.multitenant",
     "tenancy.token-version",
@@ -429,6 +429,7 @@ const ALL: [&str; 20] = [
     "tenancy.other-tenant",
     "graph.me",
     "ngrok.policy",
+    "ngrok.access",
 ];
 /// What lint judges from a registration (DESIGN.md §4's lint column, README's catalog).
 const LINT: [&str; 8] = [
@@ -528,7 +529,7 @@ async fn every_report_lists_every_id_its_mode_can_judge() {
         )
     };
     let mut with_policy = LINT.to_vec();
-    with_policy.extend(["secret.valid", "ngrok.policy"]);
+    with_policy.extend(["secret.valid", "ngrok.policy", "ngrok.access"]);
     assert_eq!(listed(&json(&out)["reports"][0]), expect(&with_policy));
 }
 
@@ -576,6 +577,7 @@ fn every_refusal_lands_in_a_finding() {
                     secret: None,
                     scopes_from_policy: false,
                     live: Some(&ev),
+                    identities: &[],
                 };
                 let findings = checks::judge(&inputs);
                 let named = format!("AADSTS{}", entry.code);

@@ -168,6 +168,9 @@ catalog! {
     NgrokPolicy = "ngrok.policy",
         "the ngrok oauth action uses provider microsoft, this client id, a secret Value, and User.Read",
         "https://ngrok.com/docs/traffic-policy/actions/oauth/";
+    NgrokAccess = "ngrok.access",
+        "the rules after the ngrok auth action let the signed-in identity through",
+        "https://ngrok.com/docs/traffic-policy/concepts/expressions/";
 }
 
 impl Serialize for CheckId {
@@ -280,6 +283,8 @@ pub struct Inputs<'a> {
     pub scopes_from_policy: bool,
     /// What the live flow saw (`run`, `probe`).
     pub live: Option<&'a Evidence>,
+    /// `lint --identity`: the emails to evaluate the policy's rules for (`run`: who signed in).
+    pub identities: &'a [String],
 }
 
 impl<'a> Inputs<'a> {
@@ -293,6 +298,7 @@ impl<'a> Inputs<'a> {
             secret: None,
             scopes_from_policy: false,
             live: None,
+            identities: &[],
         }
     }
 }
@@ -310,7 +316,11 @@ pub const LINT_IDS: &[CheckId] = &[
 ];
 
 /// The ids `lint` adds for the app an ngrok policy names: the action, and its secret.
-pub const LINT_POLICY_IDS: &[CheckId] = &[CheckId::SecretValid, CheckId::NgrokPolicy];
+pub const LINT_POLICY_IDS: &[CheckId] = &[
+    CheckId::SecretValid,
+    CheckId::NgrokPolicy,
+    CheckId::NgrokAccess,
+];
 
 /// The ids `lint` adds where a service principal was read (`az ad sp show`).
 pub const LINT_SP_IDS: &[CheckId] = &[CheckId::SpEnabled, CheckId::SpAssignment];
@@ -385,6 +395,7 @@ pub fn judge_one(id: CheckId, i: &Inputs<'_>) -> Finding {
         CheckId::TenancyOtherTenant => tenancy::other_tenant(i),
         CheckId::GraphMe => graph::me(i),
         CheckId::NgrokPolicy => ngrok::policy(i),
+        CheckId::NgrokAccess => ngrok::access(i),
     };
     debug_assert_eq!(f.id, id);
     f

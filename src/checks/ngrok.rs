@@ -3,9 +3,11 @@
 //! Microsoft; without it ngrok's own check fails, ERR_NGROK_5502).
 //! <https://ngrok.com/docs/traffic-policy/actions/oauth/>
 
-use super::{CheckId, Finding, Inputs};
+use super::{CheckId, Finding, Inputs, Status};
 use crate::entra;
-use crate::ngrok::{OAuthAction, is_expression};
+use crate::flow::evidence::GraphMe;
+use crate::ngrok::access::{Identity, Verdict, evaluate};
+use crate::ngrok::{Gate, OAuthAction, is_expression};
 use crate::registration::is_guid;
 
 /// `ngrok.policy`, for the app under test (the registration's appId, else the flow's client id).
@@ -34,6 +36,132 @@ fn place(action: &OAuthAction) -> String {
             p.shape, p.rule
         ),
         None => format!("{}, on_http_request rule {}", p.shape, p.rule),
+    }
+}
+
+/// `ngrok.access`: the rules after the auth action, evaluated for the identity ngrok would see:
+/// who signed in (`run`, `probe`: Graph `mail`, else the UPN), or each `lint --identity`.
+pub(super) fn access(i: &Inputs<'_>) -> Finding {
+    const ID: CheckId = CheckId::NgrokAccess;
+    let Some(action) = i.policy else {
+        return Finding::skip(ID, "no ngrok policy given (--ngrok-policy FILE)");
+    };
+    let mut who: Vec<Identity> = i
+        .identities
+        .iter()
+        .map(|e| Identity {
+            email: e.clone(),
+            name: None,
+        })
+        .collect();
+    if let Some(GraphMe::Found {
+        mail,
+        upn,
+        display_name,
+        ..
+    }) = i.live.and_then(|ev| ev.graph_me.as_ref())
+        && let Some(email) = mail.clone().or_else(|| upn.clone())
+    {
+        who.push(Identity {
+            email,
+            name: display_name.clone(),
+        });
+    }
+    if who.is_empty() {
+        return Finding::skip(
+            ID,
+            match i.live {
+                Some(ev) => format!(
+                    "no identity to evaluate the rules for ({})",
+                    ev.not_reached()
+                ),
+                None => "no identity to evaluate the rules for: lint --identity EMAIL".into(),
+            },
+        );
+    }
+    let rules = if action.gates_cut {
+        format!(
+            "the first {} rules that can stop a request",
+            crate::ngrok::MAX_GATES
+        )
+    } else {
+        format!("{} rule(s) that can stop a request", action.gates.len())
+    };
+    let mut lines = Vec::new();
+    let mut worst = Status::Pass;
+    let mut stop: Option<(String, Gate)> = None;
+    for w in &who {
+        let line = match evaluate(&action.gates, w) {
+            Verdict::Through => format!("{}: through", w.email),
+            Verdict::Stopped { gate } => {
+                worst = Status::Fail;
+                let line = format!(
+                    "{}: stopped by rule {}{} ({}{})",
+                    w.email,
+                    gate.rule,
+                    gate.name
+                        .as_deref()
+                        .map(|n| format!(" {n:?}"))
+                        .unwrap_or_default(),
+                    gate.action,
+                    if gate.expressions.is_empty() {
+                        ", no expression: always".to_owned()
+                    } else {
+                        format!(" when {}", gate.expressions.join(" && "))
+                    }
+                );
+                stop.get_or_insert((w.email.clone(), gate));
+                line
+            }
+            Verdict::Invalid {
+                rule,
+                expression,
+                why,
+            } => {
+                worst = Status::Fail;
+                format!(
+                    "{}: rule {rule} expression {expression:?} is not valid CEL ({why})",
+                    w.email
+                )
+            }
+            Verdict::Undecided {
+                rule,
+                expression,
+                why,
+            } => {
+                if worst == Status::Pass {
+                    worst = Status::Skip;
+                }
+                format!(
+                    "{}: rule {rule} expression {expression:?} undecided: {why}",
+                    w.email
+                )
+            }
+        };
+        lines.push(line);
+    }
+    let evidence = format!("{rules}; {}", lines.join("; "));
+    match (worst, stop) {
+        (Status::Fail, Some((email, gate))) => Finding::fail(
+            ID,
+            format!(
+                "{email} signs in, then the policy's rule {} ({}) stops them",
+                gate.rule, gate.action
+            ),
+            evidence,
+            format!(
+                "Edit rule {} of the traffic policy (on_http_request[{}].expressions) if {email} should get in (e.g. the domain in endsWith); else it works as meant: sign in with an allowed account",
+                gate.rule, gate.rule
+            ),
+        ),
+        (Status::Fail, None) => Finding::fail(
+            ID,
+            "an expression of the policy is not valid CEL: ngrok refuses the policy",
+            evidence,
+            "Fix the expression in the traffic policy (https://ngrok.com/docs/traffic-policy/concepts/expressions/)",
+        ),
+        (Status::Skip, _) => Finding::skip(ID, format!("could not be decided here: {evidence}")),
+        _ => Finding::pass(ID, "the policy's rules let the identity through", evidence),
     }
 }
 

@@ -6,6 +6,7 @@
 //! `client_id`, `client_secret` and `scopes`; without `client_id` and `client_secret` ngrok uses
 //! its own managed app. <https://ngrok.com/docs/traffic-policy/actions/oauth/>. JSON is YAML too.
 
+pub mod access;
 mod read;
 
 use crate::registration::{Capped, SecretValue, read_capped};
@@ -24,6 +25,10 @@ struct Policy {
 
 #[derive(Debug, Deserialize)]
 struct Rule {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    expressions: Vec<String>,
     #[serde(default)]
     actions: Vec<Action>,
 }
@@ -57,6 +62,26 @@ pub struct OAuthAction {
     /// Where: the file's shape, the endpoint (name or URL) when the file has endpoints, and the
     /// rule's index in its phase.
     pub place: Place,
+    /// The rules after the action that can stop a request (`deny`, `custom-response`,
+    /// `redirect`), in order: what `ngrok.access` evaluates for an identity.
+    pub gates: Vec<Gate>,
+    /// More such rules than are evaluated ([`MAX_GATES`]).
+    pub gates_cut: bool,
+}
+
+/// Rules evaluated at most, after an auth action.
+pub const MAX_GATES: usize = 1_000;
+
+/// A rule after the auth action whose actions stop the request when its expressions all hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gate {
+    /// The index in `on_http_request` (or `inbound`).
+    pub rule: usize,
+    pub name: Option<String>,
+    /// CEL expressions; none means the rule always applies.
+    pub expressions: Vec<String>,
+    /// `deny`, `custom-response` or `redirect`.
+    pub action: String,
 }
 
 /// Where an auth action was found.
@@ -147,34 +172,63 @@ pub fn load(path: &str, endpoint: Option<&str>) -> Result<OAuthAction, PolicyErr
 fn actions(found: &read::Found) -> Result<Vec<OAuthAction>, String> {
     let policy: Policy = serde_yaml_ng::from_value(found.policy.clone())
         .map_err(|e| e.to_string().lines().next().unwrap_or("").to_owned())?;
-    let mut out = Vec::new();
-    for (rule, r) in policy
+    let rules: Vec<Rule> = policy
         .on_http_request
         .into_iter()
         .chain(policy.inbound)
-        .enumerate()
-    {
-        for a in r.actions.into_iter().filter(|a| a.kind == "oauth") {
-            let c = a.config.unwrap_or_default();
-            let secret_is_expression = c.client_secret.as_deref().is_some_and(is_expression);
+        .collect();
+    let mut out = Vec::new();
+    for (rule, r) in rules.iter().enumerate() {
+        for a in r.actions.iter().filter(|a| a.kind == "oauth") {
+            let c = a.config.as_ref();
+            let field = |f: fn(&OAuthConfig) -> &Option<String>| c.and_then(|c| f(c).clone());
+            let secret = field(|c| &c.client_secret);
+            let secret_is_expression = secret.as_deref().is_some_and(is_expression);
+            let (gates, gates_cut) = gates_after(&rules, rule);
             out.push(OAuthAction {
-                provider: c.provider,
-                client_id: c.client_id,
-                client_secret: c
-                    .client_secret
+                provider: field(|c| &c.provider),
+                client_id: field(|c| &c.client_id),
+                client_secret: secret
                     .filter(|s| !s.is_empty() && !is_expression(s))
                     .map(SecretValue::new),
                 secret_is_expression,
-                scopes: c.scopes,
+                scopes: c.and_then(|c| c.scopes.clone()),
                 place: Place {
                     shape: found.shape,
                     endpoint: found.names.first().cloned(),
                     rule,
                 },
+                gates,
+                gates_cut,
             });
         }
     }
     Ok(out)
+}
+
+/// The rules after rule `k` that can stop a request, at most [`MAX_GATES`].
+fn gates_after(rules: &[Rule], k: usize) -> (Vec<Gate>, bool) {
+    let mut gates: Vec<Gate> = rules
+        .iter()
+        .enumerate()
+        .skip(k + 1)
+        .filter_map(|(i, r)| {
+            let stop = r
+                .actions
+                .iter()
+                .find(|a| matches!(a.kind.as_str(), "deny" | "custom-response" | "redirect"))?;
+            Some(Gate {
+                rule: i,
+                name: r.name.clone(),
+                expressions: r.expressions.clone(),
+                action: stop.kind.clone(),
+            })
+        })
+        .take(MAX_GATES + 1)
+        .collect();
+    let cut = gates.len() > MAX_GATES;
+    gates.truncate(MAX_GATES);
+    (gates, cut)
 }
 
 /// Parses the text of a traffic policy document (tests and the API's string policies): its first
