@@ -258,7 +258,21 @@ fn first_line_secret(path: &str, text: &str) -> Result<SecretValue, Error> {
 fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
     let policy = policy(args.ngrok_policy.as_deref(), args.endpoint.as_deref())?;
     let client_id = client_id(args, policy.as_ref())?;
-    let tenant = args.tenant.to_ascii_lowercase();
+    // An openid-connect action names its authority and tenant in issuer_url: where the flags are
+    // left at their defaults, the run signs in there (as ngrok would).
+    let issuer = policy
+        .as_ref()
+        .and_then(|p| p.issuer_url.as_deref())
+        .and_then(|u| Url::parse(u).ok());
+    let issuer_tenant = issuer.as_ref().and_then(|u| {
+        u.path_segments()?
+            .find(|s| !s.is_empty())
+            .map(str::to_owned)
+    });
+    let tenant = match &issuer_tenant {
+        Some(t) if args.tenant == "common" => t.to_ascii_lowercase(),
+        _ => args.tenant.to_ascii_lowercase(),
+    };
     if !valid_tenant(&tenant) {
         return Err(usage(format!(
             "--tenant {:?}: use common, organizations, consumers, a tenant GUID or a domain",
@@ -274,9 +288,14 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
         .as_ref()
         .map(|e| e.ca_cert.clone())
         .or_else(|| args.ca_cert.clone());
-    let (authority, graph) = match &emulator {
-        Some(e) => (e.authority.as_str(), e.graph.as_str()),
-        None => (args.authority.as_str(), args.graph.as_str()),
+    let issuer_authority = issuer
+        .as_ref()
+        .filter(|_| args.authority == flow::config::DEFAULT_AUTHORITY)
+        .map(|u| u.origin().ascii_serialization());
+    let (authority, graph) = match (&emulator, &issuer_authority) {
+        (Some(e), _) => (e.authority.as_str(), e.graph.as_str()),
+        (None, Some(a)) => (a.as_str(), args.graph.as_str()),
+        (None, None) => (args.authority.as_str(), args.graph.as_str()),
     };
     let ca_pem = ca_cert.as_deref().map(read_ca).transpose()?;
     let http = flow::http_client(ca_pem.as_deref(), Duration::from_secs(args.http_timeout))

@@ -155,6 +155,7 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
             shape: Some(reg.shape.as_str()),
             ..Target::default()
         };
+        let mut target = target;
         let mut inputs = Inputs::lint(&reg, cfg.opts);
         let named = cfg.policy.as_ref().filter(|p| {
             matches!((p.client_id.as_deref(), reg.app_id.as_deref()),
@@ -165,6 +166,7 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
             inputs.policy = Some(p);
             inputs.secret = p.client_secret.as_ref();
             inputs.identities = &cfg.identities;
+            target.ngrok = Some(crate::report::NgrokTarget::of(p));
         }
         let findings = checks::judge(&inputs);
         reports.push(Report::new(Mode::Lint, target, findings));

@@ -155,6 +155,7 @@ pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
         tenant: Some(cfg.flow.tenant.clone()),
         source: None,
         shape: None,
+        ngrok: cfg.policy.as_ref().map(report::NgrokTarget::of),
     };
     let mut report = Report::new(cfg.flow.mode, target, findings);
     let error = ev.error.as_ref().map(|e| match e {

@@ -132,6 +132,7 @@ fn probe_reads_a_policy_in_every_shape_and_agrees_with_lint() {
         "agent-config.yml",
         "kubernetes.yml",
         "ngrok-api-endpoints.json",
+        "oidc-tenant.yml",
         "scopes-without-user-read.yml",
     ] {
         let p = policy(name);
@@ -331,4 +332,59 @@ fn hostile_policies_are_bounded() {
             assert_eq!(stderr(&out).lines().count(), 1, "{name}");
         }
     }
+}
+
+/// openid-connect with an Entra issuer: a tenant's v2.0 issuer passes (run signs in there), the
+/// multitenant ones fail with the reason (discovery publishes a templated issuer).
+#[test]
+fn openid_connect_issuers_are_judged() {
+    let out = run(&[
+        "lint",
+        "--format",
+        "json",
+        "--ngrok-policy",
+        &policy("oidc-common.yml"),
+        &fixture("good-multitenant.json"),
+    ]);
+    assert_eq!(code(&out), 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let c = v["reports"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "ngrok.policy")
+        .unwrap()
+        .clone();
+    assert_eq!(c["status"], "fail");
+    assert!(c["title"].as_str().unwrap().contains("{tenantid}"), "{c}");
+    let out = run(&[
+        "lint",
+        "--ngrok-policy",
+        &policy("oidc-tenant.yml"),
+        &fixture("good-multitenant.json"),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("openid-connect action uses this app"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// The JSON target names the ngrok action it was checked with (DESIGN.md §8.2).
+#[test]
+fn the_json_target_names_the_ngrok_action() {
+    let out = run(&[
+        "lint",
+        "--format",
+        "json",
+        "--ngrok-policy",
+        &policy("agent-config.yml"),
+        &fixture("good-multitenant.json"),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        v["reports"][0]["target"]["ngrok"],
+        serde_json::json!({"source": "fixtures/policies/agent-config.yml", "endpoint": "app", "action": "oauth", "rule": 0})
+    );
 }

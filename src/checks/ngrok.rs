@@ -167,13 +167,79 @@ pub(super) fn access(i: &Inputs<'_>) -> Finding {
 
 const FIX: &str = "Edit the oauth action of your traffic policy (on_http_request > actions > type: oauth > config)";
 
-/// `ngrok.policy`: provider `microsoft`, this client id, a secret Value, scopes ngrok can use.
+/// What an `openid-connect` action's `issuer_url` on a Microsoft authority means: `Err` a
+/// failure; `Ok((warning, note))` otherwise.
+/// <https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc>; OpenID Connect
+/// Discovery 1.0 §4.3: the published `issuer` must equal the URL discovery was fetched from.
+fn issuer(url: &str) -> Result<(Option<String>, String), Finding> {
+    let parsed = reqwest::Url::parse(url).ok();
+    let segments: Vec<String> = parsed
+        .as_ref()
+        .and_then(|u| u.path_segments())
+        .map(|s| s.filter(|p| !p.is_empty()).map(str::to_owned).collect())
+        .unwrap_or_default();
+    let host = parsed
+        .as_ref()
+        .and_then(|u| u.host_str())
+        .unwrap_or_default();
+    let tenant = segments.first().cloned().unwrap_or_default();
+    let v2 = segments.get(1).is_some_and(|s| s == "v2.0") && segments.len() == 2;
+    if matches!(tenant.as_str(), "common" | "organizations" | "consumers") {
+        return Err(Finding::fail(
+            CheckId::NgrokPolicy,
+            format!(
+                "issuer_url is /{tenant}: its discovery document publishes the issuer .../{{tenantid}}/v2.0, which differs from the URL, so ngrok's OpenID Connect check fails (ERR_NGROK_2227 or 5204)"
+            ),
+            format!(
+                "issuer_url = {url:?}; OpenID Connect Discovery 1.0 §4.3 requires the published issuer to equal it"
+            ),
+            format!(
+                "{FIX}: issuer_url: https://{host}/<your tenant GUID>/v2.0 (then only that tenant's users sign in), or use the oauth action with provider: microsoft for users of every organisation"
+            ),
+        ));
+    }
+    if host == "sts.windows.net" || !v2 {
+        return Ok((
+            Some(format!(
+                "issuer_url {url:?} is a v1 issuer: ngrok gets v1 ID tokens (upn and unique_name, no preferred_username), for users of that tenant only; https://login.microsoftonline.com/<tenant GUID>/v2.0 is the v2.0 one"
+            )),
+            "a v1 issuer".into(),
+        ));
+    }
+    if !is_guid(&tenant) {
+        return Ok((
+            Some(format!(
+                "issuer_url names the tenant {tenant:?} by domain: its discovery document publishes the issuer with the tenant's GUID, which then differs from the URL (OpenID Connect Discovery 1.0 §4.3); use https://{host}/<tenant GUID>/v2.0"
+            )),
+            "a domain-named tenant".into(),
+        ));
+    }
+    Ok((
+        None,
+        format!(
+            "issuer_url is tenant {tenant}'s v2.0 issuer: only users of that tenant (and its guests) can sign in through this action"
+        ),
+    ))
+}
+
+/// `ngrok.policy`: provider `microsoft` (or a Microsoft issuer), this client id, a secret Value,
+/// scopes ngrok can use.
 fn check(action: &OAuthAction, client_id: Option<&str>) -> Finding {
+    let mut warnings = Vec::new();
+    let mut notes = String::new();
+    if let Some(url) = &action.issuer_url {
+        match issuer(url) {
+            Err(f) => return f,
+            Ok((warning, note)) => {
+                warnings.extend(warning);
+                notes = format!("; {note}");
+            }
+        }
+    }
     let id = match identity_problem(action, client_id) {
         Ok(id) => id,
         Err(failure) => return failure,
     };
-    let mut warnings = Vec::new();
     if is_expression(id) {
         warnings.push(format!(
             "client_id is an expression ({id}); it could not be compared with the app"
@@ -184,7 +250,13 @@ fn check(action: &OAuthAction, client_id: Option<&str>) -> Finding {
     }
     warnings.extend(admin_scopes(action.scopes.as_deref()));
     let evidence = format!(
-        "provider = \"microsoft\", client_id = {id:?}, client_secret {}, scopes = {}",
+        "{} = {:?}, client_id = {id:?}, client_secret {}, scopes = {}{notes}",
+        if action.issuer_url.is_some() {
+            "issuer_url"
+        } else {
+            "provider"
+        },
+        action.issuer_url.as_deref().unwrap_or("microsoft"),
         if action.secret_is_expression {
             "from an expression"
         } else {
@@ -198,7 +270,7 @@ fn check(action: &OAuthAction, client_id: Option<&str>) -> Finding {
     if warnings.is_empty() {
         Finding::pass(
             CheckId::NgrokPolicy,
-            "the ngrok oauth action uses this app",
+            format!("the ngrok {} action uses this app", action.kind()),
             evidence,
         )
     } else {
@@ -219,7 +291,7 @@ fn identity_problem<'a>(
     let fail = |title: &str, evidence: String, fix: String| {
         Err(Finding::fail(CheckId::NgrokPolicy, title, evidence, fix))
     };
-    if action.provider.as_deref() != Some("microsoft") {
+    if action.issuer_url.is_none() && action.provider.as_deref() != Some("microsoft") {
         return fail(
             "the oauth action's provider is not microsoft",
             format!("provider = {:?}", action.provider),

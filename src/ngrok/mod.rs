@@ -43,15 +43,20 @@ struct Action {
 
 #[derive(Debug, Default, Deserialize)]
 struct OAuthConfig {
+    /// `openid-connect`: the issuer ngrok discovers.
+    issuer_url: Option<String>,
     provider: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
     scopes: Option<Vec<String>>,
 }
 
-/// The `oauth` action of a policy, as far as we use it, and where it was found.
+/// The `oauth` action of a policy (or an `openid-connect` one with a Microsoft issuer), as far
+/// as we use it, and where it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthAction {
+    /// `openid-connect`: its `issuer_url`; `None` for an `oauth` action.
+    pub issuer_url: Option<String>,
     pub provider: Option<String>,
     pub client_id: Option<String>,
     /// A literal secret; `None` when absent or a CEL expression (`${secrets.get(...)}`).
@@ -87,6 +92,8 @@ pub struct Gate {
 /// Where an auth action was found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Place {
+    /// The file it was read from.
+    pub source: String,
     /// `traffic-policy`, `agent-config`, `kubernetes`, `ngrok-api`.
     pub shape: &'static str,
     pub endpoint: Option<String>,
@@ -95,6 +102,24 @@ pub struct Place {
 }
 
 impl OAuthAction {
+    /// `oauth` or `openid-connect`.
+    pub fn kind(&self) -> &'static str {
+        if self.issuer_url.is_some() {
+            "openid-connect"
+        } else {
+            "oauth"
+        }
+    }
+
+    /// An `oauth` action with `provider: microsoft`, or an `openid-connect` one whose issuer is on
+    /// a Microsoft authority.
+    pub fn is_microsoft(&self) -> bool {
+        match &self.issuer_url {
+            Some(u) => is_microsoft_issuer(u),
+            None => self.provider.as_deref() == Some("microsoft"),
+        }
+    }
+
     /// Neither `client_id` nor `client_secret`: ngrok's own managed app, not one of yours.
     pub fn is_managed_app(&self) -> bool {
         self.client_id.is_none() && self.client_secret.is_none() && !self.secret_is_expression
@@ -115,6 +140,22 @@ pub enum PolicyError {
     /// No Microsoft auth action: what was found instead.
     #[error("{0}: no Microsoft oauth action: {1}")]
     NoMicrosoft(String, String),
+}
+
+/// An issuer on Microsoft's identity platform (global and national clouds, v2.0 and v1).
+pub fn is_microsoft_issuer(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|u| {
+        matches!(
+            u.host_str(),
+            Some(
+                "login.microsoftonline.com"
+                    | "login.microsoftonline.us"
+                    | "login.partner.microsoftonline.cn"
+                    | "login.chinacloudapi.cn"
+                    | "sts.windows.net"
+            )
+        )
+    })
 }
 
 /// A value ngrok computes (`${secrets.get(...)}`): it cannot be read here.
@@ -149,19 +190,21 @@ pub fn load(path: &str, endpoint: Option<&str>) -> Result<OAuthAction, PolicyErr
     let mut providers = Vec::new();
     for f in &found {
         for a in actions(f).map_err(|why| PolicyError::Parse(path.into(), why))? {
-            if a.provider.as_deref() == Some("microsoft") {
+            if a.is_microsoft() {
+                let mut a = a;
+                a.place.source = path.to_owned();
                 return Ok(a);
             }
-            providers.push(format!(
-                "provider: {}",
-                a.provider.as_deref().unwrap_or("(none)")
-            ));
+            providers.push(match &a.issuer_url {
+                Some(u) => format!("openid-connect issuer_url: {u}"),
+                None => format!("provider: {}", a.provider.as_deref().unwrap_or("(none)")),
+            });
         }
     }
     Err(PolicyError::NoMicrosoft(
         path.into(),
         if providers.is_empty() {
-            "no auth action (type: oauth) in its traffic policy".into()
+            "no auth action (type: oauth or openid-connect) in its traffic policy".into()
         } else {
             format!("found {}", providers.join(", "))
         },
@@ -179,13 +222,19 @@ fn actions(found: &read::Found) -> Result<Vec<OAuthAction>, String> {
         .collect();
     let mut out = Vec::new();
     for (rule, r) in rules.iter().enumerate() {
-        for a in r.actions.iter().filter(|a| a.kind == "oauth") {
+        for a in r
+            .actions
+            .iter()
+            .filter(|a| matches!(a.kind.as_str(), "oauth" | "openid-connect"))
+        {
             let c = a.config.as_ref();
             let field = |f: fn(&OAuthConfig) -> &Option<String>| c.and_then(|c| f(c).clone());
             let secret = field(|c| &c.client_secret);
             let secret_is_expression = secret.as_deref().is_some_and(is_expression);
             let (gates, gates_cut) = gates_after(&rules, rule);
             out.push(OAuthAction {
+                issuer_url: (a.kind == "openid-connect")
+                    .then(|| field(|c| &c.issuer_url).unwrap_or_default()),
                 provider: field(|c| &c.provider),
                 client_id: field(|c| &c.client_id),
                 client_secret: secret
@@ -194,6 +243,7 @@ fn actions(found: &read::Found) -> Result<Vec<OAuthAction>, String> {
                 secret_is_expression,
                 scopes: c.and_then(|c| c.scopes.clone()),
                 place: Place {
+                    source: String::new(),
                     shape: found.shape,
                     endpoint: found.names.first().cloned(),
                     rule,

@@ -32,6 +32,34 @@ pub struct Target {
     /// The registration JSON shape detected (lint).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shape: Option<&'static str>,
+    /// The ngrok auth action checked with this target (`--ngrok-policy`, DESIGN.md §8.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ngrok: Option<NgrokTarget>,
+}
+
+/// Where the ngrok auth action of a target is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NgrokTarget {
+    /// The file read.
+    pub source: String,
+    /// The endpoint's name or URL, where the file has endpoints.
+    pub endpoint: Option<String>,
+    /// `oauth` or `openid-connect`.
+    pub action: &'static str,
+    /// The rule's index in `on_http_request`.
+    pub rule: usize,
+}
+
+impl NgrokTarget {
+    /// The place of `action`.
+    pub fn of(action: &crate::ngrok::OAuthAction) -> Self {
+        Self {
+            source: action.place.source.clone(),
+            endpoint: action.place.endpoint.clone(),
+            action: action.kind(),
+            rule: action.place.rule,
+        }
+    }
 }
 
 /// Counts per status.
