@@ -75,7 +75,8 @@ pub fn instant(at: Option<&str>) -> Result<DateTime<Utc>, Error> {
 pub struct LintConfig {
     pub files: Vec<String>,
     pub opts: LintOptions,
-    pub policy: Option<OAuthAction>,
+    /// `--ngrok-policy`: every Microsoft auth action of it (each judged with the app it names).
+    pub policy: Vec<OAuthAction>,
     /// `--from-graph`: where and how to read the registration.
     pub from_graph: Option<GraphSource>,
     /// `--identity EMAIL`: who `ngrok.access` evaluates the policy's rules for.
@@ -101,7 +102,12 @@ pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
             now: instant(args.at.as_deref())?,
             secret_min_days: i64::from(args.secret_min_days),
         },
-        policy: policy(args.ngrok_policy.as_deref(), args.endpoint.as_deref())?,
+        policy: match args.ngrok_policy.as_deref() {
+            Some(p) => {
+                ngrok::load_all(p, args.endpoint.as_deref()).map_err(|e| usage(e.to_string()))?
+            }
+            None => Vec::new(),
+        },
         from_graph: args.from_graph.then(|| graph_source(args)).transpose()?,
         identities: args.identity.clone(),
     })

@@ -4,6 +4,7 @@
 use crate::checks::{self, Inputs};
 use crate::config::{GraphSource, LintConfig};
 use crate::exit::Error;
+use crate::ngrok::OAuthAction;
 use crate::registration::{self, Registration};
 use crate::report::{Mode, Report, Target};
 
@@ -155,38 +156,49 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
             shape: Some(reg.shape.as_str()),
             ..Target::default()
         };
-        let mut target = target;
-        let mut inputs = Inputs::lint(&reg, cfg.opts);
-        let named = cfg.policy.as_ref().filter(|p| {
-            matches!((p.client_id.as_deref(), reg.app_id.as_deref()),
-                (Some(id), Some(app)) if id.eq_ignore_ascii_case(app))
-        });
-        if let Some(p) = named {
-            policy_matched = true;
+        // Each Microsoft auth action naming this app is a target of its own.
+        let named: Vec<&OAuthAction> = cfg
+            .policy
+            .iter()
+            .filter(|p| {
+                matches!((p.client_id.as_deref(), reg.app_id.as_deref()),
+                    (Some(id), Some(app)) if id.eq_ignore_ascii_case(app))
+            })
+            .collect();
+        if named.is_empty() {
+            let findings = checks::judge(&Inputs::lint(&reg, cfg.opts));
+            reports.push(Report::new(Mode::Lint, target, findings));
+            continue;
+        }
+        policy_matched = true;
+        for p in named {
+            let mut inputs = Inputs::lint(&reg, cfg.opts);
             inputs.policy = Some(p);
             inputs.secret = p.client_secret.as_ref();
             inputs.identities = &cfg.identities;
+            let mut target = target.clone();
             target.ngrok = Some(crate::report::NgrokTarget::of(p));
+            reports.push(Report::new(Mode::Lint, target, checks::judge(&inputs)));
         }
-        let findings = checks::judge(&inputs);
-        reports.push(Report::new(Mode::Lint, target, findings));
     }
-    if let Some(p) = &cfg.policy
-        && !policy_matched
-        && p.is_managed_app()
-    {
-        return Err(Error::Usage(
-            "--ngrok-policy: its oauth action uses ngrok's managed Microsoft app (no client_id, no client_secret): there is no app registration of yours to check against it".into(),
-        ));
-    }
-    if let Some(p) = &cfg.policy
-        && !policy_matched
-    {
+    if !cfg.policy.is_empty() && !policy_matched {
+        if cfg.policy.iter().all(OAuthAction::is_managed_app) {
+            return Err(Error::Usage(
+                "--ngrok-policy: its oauth action uses ngrok's managed Microsoft app (no client_id, no client_secret): there is no app registration of yours to check against it".into(),
+            ));
+        }
+        let ids: Vec<String> = cfg
+            .policy
+            .iter()
+            .map(|p| {
+                p.client_id
+                    .as_deref()
+                    .map_or_else(|| "(absent)".to_owned(), registration::show_id)
+            })
+            .collect();
         return Err(Error::Usage(format!(
-            "--ngrok-policy: its oauth action's client_id {} is none of the linted apps",
-            p.client_id
-                .as_deref()
-                .map_or_else(|| "(absent)".to_owned(), registration::show_id)
+            "--ngrok-policy: its Microsoft auth actions' client_id {} is none of the linted apps",
+            ids.join(", ")
         )));
     }
     Ok(reports)

@@ -166,6 +166,13 @@ pub fn is_expression(s: &str) -> bool {
 /// Reads the first Microsoft `oauth` action of a file in any shape ngrok keeps a policy in,
 /// on the endpoint named `endpoint` (name or URL) when given.
 pub fn load(path: &str, endpoint: Option<&str>) -> Result<OAuthAction, PolicyError> {
+    let mut all = load_all(path, endpoint)?;
+    Ok(all.remove(0))
+}
+
+/// Every Microsoft auth action of a file (at least one), in file order: each is a target of its
+/// own in `lint`.
+pub fn load_all(path: &str, endpoint: Option<&str>) -> Result<Vec<OAuthAction>, PolicyError> {
     let bytes = read_capped(path, MAX_POLICY_BYTES).map_err(|e| match e {
         Capped::TooLarge => PolicyError::TooLarge(path.into()),
         Capped::Io(e) => PolicyError::Read(path.into(), e),
@@ -188,18 +195,23 @@ pub fn load(path: &str, endpoint: Option<&str>) -> Result<OAuthAction, PolicyErr
         ));
     }
     let mut providers = Vec::new();
+    let mut microsoft = Vec::new();
     for f in &found {
         for a in actions(f).map_err(|why| PolicyError::Parse(path.into(), why))? {
             if a.is_microsoft() {
                 let mut a = a;
                 a.place.source = path.to_owned();
-                return Ok(a);
+                microsoft.push(a);
+                continue;
             }
             providers.push(match &a.issuer_url {
                 Some(u) => format!("openid-connect issuer_url: {u}"),
                 None => format!("provider: {}", a.provider.as_deref().unwrap_or("(none)")),
             });
         }
+    }
+    if !microsoft.is_empty() {
+        return Ok(microsoft);
     }
     Err(PolicyError::NoMicrosoft(
         path.into(),

@@ -66,6 +66,10 @@ pub(super) fn render(
         if let Some(authority) = &report.target.authority {
             head.push_str(&format!(" via {authority}"));
         }
+        if let Some(n) = &report.target.ngrok {
+            let at = n.endpoint.as_deref().unwrap_or(&n.source);
+            head.push_str(&format!(" with ngrok {} ({at}, rule {})", n.action, n.rule));
+        }
         writeln!(out, "{}", paint.wrap("1", &clean(&head)))?;
         // With --baseline, what got worse comes first.
         let regressed: Vec<&str> = report
