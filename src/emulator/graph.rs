@@ -47,6 +47,26 @@ struct Grant {
     tid: String,
 }
 
+/// The grant of the request's bearer token, or Graph's 401 answer.
+fn bearer_grant(state: &State, req: &Req, stamp: &Stamp) -> Result<Grant, Resp> {
+    let token = req
+        .header(header::AUTHORIZATION)
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .unwrap_or_default()
+        .trim();
+    accept(state, token).map_err(|msg| {
+        graph_error(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            msg,
+            stamp,
+        )
+    })
+}
+
 /// Validates an access token for Graph; `Err` is the 401 message.
 fn accept(state: &State, token: &str) -> Result<Grant, &'static str> {
     if token.is_empty() {
@@ -152,24 +172,9 @@ pub(crate) fn handle(state: &State, req: &Req, rest: &[&str], stamp: &Stamp) -> 
             stamp,
         );
     }
-    let token = req
-        .header(header::AUTHORIZATION)
-        .and_then(|h| {
-            h.strip_prefix("Bearer ")
-                .or_else(|| h.strip_prefix("bearer "))
-        })
-        .unwrap_or_default()
-        .trim();
-    let grant = match accept(state, token) {
+    let grant = match bearer_grant(state, req, stamp) {
         Ok(g) => g,
-        Err(msg) => {
-            return graph_error(
-                StatusCode::UNAUTHORIZED,
-                "InvalidAuthenticationToken",
-                msg,
-                stamp,
-            );
-        }
+        Err(r) => return r,
     };
     let Some(user) = grant.user else {
         return graph_error(
@@ -318,24 +323,9 @@ fn directory(state: &State, req: &Req, route: &Route, stamp: &Stamp) -> Resp {
             stamp,
         );
     }
-    let token = req
-        .header(header::AUTHORIZATION)
-        .and_then(|h| {
-            h.strip_prefix("Bearer ")
-                .or_else(|| h.strip_prefix("bearer "))
-        })
-        .unwrap_or_default()
-        .trim();
-    let grant = match accept(state, token) {
+    let grant = match bearer_grant(state, req, stamp) {
         Ok(g) => g,
-        Err(msg) => {
-            return graph_error(
-                StatusCode::UNAUTHORIZED,
-                "InvalidAuthenticationToken",
-                msg,
-                stamp,
-            );
-        }
+        Err(r) => return r,
     };
     let granted = grant.roles.iter().any(|r| READERS.contains(&r.as_str()))
         || grant
