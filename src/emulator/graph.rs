@@ -48,7 +48,7 @@ struct Grant {
 }
 
 /// The grant of the request's bearer token, or Graph's 401 answer.
-fn bearer_grant(state: &State, req: &Req, stamp: &Stamp) -> Result<Grant, Resp> {
+fn bearer_grant(state: &State, req: &Req, stamp: &Stamp) -> Result<Grant, Box<Resp>> {
     let token = req
         .header(header::AUTHORIZATION)
         .and_then(|h| {
@@ -58,12 +58,12 @@ fn bearer_grant(state: &State, req: &Req, stamp: &Stamp) -> Result<Grant, Resp> 
         .unwrap_or_default()
         .trim();
     accept(state, token).map_err(|msg| {
-        graph_error(
+        Box::new(graph_error(
             StatusCode::UNAUTHORIZED,
             "InvalidAuthenticationToken",
             msg,
             stamp,
-        )
+        ))
     })
 }
 
@@ -174,7 +174,7 @@ pub(crate) fn handle(state: &State, req: &Req, rest: &[&str], stamp: &Stamp) -> 
     }
     let grant = match bearer_grant(state, req, stamp) {
         Ok(g) => g,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(user) = grant.user else {
         return graph_error(
@@ -325,7 +325,7 @@ fn directory(state: &State, req: &Req, route: &Route, stamp: &Stamp) -> Resp {
     }
     let grant = match bearer_grant(state, req, stamp) {
         Ok(g) => g,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let granted = grant.roles.iter().any(|r| READERS.contains(&r.as_str()))
         || grant
