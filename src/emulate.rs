@@ -44,13 +44,15 @@ pub fn run(
         std::fs::write(&ca_path, emulator.ca_pem()).map_err(|e| {
             Error::Usage(format!("cannot write the CA certificate to {ca_path}: {e}"))
         })?;
-        // Absolute, so that a ready file read from elsewhere still finds the CA.
-        let ca_path =
-            std::fs::canonicalize(&ca_path).map_or(ca_path, |p| p.to_string_lossy().into_owned());
+        // Standard output names the CA as given; the ready file absolutely, so that it is found
+        // from any directory the file is read in.
         let line = emulator.ready_line(&ca_path).to_string();
         if let Some(path) = ready_file {
+            let absolute = std::fs::canonicalize(&ca_path)
+                .map_or_else(|_| ca_path.clone(), |p| p.to_string_lossy().into_owned());
+            let file_line = emulator.ready_line(&absolute).to_string();
             let tmp = format!("{path}.tmp-{}", std::process::id());
-            std::fs::write(&tmp, format!("{line}\n"))
+            std::fs::write(&tmp, format!("{file_line}\n"))
                 .and_then(|()| std::fs::rename(&tmp, path))
                 .map_err(|e| Error::Usage(format!("--ready-file {path}: {e}")))?;
         }
