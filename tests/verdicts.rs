@@ -591,3 +591,54 @@ fn every_refusal_lands_in_a_finding() {
         }
     }
 }
+
+/// `tenancy.other-tenant` passes only for a tenant other than the first sign-in's: the same
+/// tenant id written in another case is the same tenant (no false all-clear).
+#[test]
+fn other_tenant_compares_tenant_ids_without_case() {
+    use oauth_preflight::flow::evidence::{AccountOutcome, AccountTry, GraphMe, IdClaims, IdToken};
+    let home = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    let judge = |tid: &str| {
+        let ev = oauth_preflight::flow::Evidence {
+            id_token: Some(IdToken::Valid(IdClaims {
+                kid: "k".into(),
+                iss: format!("https://login.microsoftonline.com/{home}/v2.0"),
+                tid: home.into(),
+                preferred_username: Some("alice@contoso.example".into()),
+                email: None,
+                rotated: false,
+                templated: true,
+            })),
+            other_accounts: vec![AccountTry {
+                hint: Some("bob@example".into()),
+                outcome: AccountOutcome::SignedIn {
+                    who: "bob@example".into(),
+                    tid: tid.into(),
+                    graph: Some(GraphMe::Found {
+                        id: None,
+                        display_name: None,
+                        mail: None,
+                        upn: Some("bob@example".into()),
+                    }),
+                },
+            }],
+            ..Default::default()
+        };
+        let inputs = Inputs {
+            mode: Mode::Run,
+            reg: None,
+            opts: LintOptions {
+                now: chrono::Utc::now(),
+                secret_min_days: 30,
+            },
+            policy: None,
+            secret: None,
+            scopes_from_policy: false,
+            live: Some(&ev),
+            identities: &[],
+        };
+        checks::judge_one(checks::CheckId::TenancyOtherTenant, &inputs).status
+    };
+    assert_eq!(judge(&home.to_uppercase()), Status::Skip);
+    assert_eq!(judge("a1b2c3d4-0000-4000-8000-000000000002"), Status::Pass);
+}

@@ -96,32 +96,8 @@ pub(super) fn other_tenant(i: &Inputs<'_>) -> Finding {
             "no user of another tenant tried: run --accounts 2 (--login-hint a user of another organisation)",
         );
     }
-    let home = i
-        .reg
-        .and_then(|r| r.service_principal.as_ref())
-        .and_then(|sp| sp.app_owner_organization_id.clone())
-        .or_else(|| match &ev.id_token {
-            Some(IdToken::Valid(c)) => Some(c.tid.clone()),
-            _ => None,
-        });
     let label = |hint: &Option<String>| hint.clone().unwrap_or_else(|| "the account picked".into());
-    let Some(home) = home else {
-        // A refusal still names its code; a success cannot be called "another tenant".
-        for t in &ev.other_accounts {
-            if let AccountOutcome::Refused(r) = &t.outcome {
-                let f = aad::finding(i, ID, r);
-                return Finding {
-                    title: format!("{} could not sign in: {}", label(&t.hint), f.title),
-                    ..f
-                };
-            }
-        }
-        return Finding::skip(
-            ID,
-            "the app's home tenant is not known (the first sign-in did not complete): sign in first with a user of the app's tenant, or pass --app with its service principal (appOwnerOrganizationId)",
-        );
-    };
-    let home = Some(home);
+    // A refusal names its AADSTS code, whatever the home tenant.
     for t in &ev.other_accounts {
         if let AccountOutcome::Refused(r) = &t.outcome {
             let f = aad::finding(i, ID, r);
@@ -131,15 +107,27 @@ pub(super) fn other_tenant(i: &Inputs<'_>) -> Finding {
             };
         }
     }
+    let home = i
+        .reg
+        .and_then(|r| r.service_principal.as_ref())
+        .and_then(|sp| sp.app_owner_organization_id.clone())
+        .or_else(|| match &ev.id_token {
+            Some(IdToken::Valid(c)) => Some(c.tid.clone()),
+            _ => None,
+        });
+    // Without it, a success cannot be called "another tenant".
+    let Some(home) = home else {
+        return Finding::skip(
+            ID,
+            "the app's home tenant is not known (the first sign-in did not complete): sign in first with a user of the app's tenant, or pass --app with its service principal (appOwnerOrganizationId)",
+        );
+    };
     let mut same = Vec::new();
     let mut why_not = Vec::new();
     for t in &ev.other_accounts {
         match &t.outcome {
-            AccountOutcome::SignedIn { who, tid, graph } if home.as_deref() != Some(tid) => {
-                let evidence = format!(
-                    "{who}: tid = {tid:?}, home tenant = {:?}",
-                    home.as_deref().unwrap_or("unknown")
-                );
+            AccountOutcome::SignedIn { who, tid, graph } if !tid.eq_ignore_ascii_case(&home) => {
+                let evidence = format!("{who}: tid = {tid:?}, home tenant = {home:?}");
                 return match graph {
                     Some(GraphMe::Found { .. }) => Finding::pass(
                         ID,
