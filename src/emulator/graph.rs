@@ -15,6 +15,16 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{HeaderValue, Method, StatusCode, header};
 use serde_json::{Value, json};
 
+/// Graph's answer to a method a route does not take.
+fn method_not_allowed(stamp: &Stamp) -> Resp {
+    graph_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Request_BadRequest",
+        "Specified HTTP method is not allowed for the request target.",
+        stamp,
+    )
+}
+
 fn graph_error(status: StatusCode, code: &str, message: &str, stamp: &Stamp) -> Resp {
     let body = json!({"error": {
         "code": code,
@@ -165,12 +175,7 @@ pub(crate) fn handle(state: &State, req: &Req, rest: &[&str], stamp: &Stamp) -> 
         );
     }
     if req.method != Method::GET && !(userinfo && req.method == Method::POST) {
-        return graph_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Request_BadRequest",
-            "Specified HTTP method is not allowed for the request target.",
-            stamp,
-        );
+        return method_not_allowed(stamp);
     }
     let grant = match bearer_grant(state, req, stamp) {
         Ok(g) => g,
@@ -316,12 +321,7 @@ fn directory(state: &State, req: &Req, route: &Route, stamp: &Stamp) -> Resp {
         "Directory.Read.All",
     ];
     if req.method != Method::GET {
-        return graph_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Request_BadRequest",
-            "Specified HTTP method is not allowed for the request target.",
-            stamp,
-        );
+        return method_not_allowed(stamp);
     }
     let grant = match bearer_grant(state, req, stamp) {
         Ok(g) => g,
