@@ -287,7 +287,7 @@ fn a_domain_deny_rule_stops_a_guest_and_lets_alice_in() {
     assert!(c["title"].as_str().unwrap().contains("req.url.path"), "{c}");
 }
 
-/// Hostile policies end in bounded time with an answer: 10,000 rules, a huge expression.
+/// Hostile policies get an answer: 10,000 rules, a 100 KB expression.
 #[test]
 fn hostile_policies_are_bounded() {
     let dir = tempfile::tempdir().unwrap();
@@ -301,7 +301,9 @@ fn hostile_policies_are_bounded() {
         "{head}  - expressions: [\"{}true\"]\n    actions: [{{type: deny}}]\n",
         "!".repeat(100_000)
     );
-    for (name, text) in [("many.yml", many), ("huge.yml", huge)] {
+    // 10,000 rules that stop other people: alice goes through. A 100 KB expression is refused
+    // by the evaluator's bounds: a skip that says so, in a title of bounded size.
+    for (name, text, expected) in [("many.yml", many, "pass"), ("huge.yml", huge, "skip")] {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         let out = run(&[
@@ -314,23 +316,18 @@ fn hostile_policies_are_bounded() {
             "alice@contoso.example",
             &fixture("good-multitenant.json"),
         ]);
-        assert!(matches!(code(&out), 0..=2), "{name}: {}", stderr(&out));
-        if code(&out) != 2 {
-            let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-            let c = v["reports"][0]["checks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["id"] == "ngrok.access")
-                .unwrap()
-                .clone();
-            assert!(
-                matches!(c["status"].as_str(), Some("pass" | "skip")),
-                "{name}: {c}"
-            );
-        } else {
-            assert_eq!(stderr(&out).lines().count(), 1, "{name}");
-        }
+        assert_eq!(code(&out), 0, "{name}: {}", stderr(&out));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let c = v["reports"][0]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "ngrok.access")
+            .unwrap()
+            .clone();
+        assert_eq!(c["status"], expected, "{name}: {c}");
+        let title = c["title"].as_str().unwrap();
+        assert!(title.len() < 1_000, "{name}: a {} byte title", title.len());
     }
 }
 

@@ -28,6 +28,20 @@ pub(super) fn policy(i: &Inputs<'_>) -> Finding {
 }
 
 /// Where the action is: the file's shape, the endpoint, the rule.
+/// A policy expression as a report shows it: whole up to 200 bytes, else its start and its size
+/// (a hostile 100 KB expression must not become a 100 KB title).
+fn shown(expression: &str) -> String {
+    const MAX: usize = 200;
+    if expression.len() <= MAX {
+        return expression.to_owned();
+    }
+    let mut end = MAX;
+    while !expression.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &expression[..end], expression.len())
+}
+
 fn place(action: &OAuthAction) -> String {
     let p = &action.place;
     match &p.endpoint {
@@ -107,7 +121,8 @@ pub(super) fn access(i: &Inputs<'_>) -> Finding {
                     if gate.expressions.is_empty() {
                         ", no expression: always".to_owned()
                     } else {
-                        format!(" when {}", gate.expressions.join(" && "))
+                        let all: Vec<_> = gate.expressions.iter().map(|e| shown(e)).collect();
+                        format!(" when {}", all.join(" && "))
                     }
                 );
                 stop.get_or_insert((w.email.clone(), gate));
@@ -120,8 +135,9 @@ pub(super) fn access(i: &Inputs<'_>) -> Finding {
             } => {
                 worst = Status::Fail;
                 format!(
-                    "{}: rule {rule} expression {expression:?} is not valid CEL ({why})",
-                    w.email
+                    "{}: rule {rule} expression {:?} is not valid CEL ({why})",
+                    w.email,
+                    shown(&expression)
                 )
             }
             Verdict::Undecided {
@@ -133,8 +149,9 @@ pub(super) fn access(i: &Inputs<'_>) -> Finding {
                     worst = Status::Skip;
                 }
                 format!(
-                    "{}: rule {rule} expression {expression:?} undecided: {why}",
-                    w.email
+                    "{}: rule {rule} expression {:?} undecided: {why}",
+                    w.email,
+                    shown(&expression)
                 )
             }
         };
