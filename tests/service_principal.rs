@@ -297,8 +297,16 @@ fn the_emulator_serves_applications_and_service_principals_as_graph_does() {
     );
     assert_eq!(v["appId"], id.as_str());
     assert!(
+        !v["passwordCredentials"].as_array().unwrap().is_empty(),
+        "{v}"
+    );
+    assert!(
         v["passwordCredentials"][0]["secretText"].is_null(),
         "no secret value is served"
+    );
+    assert!(
+        !v.to_string().contains(&common::secret(&good)),
+        "the secret's value appears nowhere in the answer"
     );
     let (s, v) = get(&format!("applications?$filter=appId%20eq%20'{id}'"), &token);
     assert_eq!(s, 200, "{v}");
@@ -393,17 +401,26 @@ fn probe_takes_several_accounts() {
         .unwrap()
         .clone();
     assert_eq!(f["status"], "pass", "{f}");
-    // More hints than sign-ins is a usage error.
-    let bad = run(&[
-        "probe",
-        "--client-id",
-        "00000001-1111-4000-8000-000000000001",
-        "--accounts",
-        "1",
-        "--login-hint",
-        "a@b.example",
-        "--login-hint",
-        "c@d.example",
-    ]);
+    // More hints than sign-ins is a usage error (with a secret, so that it is the one reported).
+    let bad = common::cli(
+        &[
+            "probe",
+            "--client-id",
+            "00000001-1111-4000-8000-000000000001",
+            "--accounts",
+            "1",
+            "--login-hint",
+            "a@b.example",
+            "--login-hint",
+            "c@d.example",
+        ],
+        &[("OAUTH_PREFLIGHT_CLIENT_SECRET", "x")],
+        None,
+    );
     assert_eq!(code(&bad), 2);
+    assert!(
+        common::stderr(&bad).contains("--accounts 1 but 2 --login-hint"),
+        "{}",
+        common::stderr(&bad)
+    );
 }

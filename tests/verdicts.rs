@@ -637,7 +637,7 @@ fn other_tenant_compares_tenant_ids_without_case() {
             live: Some(&ev),
             identities: &[],
         };
-        checks::judge_one(checks::CheckId::TenancyOtherTenant, &inputs).status
+        checks::judge_one(CheckId::TenancyOtherTenant, &inputs).status
     };
     assert_eq!(judge(&home.to_uppercase()), Status::Skip);
     assert_eq!(judge("a1b2c3d4-0000-4000-8000-000000000002"), Status::Pass);
