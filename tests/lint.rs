@@ -136,13 +136,7 @@ fn user_read_all_passes_user_read_as_a_superset() {
         &fixture("user-read-all.json"),
     ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let c = &v["reports"][0]["checks"];
-    let user_read = c
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "scopes.user-read")
-        .unwrap();
+    let user_read = common::check_of(&v["reports"][0], "scopes.user-read");
     assert_eq!(user_read["status"], "pass");
     assert!(user_read["title"].as_str().unwrap().contains("superset"));
 }

@@ -146,12 +146,7 @@ fn probe_reads_a_policy_in_every_shape_and_agrees_with_lint() {
         let v: serde_json::Value = serde_json::from_str(&stdout(&out))
             .unwrap_or_else(|e| panic!("{name}: {e}: {}", stderr(&out)));
         let status = |v: &serde_json::Value| {
-            v["reports"][0]["checks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["id"] == "ngrok.policy")
-                .unwrap()["status"]
+            common::check_of(&v["reports"][0], "ngrok.policy")["status"]
                 .as_str()
                 .unwrap()
                 .to_owned()
@@ -211,13 +206,7 @@ fn a_managed_app_policy_says_there_is_nothing_of_yours_to_check() {
 fn a_domain_deny_rule_stops_a_guest_and_lets_alice_in() {
     let access = |out: &std::process::Output| {
         let v: serde_json::Value = serde_json::from_str(&stdout(out)).unwrap();
-        v["reports"][0]["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == "ngrok.access")
-            .unwrap()
-            .clone()
+        common::check_of(&v["reports"][0], "ngrok.access").clone()
     };
     let deny = policy("domain-deny.yml");
     for (who, status) in [
@@ -318,13 +307,7 @@ fn hostile_policies_are_bounded() {
         ]);
         assert_eq!(code(&out), 0, "{name}: {}", stderr(&out));
         let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-        let c = v["reports"][0]["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == "ngrok.access")
-            .unwrap()
-            .clone();
+        let c = common::check_of(&v["reports"][0], "ngrok.access").clone();
         assert_eq!(c["status"], expected, "{name}: {c}");
         let title = c["title"].as_str().unwrap();
         assert!(title.len() < 1_000, "{name}: a {} byte title", title.len());
@@ -345,13 +328,7 @@ fn openid_connect_issuers_are_judged() {
     ]);
     assert_eq!(code(&out), 1);
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let c = v["reports"][0]["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "ngrok.policy")
-        .unwrap()
-        .clone();
+    let c = common::check_of(&v["reports"][0], "ngrok.policy").clone();
     assert_eq!(c["status"], "fail");
     assert!(c["title"].as_str().unwrap().contains("{tenantid}"), "{c}");
     let out = run(&[

@@ -53,13 +53,7 @@ fn lint_judges_the_enterprise_app() {
     ] {
         let out = run(&["lint", "--at", AT, "--format", "json", &fixture(file)]);
         let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-        let c = v["reports"][0]["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
-            .unwrap()
-            .clone();
+        let c = common::check_of(&v["reports"][0], id).clone();
         assert_eq!(c["status"], status, "{file}: {c}");
         assert!(
             c["fix"]
@@ -393,13 +387,7 @@ fn probe_takes_several_accounts() {
     );
     assert_eq!(code(&out), 0, "{}", common::stderr(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let f = v["reports"][0]["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "tenancy.other-tenant")
-        .unwrap()
-        .clone();
+    let f = common::check_of(&v["reports"][0], "tenancy.other-tenant").clone();
     assert_eq!(f["status"], "pass", "{f}");
     // More hints than sign-ins is a usage error (with a secret, so that it is the one reported).
     let bad = common::cli(

@@ -5,23 +5,14 @@
 mod common;
 
 use common::{
-    AT, app, background, check, cli, code, emulator, finding, fixture, fixture_names, stderr,
-    stdout,
+    AT, app, background, check, check_of, cli, code, emulator, finding, fixture, fixture_names,
+    stderr, stdout,
 };
 use oauth_preflight::checks::{self, CheckId, Inputs, LintOptions, Status};
 use oauth_preflight::mode::Mode;
 
 fn json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
-}
-
-fn check_of<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no {id} in {report}"))
 }
 
 /// A policy file with this oauth config body (YAML lines under `config:`).
