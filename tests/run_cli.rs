@@ -8,9 +8,23 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 /// Starts the binary, returns it with the authorize URL it printed on stderr.
-#[allow(clippy::zombie_processes)] // the caller waits for the child it is handed
 fn spawn_for_url(args: &[&str], secret: &str) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
+    spawn_cmd_for_url(
+        Command::new(env!("CARGO_BIN_EXE_oauth-preflight")),
+        args,
+        secret,
+    )
+}
+
+/// Starts `cmd` (the binary, or a shell that execs it) with `args`, returns it with the
+/// authorize URL it printed on stderr.
+#[allow(clippy::zombie_processes)] // the caller waits for the child it is handed
+fn spawn_cmd_for_url(
+    mut cmd: Command,
+    args: &[&str],
+    secret: &str,
+) -> (std::process::Child, String) {
+    let mut child = cmd
         .args(args)
         .current_dir(common::root())
         .env("OAUTH_PREFLIGHT_CLIENT_SECRET", secret)
@@ -33,6 +47,37 @@ fn spawn_for_url(args: &[&str], secret: &str) -> (std::process::Child, String) {
         }
     }
 }
+
+/// Follows the authorize URL's redirects, as a browser would, to the last page.
+async fn follow(http: &reqwest::Client, url: String) -> String {
+    let mut next = url;
+    loop {
+        let r = http.get(&next).send().await.unwrap();
+        match r.headers().get("location") {
+            Some(l) => next = l.to_str().unwrap().to_owned(),
+            None => break r.text().await.unwrap(),
+        }
+    }
+}
+
+/// The local callback server's address, from the authorize URL's `redirect_uri`.
+fn callback_addr(authorize: &str) -> String {
+    let redirect = reqwest::Url::parse(authorize)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| reqwest::Url::parse(&v).unwrap())
+        .unwrap();
+    format!("127.0.0.1:{}", redirect.port().unwrap())
+}
+
+/// A minute to sign in, on a one-shot callback server at any free port.
+const LOCAL: [&str; 4] = [
+    "--timeout",
+    "60",
+    "--redirect-uri",
+    "http://localhost:0/oauth2/callback",
+];
 
 /// `run --no-browser` for `reg` against the emulator, then `extra`.
 fn run_args(
@@ -101,16 +146,7 @@ fn run_with_a_real_http_user_agent_and_the_loopback_callback() {
     );
     let args = strs(&args);
     let (child, url) = spawn_for_url(&args, &common::secret(&reg));
-    let page = bg.rt.block_on(async {
-        let mut next = url;
-        loop {
-            let r = bg.emu.http.get(&next).send().await.unwrap();
-            match r.headers().get("location") {
-                Some(l) => next = l.to_str().unwrap().to_owned(),
-                None => break r.text().await.unwrap(),
-            }
-        }
-    });
+    let page = bg.rt.block_on(follow(&bg.emu.http, url));
     assert!(page.contains("Signed in"), "{page}");
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -441,16 +477,7 @@ fn a_signal_while_waiting_is_a_clean_exit_3() {
     let reg = common::app("good-multitenant.json");
     let bg = background(vec![reg.clone()], &[]);
     for signal in ["-INT", "-TERM"] {
-        let args = run_args(
-            &reg,
-            &bg,
-            &[
-                "--timeout",
-                "60",
-                "--redirect-uri",
-                "http://localhost:0/oauth2/callback",
-            ],
-        );
+        let args = run_args(&reg, &bg, &LOCAL);
         let args = strs(&args);
         let (child, _url) = spawn_for_url(&args, &common::secret(&reg));
         let sent = Command::new("kill")
@@ -500,47 +527,13 @@ fn a_busy_callback_port_is_exit_3_with_the_way_out() {
 fn junk_connections_cannot_keep_the_genuine_callback_out() {
     let reg = common::app("good-multitenant.json");
     let bg = background(vec![reg.clone()], &[]);
-    let args = run_args(
-        &reg,
-        &bg,
-        &[
-            "--timeout",
-            "60",
-            "--redirect-uri",
-            "http://localhost:0/oauth2/callback",
-        ],
-    );
-    let mut child = Command::new("sh")
-        .arg("-c")
+    let args = run_args(&reg, &bg, &LOCAL);
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
         .arg(r#"ulimit -n 256 && exec "$0" "$@""#)
-        .arg(env!("CARGO_BIN_EXE_oauth-preflight"))
-        .args(&args)
-        .current_dir(common::root())
-        .env("OAUTH_PREFLIGHT_CLIENT_SECRET", common::secret(&reg))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let url = loop {
-        let mut line = String::new();
-        assert!(err.read_line(&mut line).unwrap() > 0, "no URL printed");
-        if let Some(u) = line
-            .split_whitespace()
-            .find(|w| w.starts_with("https://127.0.0.1"))
-        {
-            break u.to_owned();
-        }
-    };
-    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
-    let redirect = reqwest::Url::parse(&url)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "redirect_uri")
-        .map(|(_, v)| reqwest::Url::parse(&v).unwrap())
-        .unwrap();
-    let addr = format!("127.0.0.1:{}", redirect.port().unwrap());
+        .arg(env!("CARGO_BIN_EXE_oauth-preflight"));
+    let (child, url) = spawn_cmd_for_url(sh, &strs(&args), &common::secret(&reg));
+    let addr = callback_addr(&url);
     let mut slow = std::net::TcpStream::connect(&addr).unwrap();
     slow.write_all(b"GET /oauth2/callback HTTP/1.1\r\nHost: localhost\r\n")
         .unwrap();
@@ -549,17 +542,11 @@ fn junk_connections_cannot_keep_the_genuine_callback_out() {
         .collect();
     assert!(junk.len() > 200, "{} junk connections", junk.len());
     let page = bg.rt.block_on(async {
-        let follow = async {
-            let mut next = url;
-            loop {
-                let r = bg.emu.http.get(&next).send().await.unwrap();
-                match r.headers().get("location") {
-                    Some(l) => next = l.to_str().unwrap().to_owned(),
-                    None => break r.text().await.unwrap(),
-                }
-            }
-        };
-        tokio::time::timeout(std::time::Duration::from_secs(30), follow).await
+        tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            follow(&bg.emu.http, url),
+        )
+        .await
     });
     let page = page.expect("the genuine callback was not served within 30 s");
     assert!(page.contains("Signed in"), "{page}");
@@ -579,26 +566,10 @@ fn a_slow_client_is_closed_after_the_header_timeout() {
     use std::io::Read;
     let reg = common::app("good-multitenant.json");
     let bg = background(vec![reg.clone()], &[]);
-    let args = run_args(
-        &reg,
-        &bg,
-        &[
-            "--timeout",
-            "60",
-            "--redirect-uri",
-            "http://localhost:0/oauth2/callback",
-        ],
-    );
+    let args = run_args(&reg, &bg, &LOCAL);
     let args = strs(&args);
     let (mut child, url) = spawn_for_url(&args, &common::secret(&reg));
-    let redirect = reqwest::Url::parse(&url)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "redirect_uri")
-        .map(|(_, v)| reqwest::Url::parse(&v).unwrap())
-        .unwrap();
-    let mut slow =
-        std::net::TcpStream::connect(format!("127.0.0.1:{}", redirect.port().unwrap())).unwrap();
+    let mut slow = std::net::TcpStream::connect(callback_addr(&url)).unwrap();
     slow.write_all(b"GET /oauth2/callback HTTP/1.1\r\nHost: localhost\r\n")
         .unwrap();
     slow.set_read_timeout(Some(std::time::Duration::from_secs(30)))
@@ -616,16 +587,7 @@ fn a_slow_client_is_closed_after_the_header_timeout() {
 fn a_refused_sign_in_is_not_shown_as_a_success() {
     let reg = common::app("good-multitenant.json");
     let bg = background(vec![reg.clone()], &[]);
-    let args = run_args(
-        &reg,
-        &bg,
-        &[
-            "--timeout",
-            "60",
-            "--redirect-uri",
-            "http://localhost:0/oauth2/callback",
-        ],
-    );
+    let args = run_args(&reg, &bg, &LOCAL);
     let args = strs(&args);
     let (child, url) = spawn_for_url(&args, &common::secret(&reg));
     let q: Vec<(String, String)> = reqwest::Url::parse(&url)
