@@ -265,12 +265,7 @@ fn a_baseline_fails_only_on_regressions() {
         &fixture("good-multitenant.json"),
         &fixture("good-multitenant.json"),
     ]);
-    assert_eq!(code(&not_a_report), 2);
-    assert!(
-        stderr(&not_a_report).contains("not an oauth-preflight JSON report"),
-        "{}",
-        stderr(&not_a_report)
-    );
+    common::assert_exit(&not_a_report, 2, "not an oauth-preflight JSON report");
 }
 
 #[test]

@@ -83,12 +83,7 @@ fn each_shape_names_where_the_action_is() {
         "public",
         &fixture("good-multitenant.json"),
     ]);
-    assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out).contains("no Microsoft oauth action: found provider: google"),
-        "{}",
-        stderr(&out)
-    );
+    common::assert_exit(&out, 2, "no Microsoft oauth action: found provider: google");
     let out = run(&[
         "lint",
         "-v",
@@ -111,12 +106,7 @@ fn each_shape_names_where_the_action_is() {
         "nope",
         &fixture("good-multitenant.json"),
     ]);
-    assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out).contains("no endpoint named \"nope\""),
-        "{}",
-        stderr(&out)
-    );
+    common::assert_exit(&out, 2, "no endpoint named \"nope\"");
 }
 
 /// `probe` takes client id, secret and scopes from a policy in every shape; a secret kept in
@@ -185,19 +175,9 @@ fn a_managed_app_policy_says_there_is_nothing_of_yours_to_check() {
         &policy("managed-app.yml"),
         &fixture("good-multitenant.json"),
     ]);
-    assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out).contains("ngrok's managed Microsoft app"),
-        "{}",
-        stderr(&out)
-    );
+    common::assert_exit(&out, 2, "ngrok's managed Microsoft app");
     let out = run(&["probe", "--ngrok-policy", &policy("managed-app.yml")]);
-    assert_eq!(code(&out), 2);
-    assert!(
-        stderr(&out).contains("managed Microsoft app"),
-        "{}",
-        stderr(&out)
-    );
+    common::assert_exit(&out, 2, "managed Microsoft app");
 }
 
 /// The most common "it still doesn't work": a domain rule after the sign-in. Lint evaluates it

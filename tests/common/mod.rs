@@ -21,6 +21,14 @@ pub fn check_of<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::
         .unwrap_or_else(|| panic!("no {id} in {report}"))
 }
 
+/// The command ended with exit `want` and said `needle` on standard error.
+#[track_caller]
+pub fn assert_exit(out: &Output, want: i32, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(code(out), want, "{err}");
+    assert!(err.contains(needle), "{needle:?} not in: {err}");
+}
+
 pub fn fixture(name: &str) -> String {
     format!("fixtures/apps/{name}")
 }
