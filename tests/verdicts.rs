@@ -15,6 +15,24 @@ fn json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
 }
 
+/// `lint --format json` of the good multitenant app with the ngrok policy at `policy`.
+fn lint_good_app_with(policy: &str) -> std::process::Output {
+    cli(
+        &[
+            "lint",
+            "--at",
+            AT,
+            "--format",
+            "json",
+            "--ngrok-policy",
+            policy,
+            &fixture("good-multitenant.json"),
+        ],
+        &[],
+        None,
+    )
+}
+
 /// A policy file with this oauth config body (YAML lines under `config:`).
 fn policy_file(config: &str) -> tempfile::NamedTempFile {
     let f = tempfile::NamedTempFile::new().unwrap();
@@ -78,20 +96,7 @@ fn weak_evidence_a_hint_match_is_not_a_pass() {
     let weak = policy_file(&format!(
         "          provider: microsoft\n          client_id: '{GOOD_ID}'\n          client_secret: 'Q1xWRONGWRONG'\n          scopes: [openid, email, profile, User.Read]\n"
     ));
-    let out = cli(
-        &[
-            "lint",
-            "--at",
-            AT,
-            "--format",
-            "json",
-            "--ngrok-policy",
-            weak.path().to_str().unwrap(),
-            &fixture("good-multitenant.json"),
-        ],
-        &[],
-        None,
-    );
+    let out = lint_good_app_with(weak.path().to_str().unwrap());
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let v = json(&out);
     let f = check_of(&v["reports"][0], "secret.valid");
@@ -105,20 +110,7 @@ fn weak_evidence_a_hint_match_is_not_a_pass() {
         let p = policy_file(&format!(
             "          provider: microsoft\n          client_id: '{GOOD_ID}'\n          client_secret: '{secret}'\n          scopes: [openid, email, profile, User.Read]\n"
         ));
-        let out = cli(
-            &[
-                "lint",
-                "--at",
-                AT,
-                "--format",
-                "json",
-                "--ngrok-policy",
-                p.path().to_str().unwrap(),
-                &fixture("good-multitenant.json"),
-            ],
-            &[],
-            None,
-        );
+        let out = lint_good_app_with(p.path().to_str().unwrap());
         assert_eq!(code(&out), 1, "{secret}");
         assert_eq!(
             check_of(&json(&out)["reports"][0], "secret.valid")["status"],
@@ -169,20 +161,7 @@ fn wrong_place_blamed_policy_scopes_without_user_read() {
         "the app has User.Read: {fix}"
     );
     let run_policy = check_of(&v["reports"][0], "ngrok.policy")["status"].clone();
-    let lint = cli(
-        &[
-            "lint",
-            "--at",
-            AT,
-            "--format",
-            "json",
-            "--ngrok-policy",
-            policy,
-            &fixture("good-multitenant.json"),
-        ],
-        &[],
-        None,
-    );
+    let lint = lint_good_app_with(policy);
     let lint_policy = check_of(&json(&lint)["reports"][0], "ngrok.policy")["status"].clone();
     assert_eq!(run_policy, "fail");
     assert_eq!(lint_policy, run_policy, "one judge, one verdict");
@@ -495,20 +474,7 @@ async fn every_report_lists_every_id_its_mode_can_judge() {
     let p = policy_file(&format!(
         "          provider: microsoft\n          client_id: '{GOOD_ID}'\n          client_secret: 'Q1x8Q~x'\n"
     ));
-    let out = cli(
-        &[
-            "lint",
-            "--at",
-            AT,
-            "--format",
-            "json",
-            "--ngrok-policy",
-            p.path().to_str().unwrap(),
-            &fixture("good-multitenant.json"),
-        ],
-        &[],
-        None,
-    );
+    let out = lint_good_app_with(p.path().to_str().unwrap());
     let listed = |v: &serde_json::Value| {
         sorted(
             v["checks"]
