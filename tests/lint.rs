@@ -127,14 +127,7 @@ fn each_misconfiguration_fails_or_warns_its_own_check() {
 
 #[test]
 fn user_read_all_passes_user_read_as_a_superset() {
-    let out = run(&[
-        "lint",
-        "--at",
-        AT,
-        "--format",
-        "json",
-        &fixture("user-read-all.json"),
-    ]);
+    let out = common::lint_json(&["user-read-all.json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let user_read = common::check_of(&v["reports"][0], "scopes.user-read");
     assert_eq!(user_read["status"], "pass");

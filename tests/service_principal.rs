@@ -11,14 +11,7 @@ use oauth_preflight::checks::Status;
 /// `secret.present` and `scopes.user-read` failed for a service principal.
 #[test]
 fn az_ad_sp_show_is_read_as_a_service_principal() {
-    let out = run(&[
-        "lint",
-        "--at",
-        AT,
-        "--format",
-        "json",
-        &fixture("sp-only.json"),
-    ]);
+    let out = common::lint_json(&["sp-only.json"]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let r = &v["reports"][0];
@@ -31,15 +24,7 @@ fn az_ad_sp_show_is_read_as_a_service_principal() {
         .collect();
     assert_eq!(ids, ["app.exists", "sp.enabled", "sp.assignment"]);
     // Beside its application (another file), it joins it: one target with every check.
-    let both = run(&[
-        "lint",
-        "--at",
-        AT,
-        "--format",
-        "json",
-        &fixture("good-multitenant.json"),
-        &fixture("sp-only.json"),
-    ]);
+    let both = common::lint_json(&["good-multitenant.json", "sp-only.json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&both)).unwrap();
     assert_eq!(v["reports"].as_array().unwrap().len(), 1);
     assert_eq!(v["reports"][0]["checks"].as_array().unwrap().len(), 10);
@@ -201,15 +186,7 @@ fn a_lint_from_graph_equals_the_lint_of_the_files() {
     };
     let from_graph = lint_graph(&token);
     assert_eq!(code(&from_graph), 0, "{}", common::stderr(&from_graph));
-    let from_files = run(&[
-        "lint",
-        "--at",
-        AT,
-        "--format",
-        "json",
-        &fixture("good-multitenant.json"),
-        &fixture("sp-only.json"),
-    ]);
+    let from_files = common::lint_json(&["good-multitenant.json", "sp-only.json"]);
     assert_eq!(checks_of(&from_graph), checks_of(&from_files));
     assert!(
         !stdout(&from_graph).contains(&token),

@@ -49,6 +49,14 @@ pub fn run(args: &[&str]) -> Output {
     run_with_stdin(args, None)
 }
 
+/// `lint --at AT --format json` of the fixture apps `names`.
+pub fn lint_json(names: &[&str]) -> Output {
+    let files: Vec<String> = names.iter().map(|n| fixture(n)).collect();
+    let mut args = vec!["lint", "--at", AT, "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    run(&args)
+}
+
 pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
     cli(args, &[], stdin)
 }
