@@ -410,7 +410,7 @@ mod tests {
     use crate::checks::Status;
     use crate::ngrok::parse;
 
-    const GOOD: &str = "on_http_request:\n  - actions:\n      - type: oauth\n        config:\n          provider: microsoft\n          client_id: '00000001-1111-4000-8000-000000000001'\n          client_secret: 'Q1x8Q~value'\n          scopes: [openid, email, profile, User.Read]\n";
+    use crate::ngrok::tests_support::GOOD;
 
     #[test]
     fn judges_the_oauth_action() {
@@ -438,5 +438,59 @@ mod tests {
         let f = check(&secret_id, None);
         assert_eq!(f.status, Status::Fail);
         assert!(!format!("{f:?}").contains("5ec7e700-0000-4000-8000-000000000001"));
+    }
+
+    /// ngrok refuses an oauth action with only one of client_id and client_secret; the finding
+    /// names the ERR_NGROK code and never the secret.
+    #[test]
+    fn half_a_custom_app_is_a_fail_naming_ngrok_error() {
+        let no_secret =
+            parse(&GOOD.replace("          client_secret: 'Q1x8Q~value'\n", "")).unwrap();
+        let f = check(&no_secret, None);
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        assert!(f.title.contains("ERR_NGROK_383"), "{}", f.title);
+        let no_id = parse(&GOOD.replace(
+            "          client_id: '00000001-1111-4000-8000-000000000001'\n",
+            "",
+        ))
+        .unwrap();
+        let f = check(&no_id, None);
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        assert!(f.title.contains("ERR_NGROK_384"), "{}", f.title);
+        assert!(!format!("{f:?}").contains("Q1x8Q~value"));
+    }
+
+    /// openid-connect: a tenant's v2.0 issuer passes; /common, /organizations and /consumers
+    /// fail; a v1 issuer and a tenant named by domain are warnings that say why.
+    #[test]
+    fn openid_connect_issuers() {
+        let oidc = |issuer: &str| {
+            let text = format!(
+                "on_http_request:\n  - actions:\n      - type: openid-connect\n        config:\n          issuer_url: '{issuer}'\n          client_id: '00000001-1111-4000-8000-000000000001'\n          client_secret: 'Q1x8Q~value'\n          scopes: [openid, email, profile, User.Read]\n"
+            );
+            check(&parse(&text).unwrap(), None)
+        };
+        let tenant = "https://login.microsoftonline.com/2a7b0e5c-0b62-4c7e-9a1d-c0a7050c0a70";
+        assert_eq!(oidc(&format!("{tenant}/v2.0")).status, Status::Pass);
+        for multi in ["common", "organizations", "consumers"] {
+            let f = oidc(&format!("https://login.microsoftonline.com/{multi}/v2.0"));
+            assert_eq!(f.status, Status::Fail, "{multi}");
+            assert!(f.title.contains("{tenantid}"), "{multi}: {}", f.title);
+        }
+        for (v1, why) in [
+            (tenant.to_owned(), "v1 issuer"),
+            (
+                "https://sts.windows.net/2a7b0e5c-0b62-4c7e-9a1d-c0a7050c0a70/".to_owned(),
+                "v1 issuer",
+            ),
+            (
+                "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0".to_owned(),
+                "by domain",
+            ),
+        ] {
+            let f = oidc(&v1);
+            assert_eq!(f.status, Status::Warn, "{v1}");
+            assert!(f.title.contains(why), "{v1}: {}", f.title);
+        }
     }
 }

@@ -366,11 +366,17 @@ fn shallow_enough(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A valid Microsoft oauth policy, for the unit tests of this module and of `checks::ngrok`.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    pub(crate) const GOOD: &str = "on_http_request:\n  - actions:\n      - type: oauth\n        config:\n          provider: microsoft\n          client_id: '00000001-1111-4000-8000-000000000001'\n          client_secret: 'Q1x8Q~value'\n          scopes: [openid, email, profile, User.Read]\n";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const GOOD: &str = "on_http_request:\n  - actions:\n      - type: oauth\n        config:\n          provider: microsoft\n          client_id: '00000001-1111-4000-8000-000000000001'\n          client_secret: 'Q1x8Q~value'\n          scopes: [openid, email, profile, User.Read]\n";
+    use super::tests_support::GOOD;
 
     #[test]
     fn reads_the_oauth_action() {
