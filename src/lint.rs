@@ -20,6 +20,8 @@ fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error
         .map_err(|e| Error::Incomplete(format!("cannot start the async runtime: {e}")))?;
     let base = source.graph.as_str().trim_end_matches('/');
     let id = &source.client_id;
+    let mut redactor = crate::flow::Redactor::default();
+    redactor.add(source.token.expose());
     let mut out = Vec::new();
     for (what, path) in [
         ("application", format!("applications(appId='{id}')")),
@@ -56,12 +58,23 @@ fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error
                 }
                 Ok::<_, Error>((status, body))
             })?;
-        let graph_error = || crate::entra::GraphError::parse(&body).unwrap_or_default();
+        // What the server said, cleaned of the token we sent (a proxy or a fake Graph may echo
+        // it) and cut to one short line.
+        let said =
+            |text: &str| -> String { redactor.clean(&text.chars().take(160).collect::<String>()) };
+        let graph_error = || {
+            let e = crate::entra::GraphError::parse(&body).unwrap_or_default();
+            crate::entra::GraphError {
+                code: said(&e.code),
+                message: said(&e.message),
+            }
+        };
         match status {
             200 => {
                 let regs = registration::parse_bytes(&body).map_err(|e| {
                     Error::Incomplete(format!(
-                        "Graph answered {url} with something else than an {what}: {e}"
+                        "Graph answered {url} with something else than an {what}: {}",
+                        said(&e.to_string())
                     ))
                 })?;
                 out.extend(regs.into_iter().map(|r| (format!("graph:{path}"), r)));

@@ -389,3 +389,41 @@ fn probe_takes_several_accounts() {
         common::stderr(&bad)
     );
 }
+
+/// A Graph (or a proxy before it) that quotes the bearer token in its 401 message: `lint
+/// --from-graph` says 401 and never prints the token, whole or cut short.
+#[test]
+fn a_graph_that_echoes_the_token_does_not_get_it_printed() {
+    let good = app("good-multitenant.json");
+    let reader = reader();
+    let bg = common::background(vec![good.clone(), reader.clone()], &["graph-echoes-token"]);
+    let real = app_token(&bg, &reader);
+    // The reader's token with its signature broken: Graph refuses it, and quotes it.
+    let tampered = format!("{}AAAA", &real[..real.len() - 4]);
+    let graph = bg.emu.emu.graph();
+    let ca = bg.ca.path().to_str().unwrap().to_owned();
+    for token in [tampered.as_str(), "broken-token-0123456789abcdef"] {
+        let out = common::cli(
+            &[
+                "lint",
+                "--from-graph",
+                "--client-id",
+                good.app_id.as_deref().unwrap(),
+                "--graph",
+                &graph,
+                "--ca-cert",
+                &ca,
+            ],
+            &[("OAUTH_PREFLIGHT_GRAPH_TOKEN", token)],
+            None,
+        );
+        let err = common::stderr(&out);
+        assert_eq!(code(&out), 3, "{err}");
+        assert!(err.contains("401") && err.contains("[redacted]"), "{err}");
+        assert!(
+            !err.contains(&token[..12]),
+            "the token's start is printed: {err}"
+        );
+        assert!(!stdout(&out).contains(&token[..12]));
+    }
+}

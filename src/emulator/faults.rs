@@ -49,6 +49,8 @@ faults! {
         "tokens signed with a key the JWKS lists only from the next fetch on (rp-key-rotation-op-sign-key-native)";
     GraphDown = "graph-down",
         "Graph answers 503 serviceNotAvailable";
+    GraphEchoesToken = "graph-echoes-token",
+        "Graph's 401 message quotes the bearer token it was sent, as a misbehaving proxy might (a client must not print it)";
     TokenEndpointHtml500 = "token-endpoint-html-500",
         "the token endpoint answers 500 with an HTML page";
     SlowTokenEndpoint = "slow-token-endpoint",

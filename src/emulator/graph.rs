@@ -68,10 +68,15 @@ fn bearer_grant(state: &State, req: &Req, stamp: &Stamp) -> Result<Grant, Box<Re
         .unwrap_or_default()
         .trim();
     accept(state, token).map_err(|msg| {
+        let msg = if state.faults.has(Fault::GraphEchoesToken) {
+            format!("{msg} Token: {token}")
+        } else {
+            msg.to_owned()
+        };
         Box::new(graph_error(
             StatusCode::UNAUTHORIZED,
             "InvalidAuthenticationToken",
-            msg,
+            &msg,
             stamp,
         ))
     })

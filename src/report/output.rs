@@ -96,7 +96,12 @@ impl Output {
             render(reports, self.options(Format::Markdown), &mut text)
                 .map_err(|e| output_error(path, e))?;
             if text.len() > MAX_SUMMARY {
-                text.truncate(MAX_SUMMARY);
+                // At a character's first byte: the summary stays UTF-8.
+                let mut end = MAX_SUMMARY;
+                while end > 0 && text[end] & 0xC0 == 0x80 {
+                    end -= 1;
+                }
+                text.truncate(end);
                 text.extend_from_slice(
                     b"\n\n(cut at 1000 KiB: GitHub shows no more; see the JSON report)\n",
                 );
