@@ -339,3 +339,42 @@ fn explain_is_quiet_on_a_closed_pipe() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.is_empty(), "{err}");
 }
+
+/// A step summary over GitHub's 1 MiB is cut, at a character's boundary: the file stays UTF-8
+/// whatever the display names are made of.
+#[test]
+fn a_long_step_summary_is_cut_at_a_character() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join(fixture("single-tenant.json"))).unwrap(),
+    )
+    .unwrap();
+    // 3-byte characters everywhere a name is shown, so a byte cut lands inside one.
+    let apps: Vec<serde_json::Value> = (0..3_000)
+        .map(|i| {
+            app["appId"] = format!("{i:08x}-1111-4000-8000-000000000001").into();
+            app["displayName"] = format!("{}{i}", "€".repeat(40)).into();
+            app.clone()
+        })
+        .collect();
+    let list = dir.path().join("apps.json");
+    std::fs::write(&list, serde_json::to_string(&apps).unwrap()).unwrap();
+    let summary = dir.path().join("summary.md");
+    let out = common::cli(
+        &[
+            "lint",
+            "--at",
+            AT,
+            "--format",
+            "json",
+            list.to_str().unwrap(),
+        ],
+        &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())],
+        None,
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let bytes = std::fs::read(&summary).unwrap();
+    assert!(bytes.len() < 1_100 * 1024, "{} bytes", bytes.len());
+    let text = String::from_utf8(bytes).expect("the summary is UTF-8");
+    assert!(text.ends_with("see the JSON report)\n"), "not cut");
+}

@@ -27,6 +27,18 @@ pub struct Output {
 /// GitHub refuses a step summary over 1 MiB (NGROK.md §6.4); ours stays well under it.
 const MAX_SUMMARY: usize = 1000 * 1024;
 
+/// Cuts UTF-8 `text` to at most `max` bytes, at a character's first byte: it stays UTF-8.
+fn cut_utf8(text: &mut Vec<u8>, max: usize) {
+    if text.len() <= max {
+        return;
+    }
+    let mut end = max;
+    while end > 0 && text[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    text.truncate(end);
+}
+
 fn output_error(path: &str, source: std::io::Error) -> Error {
     Error::Output {
         path: path.to_owned(),
@@ -96,12 +108,7 @@ impl Output {
             render(reports, self.options(Format::Markdown), &mut text)
                 .map_err(|e| output_error(path, e))?;
             if text.len() > MAX_SUMMARY {
-                // At a character's first byte: the summary stays UTF-8.
-                let mut end = MAX_SUMMARY;
-                while end > 0 && text[end] & 0xC0 == 0x80 {
-                    end -= 1;
-                }
-                text.truncate(end);
+                cut_utf8(&mut text, MAX_SUMMARY);
                 text.extend_from_slice(
                     b"\n\n(cut at 1000 KiB: GitHub shows no more; see the JSON report)\n",
                 );
@@ -173,5 +180,27 @@ pub fn verdict(reports: &[Report], strict: bool) -> Exit {
         Exit::CheckFailed
     } else {
         Exit::Ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut_utf8;
+
+    #[test]
+    fn a_cut_never_splits_a_character() {
+        for max in 0..=7 {
+            let mut text = "a€b€".as_bytes().to_vec(); // 1 + 3 + 1 + 3 bytes
+            cut_utf8(&mut text, max);
+            assert!(text.len() <= max, "{max}");
+            let s = String::from_utf8(text).expect("UTF-8");
+            assert!("a€b€".starts_with(&s), "{max}: {s}");
+        }
+        let mut text = "a€b€".as_bytes().to_vec();
+        cut_utf8(&mut text, 5);
+        assert_eq!(text, "a€b".as_bytes());
+        let mut whole = b"abc".to_vec();
+        cut_utf8(&mut whole, 10);
+        assert_eq!(whole, b"abc");
     }
 }
