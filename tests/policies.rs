@@ -256,7 +256,7 @@ fn a_domain_deny_rule_stops_a_guest_and_lets_alice_in() {
     assert!(c["title"].as_str().unwrap().contains("req.url.path"), "{c}");
 }
 
-/// Hostile policies get an answer: 10,000 rules, a 100 KB expression.
+/// Hostile policies get an answer: 10,000 rules, a 100 KB expression, a 2,000-operator chain.
 #[test]
 fn hostile_policies_are_bounded() {
     let dir = tempfile::tempdir().unwrap();
@@ -272,7 +272,17 @@ fn hostile_policies_are_bounded() {
     );
     // 10,000 rules that stop other people: alice goes through. A 100 KB expression is refused
     // by the evaluator's bounds: a skip that says so, in a title of bounded size.
-    for (name, text, expected) in [("many.yml", many, "pass"), ("huge.yml", huge, "skip")] {
+    // A chain as long as the size bound allows: a tree 2,000 levels deep, which overflowed the
+    // evaluator's stack (abort, exit 134) before operators were bounded.
+    let chain = format!(
+        "{head}  - expressions: [\"{}1 == 2\"]\n    actions: [{{type: deny}}]\n",
+        "1+".repeat(2_000)
+    );
+    for (name, text, expected) in [
+        ("many.yml", many, "pass"),
+        ("huge.yml", huge, "skip"),
+        ("chain.yml", chain, "skip"),
+    ] {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         let out = run(&[

@@ -15,6 +15,8 @@ use std::sync::Arc;
 const MAX_EXPRESSION: usize = 4096;
 /// The deepest nesting of parentheses, brackets and braces evaluated.
 const MAX_NESTING: usize = 32;
+/// The most operators evaluated (ngrok's documented examples have fewer than 20).
+const MAX_OPERATORS: usize = 128;
 
 /// The identity ngrok would see after the auth action.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,23 +55,68 @@ fn obj(kv: Vec<(&str, Value)>) -> Value {
     )
 }
 
-fn nesting(expr: &str) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
+/// The shape of an expression, outside its string literals: how deep its brackets nest, and
+/// how many operators (`.`, `!`, `+`, `&&`, `?`...) it has. Each operator is a level of the
+/// parsed tree in the worst case (`1+1+1...`, `a.b.c...`), and the parser and the evaluator
+/// recurse once per level: bounding both bounds their stack.
+fn shape(expr: &str) -> (usize, usize) {
+    let (mut depth, mut nesting, mut operators) = (0usize, 0usize, 0usize);
+    let mut quote = None;
+    let mut escaped = false;
     for c in expr.chars() {
+        if let Some(q) = quote {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                _ if c == q => quote = None,
+                _ => {}
+            }
+            continue;
+        }
         match c {
+            '\'' | '"' => quote = Some(c),
             '(' | '[' | '{' => {
                 depth += 1;
-                max = max.max(depth);
+                nesting = nesting.max(depth);
             }
             ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '.' | '!' | '-' | '+' | '*' | '/' | '%' | '<' | '>' | '=' | '&' | '|' | '?' | ',' => {
+                operators += 1;
+            }
             _ => {}
         }
     }
-    max
+    (nesting, operators)
 }
 
-/// Evaluates `gates` in order for `who`.
+/// The evaluator's own stack: the parser and the interpreter recurse once per level of the tree
+/// (about 16 KiB a level in a debug build), more than a test thread's 2 MiB holds at
+/// `MAX_OPERATORS`. Only the pages touched are committed.
+const STACK: usize = 64 << 20;
+
+/// Evaluates `gates` in order for `who`, on a thread of its own with a stack that holds the
+/// deepest tree the bounds let through; a panic in the evaluator is a verdict, not a crash.
 pub fn evaluate(gates: &[Gate], who: &Identity) -> Verdict {
+    let failed = |why: String| Verdict::Undecided {
+        rule: gates.first().map_or(0, |g| g.rule),
+        expression: String::new(),
+        why,
+    };
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("cel".into())
+            .stack_size(STACK)
+            .spawn_scoped(scope, || evaluate_here(gates, who))
+        {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|_| failed("the CEL evaluator failed on it".into())),
+            Err(e) => failed(format!("the CEL evaluator could not start: {e}")),
+        }
+    })
+}
+
+fn evaluate_here(gates: &[Gate], who: &Identity) -> Verdict {
     let mut env = Env::stdlib();
     // lowerAscii, split...: what ngrok's examples use on identities.
     let _ = env.add_extension(cel::extensions::strings);
@@ -98,14 +145,10 @@ pub fn evaluate(gates: &[Gate], who: &Identity) -> Verdict {
                 expression: expr.clone(),
                 why,
             };
-            // Prefix operators nest in the parser as brackets do.
-            let prefixes = expr.matches(['!', '-']).count();
-            if expr.len() > MAX_EXPRESSION
-                || nesting(expr) > MAX_NESTING
-                || prefixes > 4 * MAX_NESTING
-            {
+            let (nesting, operators) = shape(expr);
+            if expr.len() > MAX_EXPRESSION || nesting > MAX_NESTING || operators > MAX_OPERATORS {
                 return undecided(format!(
-                    "longer than {MAX_EXPRESSION} bytes or nested deeper than {MAX_NESTING}: not evaluated"
+                    "longer than {MAX_EXPRESSION} bytes, nested deeper than {MAX_NESTING} or with more than {MAX_OPERATORS} operators: not evaluated"
                 ));
             }
             let program = match env.compile(expr) {
@@ -210,10 +253,38 @@ mod tests {
             evaluate(&deep, &who("a@b.c")),
             Verdict::Undecided { .. }
         ));
-        let nots = [gate(6, &[&format!("{}true", "!".repeat(4000))])];
-        assert!(matches!(
-            evaluate(&nots, &who("a@b.c")),
-            Verdict::Undecided { .. }
-        ));
+        // Long chains build a tree as deep as they are long: refused before the parser.
+        for chain in [
+            format!("{}true", "!".repeat(4000)),
+            format!("{}1 == 2", "1+".repeat(2000)),
+            format!("actions{} == 1", ".b".repeat(1300)),
+            format!(
+                "actions.ngrok.oauth.identity.email{}",
+                ".endsWith('x')".repeat(250)
+            ),
+        ] {
+            assert!(
+                matches!(evaluate(&[gate(6, &[&chain])], &who("a@b.c")), Verdict::Undecided { ref why, .. } if why.contains("operators")),
+                "{}",
+                &chain[..40]
+            );
+        }
+        // The most operators allowed (`==` counts two), in a chain, evaluate on a test thread's small stack; and
+        // dots or dashes inside string literals are not operators.
+        let longest = format!("{}1 == 2", "1+".repeat(MAX_OPERATORS - 2));
+        assert_eq!(shape(&longest).1, MAX_OPERATORS);
+        assert_eq!(
+            evaluate(&[gate(7, &[&longest])], &who("a@b.c")),
+            Verdict::Through
+        );
+        let dots = format!(
+            "actions.ngrok.oauth.identity.email == '{}'",
+            "a.b-c".repeat(200)
+        );
+        assert_eq!(shape(&dots).1, 6); // four dots and `==`
+        assert_eq!(
+            evaluate(&[gate(8, &[&dots])], &who("a@b.c")),
+            Verdict::Through
+        );
     }
 }
