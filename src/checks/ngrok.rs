@@ -178,6 +178,13 @@ pub(super) fn access(i: &Inputs<'_>) -> Finding {
             "Fix the expression in the traffic policy (https://ngrok.com/docs/traffic-policy/concepts/expressions/)",
         ),
         (Status::Skip, _) => Finding::skip(ID, format!("could not be decided here: {evidence}")),
+        // Through the rules read, but not all were: no evidence for the rest (no false pass).
+        _ if action.gates_cut => Finding::skip(
+            ID,
+            format!(
+                "{evidence}; the rules after those were not evaluated: split the policy, or check them by hand"
+            ),
+        ),
         _ => Finding::pass(ID, "the policy's rules let the identity through", evidence),
     }
 }
