@@ -127,14 +127,11 @@ pub struct Outcome {
 pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
     let ev = flow::run(&cfg.flow, console).await;
     let inputs = checks::Inputs {
-        mode: cfg.flow.mode,
         reg: cfg.app.as_ref(),
-        opts: cfg.lint,
         policy: cfg.policy.as_ref(),
         secret: Some(&cfg.flow.secret),
         scopes_from_policy: cfg.scopes_from_policy,
-        live: Some(&ev),
-        identities: &[],
+        ..checks::Inputs::live(cfg.flow.mode, &ev, cfg.lint)
     };
     let mut findings = checks::judge(&inputs);
     // Servers' texts are quoted in findings and errors: none may carry a credential back, in

@@ -523,19 +523,14 @@ fn every_refusal_lands_in_a_finding() {
                     stopped: Some("refused".into()),
                     ..Default::default()
                 };
-                let inputs = Inputs {
-                    mode: Mode::Run,
-                    reg: None,
-                    opts: LintOptions {
+                let inputs = Inputs::live(
+                    Mode::Run,
+                    &ev,
+                    LintOptions {
                         now: chrono::Utc::now(),
                         secret_min_days: 30,
                     },
-                    policy: None,
-                    secret: None,
-                    scopes_from_policy: false,
-                    live: Some(&ev),
-                    identities: &[],
-                };
+                );
                 let findings = checks::judge(&inputs);
                 let named = format!("AADSTS{}", entry.code);
                 assert!(
@@ -581,19 +576,14 @@ fn other_tenant_compares_tenant_ids_without_case() {
             }],
             ..Default::default()
         };
-        let inputs = Inputs {
-            mode: Mode::Run,
-            reg: None,
-            opts: LintOptions {
+        let inputs = Inputs::live(
+            Mode::Run,
+            &ev,
+            LintOptions {
                 now: chrono::Utc::now(),
                 secret_min_days: 30,
             },
-            policy: None,
-            secret: None,
-            scopes_from_policy: false,
-            live: Some(&ev),
-            identities: &[],
-        };
+        );
         checks::judge_one(CheckId::TenancyOtherTenant, &inputs).status
     };
     assert_eq!(judge(&home.to_uppercase()), Status::Skip);

@@ -301,6 +301,21 @@ impl<'a> Inputs<'a> {
             identities: &[],
         }
     }
+
+    /// Inputs of `run` or `probe`: what the flow saw, and nothing else yet (the registration,
+    /// the policy and the secret are added by who has them).
+    pub fn live(mode: Mode, ev: &'a Evidence, opts: LintOptions) -> Self {
+        Self {
+            mode,
+            reg: None,
+            opts,
+            policy: None,
+            secret: None,
+            scopes_from_policy: false,
+            live: Some(ev),
+            identities: &[],
+        }
+    }
 }
 
 /// The ids `lint` judges from a registration alone.
