@@ -154,6 +154,10 @@ pub struct LintArgs {
     /// evaluates the policy's rules for each.
     #[arg(long, value_name = "EMAIL", requires = "ngrok_policy")]
     pub identity: Vec<String>,
+    /// With --ngrok-policy: an email the policy's rules must stop (repeatable); ngrok.access
+    /// passes when they stop it and fails when they let it through.
+    #[arg(long, value_name = "EMAIL", requires = "ngrok_policy")]
+    pub denied_identity: Vec<String>,
 }
 
 /// `emulate` flags.

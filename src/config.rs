@@ -81,6 +81,8 @@ pub struct LintConfig {
     pub from_graph: Option<GraphSource>,
     /// `--identity EMAIL`: who `ngrok.access` evaluates the policy's rules for.
     pub identities: Vec<String>,
+    /// `--denied-identity EMAIL`: who the policy's rules must stop.
+    pub denied_identities: Vec<String>,
 }
 
 /// Microsoft Graph as the source of a registration (`lint --from-graph`).
@@ -110,6 +112,7 @@ pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
         },
         from_graph: args.from_graph.then(|| graph_source(args)).transpose()?,
         identities: args.identity.clone(),
+        denied_identities: args.denied_identity.clone(),
     })
 }
 
@@ -506,11 +509,20 @@ mod tests {
 
     #[test]
     fn a_secret_file_gives_its_first_line() {
-        let s = first_line_secret("f", "Q1x8Q~value\r\nsecond line\n").unwrap();
-        assert_eq!(s.expose(), "Q1x8Q~value");
-        let s = first_line_secret("f", "\u{feff}  Q1x8Q~value  \n").unwrap();
-        assert_eq!(s.expose(), "Q1x8Q~value");
-        let e = first_line_secret("f", "\nQ1x8Q~value\n").unwrap_err();
+        let s = first_line_secret(
+            "f",
+            "Q1x8Q~ngrok-preflight-unit-test-value-0001\r\nsecond line\n",
+        )
+        .unwrap();
+        assert_eq!(s.expose(), "Q1x8Q~ngrok-preflight-unit-test-value-0001");
+        let s = first_line_secret(
+            "f",
+            "\u{feff}  Q1x8Q~ngrok-preflight-unit-test-value-0001  \n",
+        )
+        .unwrap();
+        assert_eq!(s.expose(), "Q1x8Q~ngrok-preflight-unit-test-value-0001");
+        let e =
+            first_line_secret("f", "\nQ1x8Q~ngrok-preflight-unit-test-value-0001\n").unwrap_err();
         assert!(e.to_string().contains("first line is empty"), "{e}");
     }
 }

@@ -1,11 +1,11 @@
 //! The `lint` command: registration files in, one report per app out, every check of `lint`'s
 //! catalog judged by the same functions `run` uses.
 
-use crate::checks::{self, Inputs};
+use crate::checks::{self, CheckId, Finding, Inputs, Status};
 use crate::config::{GraphSource, LintConfig};
 use crate::exit::Error;
 use crate::ngrok::OAuthAction;
-use crate::registration::{self, Registration};
+use crate::registration::{self, Registration, is_guid};
 use crate::report::{Mode, Report, Target};
 
 /// Graph answers larger than this are refused.
@@ -155,9 +155,22 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
         loaded.extend(from_graph(source)?);
     }
     let mut reports = Vec::new();
-    let mut policy_matched = false;
-    // A service principal in another file than its application joins it.
-    for (file, reg) in registration::join_service_principals(loaded) {
+    let loaded = registration::join_service_principals(loaded);
+    // Each Microsoft auth action is judged with the app it names; one that names none of the
+    // linted apps (another app, ngrok's managed app, an expression) is a policy mistake, judged
+    // with the one app linted, or alone among many: a finding with a report, never dropped
+    // (DESIGN.md §9.1).
+    let names = |p: &OAuthAction, reg: &Registration| {
+        matches!((p.client_id.as_deref(), reg.app_id.as_deref()),
+            (Some(id), Some(app)) if id.trim().eq_ignore_ascii_case(app))
+    };
+    let unmatched: Vec<&OAuthAction> = cfg
+        .policy
+        .iter()
+        .filter(|p| !loaded.iter().any(|(_, reg)| names(p, reg)))
+        .collect();
+    let lone_app = loaded.len() == 1;
+    for (file, reg) in &loaded {
         let target = Target {
             client_id: reg.app_id.clone(),
             display_name: reg.display_name.clone(),
@@ -170,49 +183,66 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
             ..Target::default()
         };
         // Each Microsoft auth action naming this app is a target of its own.
-        let named: Vec<&OAuthAction> = cfg
-            .policy
-            .iter()
-            .filter(|p| {
-                matches!((p.client_id.as_deref(), reg.app_id.as_deref()),
-                    (Some(id), Some(app)) if id.eq_ignore_ascii_case(app))
-            })
-            .collect();
+        let mut named: Vec<&OAuthAction> = cfg.policy.iter().filter(|p| names(p, reg)).collect();
+        if lone_app {
+            named.extend(&unmatched);
+        }
         if named.is_empty() {
-            let findings = checks::judge(&Inputs::lint(&reg, cfg.opts));
+            let findings = checks::judge(&Inputs::lint(reg, cfg.opts));
             reports.push(Report::new(Mode::Lint, target, findings));
             continue;
         }
-        policy_matched = true;
         for p in named {
-            let mut inputs = Inputs::lint(&reg, cfg.opts);
+            let mut inputs = Inputs::lint(reg, cfg.opts);
             inputs.policy = Some(p);
             inputs.secret = p.client_secret.as_ref();
             inputs.identities = &cfg.identities;
+            inputs.denied_identities = &cfg.denied_identities;
             let mut target = target.clone();
             target.ngrok = Some(crate::report::NgrokTarget::of(p));
             reports.push(Report::new(Mode::Lint, target, checks::judge(&inputs)));
         }
     }
-    if !cfg.policy.is_empty() && !policy_matched {
-        if cfg.policy.iter().all(OAuthAction::is_managed_app) {
-            return Err(Error::Usage(
-                "--ngrok-policy: its oauth action uses ngrok's managed Microsoft app (no client_id, no client_secret): there is no app registration of yours to check against it".into(),
-            ));
+    if !lone_app {
+        // Among many apps, an action naming none of them is a target of its own: the policy's
+        // checks, judged without a registration.
+        for p in unmatched {
+            let mut inputs = Inputs::lint_policy(p, cfg.opts);
+            inputs.secret = p.client_secret.as_ref();
+            inputs.identities = &cfg.identities;
+            inputs.denied_identities = &cfg.denied_identities;
+            let target = Target {
+                client_id: p.client_id.clone().filter(|id| is_guid(id)),
+                source: Some(p.place.source.clone()),
+                ngrok: Some(crate::report::NgrokTarget::of(p)),
+                ..Target::default()
+            };
+            let mut findings = checks::judge(&inputs);
+            if let Some(f) = findings.iter_mut().find(|f| f.id == CheckId::NgrokPolicy)
+                && f.status != Status::Fail
+            {
+                let ids: Vec<String> = loaded
+                    .iter()
+                    .filter_map(|(_, r)| r.app_id.clone())
+                    .collect();
+                *f = Finding::fail(
+                    CheckId::NgrokPolicy,
+                    format!("the {} action names none of the linted apps", p.kind()),
+                    format!(
+                        "client_id = {}; linted appIds: {}",
+                        p.client_id
+                            .as_deref()
+                            .map_or_else(|| "(absent)".to_owned(), registration::show_id),
+                        ids.join(", ")
+                    ),
+                    format!(
+                        "Put the client_id of the app ngrok should use in the {} action, or lint that app's registration too",
+                        p.kind()
+                    ),
+                );
+            }
+            reports.push(Report::new(Mode::Lint, target, findings));
         }
-        let ids: Vec<String> = cfg
-            .policy
-            .iter()
-            .map(|p| {
-                p.client_id
-                    .as_deref()
-                    .map_or_else(|| "(absent)".to_owned(), registration::show_id)
-            })
-            .collect();
-        return Err(Error::Usage(format!(
-            "--ngrok-policy: its Microsoft auth actions' client_id {} is none of the linted apps",
-            ids.join(", ")
-        )));
     }
     Ok(reports)
 }

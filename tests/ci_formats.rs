@@ -13,6 +13,9 @@ fn failing_apps(n: usize) -> tempfile::NamedTempFile {
                 "appId": format!("0000{i:04}-1111-4000-8000-000000000099"),
                 "displayName": format!("broken {i}"),
                 "signInAudience": "AzureADMyOrg",
+                "web": {"redirectUris": [], "implicitGrantSettings": {}},
+                "requiredResourceAccess": [],
+                "passwordCredentials": [],
             })
         })
         .collect();

@@ -466,9 +466,21 @@ fn an_ngrok_policy_is_checked_against_the_app_it_names() {
         "{}",
         stdout(&out)
     );
-    let other = run(&["lint", "--ngrok-policy", &good, &files[1]]);
-    assert_eq!(code(&other), 2);
-    assert!(stderr(&other).contains("is none of the linted apps"));
+    // A policy naming another app is a configuration mistake: a finding, the report written
+    // (DESIGN.md §9.1), not a usage error.
+    let other = run(&[
+        "lint",
+        "--format",
+        "json",
+        "--ngrok-policy",
+        &good,
+        &files[1],
+    ]);
+    assert_eq!(code(&other), 1, "{}", stderr(&other));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&other)).unwrap();
+    let f = common::check_of(&v["reports"][0], "ngrok.policy");
+    assert_eq!(f["status"], "fail", "{f}");
+    assert!(f["title"].as_str().unwrap().contains("another app"), "{f}");
 }
 
 /// Regression: progress and errors went through eprintln!, which panics when stderr is closed.

@@ -175,7 +175,13 @@ fn a_managed_app_policy_says_there_is_nothing_of_yours_to_check() {
         &policy("managed-app.yml"),
         &fixture("good-multitenant.json"),
     ]);
-    common::assert_exit(&out, 2, "ngrok's managed Microsoft app");
+    // A finding with the report written, not a usage error (DESIGN.md §9.1).
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("FAIL ngrok.policy") && stdout(&out).contains("managed"),
+        "{}",
+        stdout(&out)
+    );
     let out = run(&["probe", "--ngrok-policy", &policy("managed-app.yml")]);
     common::assert_exit(&out, 2, "managed Microsoft app");
 }
@@ -350,6 +356,6 @@ fn the_json_target_names_the_ngrok_action() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(
         v["reports"][0]["target"]["ngrok"],
-        serde_json::json!({"source": "fixtures/policies/agent-config.yml", "endpoint": "app", "action": "oauth", "rule": 0})
+        serde_json::json!({"source": "fixtures/policies/agent-config.yml", "endpoint": "app", "action": "oauth", "rule": 0, "phase": "on_http_request"})
     );
 }

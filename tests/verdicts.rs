@@ -94,7 +94,7 @@ async fn false_all_clear_ngrok_redirect_under_spa_fails_live() {
 #[test]
 fn weak_evidence_a_hint_match_is_not_a_pass() {
     let weak = policy_file(&format!(
-        "          provider: microsoft\n          client_id: '{GOOD_ID}'\n          client_secret: 'Q1xWRONGWRONG'\n          scopes: [openid, email, profile, User.Read]\n"
+        "          provider: microsoft\n          client_id: '{GOOD_ID}'\n          client_secret: 'Q1xWRONGWRONG-not-the-value-000000000000'\n          scopes: [openid, email, profile, User.Read]\n"
     ));
     let out = lint_good_app_with(weak.path().to_str().unwrap());
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -163,7 +163,10 @@ fn wrong_place_blamed_policy_scopes_without_user_read() {
     let run_policy = check_of(&v["reports"][0], "ngrok.policy")["status"].clone();
     let lint = lint_good_app_with(policy);
     let lint_policy = check_of(&json(&lint)["reports"][0], "ngrok.policy")["status"].clone();
-    assert_eq!(run_policy, "fail");
+    // The policy's scopes lack User.Read: a warning of ngrok.policy (ngrok's own example asks
+    // for openid, email, profile; whether ngrok adds User.Read is not documented), decided live
+    // by scopes.user-read above (DESIGN.md §9.1).
+    assert_eq!(run_policy, "warn");
     assert_eq!(lint_policy, run_policy, "one judge, one verdict");
 }
 

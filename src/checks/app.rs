@@ -89,6 +89,9 @@ pub(super) fn implicit_disabled(i: &Inputs<'_>) -> Finding {
     .filter(|(on, _)| *on)
     .map(|(_, field)| format!("{field} = true"))
     .collect();
+    if on.is_empty() && !reg.known.implicit {
+        return super::absent(ID, id_field.rsplit_once('.').map_or(id_field, |(f, _)| f));
+    }
     if on.is_empty() {
         return Finding::pass(
             ID,

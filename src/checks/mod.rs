@@ -197,6 +197,10 @@ pub struct Finding {
     /// Where to click in the portal and which manifest field to set; `None` when passing.
     pub fix: Option<String>,
     pub docs: &'static str,
+    /// The identity a per-identity finding is about (`ngrok.access`: one finding per
+    /// `--identity` / `--denied-identity`, DESIGN.md §9.1); absent for the others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
     /// Compared with an earlier report (`--baseline`); absent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Baseline>,
@@ -211,7 +215,17 @@ impl Finding {
             evidence,
             fix: None,
             docs: id.docs(),
+            identity: None,
             baseline: None,
+        }
+    }
+
+    /// What tells this finding apart in its report: the check id, and the identity where a
+    /// check has one finding per identity (`ngrok.access alice@contoso.example`).
+    pub fn key(&self) -> String {
+        match &self.identity {
+            Some(who) => format!("{} {who}", self.id),
+            None => self.id.as_str().to_owned(),
         }
     }
 
@@ -285,6 +299,8 @@ pub struct Inputs<'a> {
     pub live: Option<&'a Evidence>,
     /// `lint --identity`: the emails to evaluate the policy's rules for (`run`: who signed in).
     pub identities: &'a [String],
+    /// `--denied-identity`: emails the policy's rules must stop.
+    pub denied_identities: &'a [String],
 }
 
 impl<'a> Inputs<'a> {
@@ -299,6 +315,23 @@ impl<'a> Inputs<'a> {
             scopes_from_policy: false,
             live: None,
             identities: &[],
+            denied_identities: &[],
+        }
+    }
+
+    /// Inputs of `lint` for an ngrok auth action that names none of the linted apps: the
+    /// policy's checks alone.
+    pub fn lint_policy(policy: &'a OAuthAction, opts: LintOptions) -> Self {
+        Self {
+            mode: Mode::Lint,
+            reg: None,
+            opts,
+            policy: Some(policy),
+            secret: policy.client_secret.as_ref(),
+            scopes_from_policy: false,
+            live: None,
+            identities: &[],
+            denied_identities: &[],
         }
     }
 
@@ -314,6 +347,7 @@ impl<'a> Inputs<'a> {
             scopes_from_policy: false,
             live: Some(ev),
             identities: &[],
+            denied_identities: &[],
         }
     }
 }
@@ -352,6 +386,8 @@ pub fn ids(i: &Inputs<'_>) -> Vec<CheckId> {
             ids.extend(LINT_SP_IDS);
             ids
         }
+        // An ngrok auth action naming none of the linted apps: the policy's checks.
+        Mode::Lint if i.reg.is_none() => LINT_POLICY_IDS.to_vec(),
         Mode::Lint => CheckId::ALL
             .iter()
             .copied()
@@ -360,18 +396,27 @@ pub fn ids(i: &Inputs<'_>) -> Vec<CheckId> {
                     || (i.policy.is_some() && LINT_POLICY_IDS.contains(id))
                     || (i.reg.is_some_and(|r| r.service_principal.is_some())
                         && LINT_SP_IDS.contains(id))
+                    // Microsoft disabled the application itself: sp.enabled says so.
+                    || (*id == CheckId::SpEnabled
+                        && i.reg.is_some_and(|r| r.disabled_by_microsoft_status.is_some()))
             })
             .collect(),
         Mode::Run | Mode::Probe => CheckId::ALL.to_vec(),
     }
 }
 
-/// Judges every id of `inputs`' mode, in catalog order.
+/// Judges every id of `inputs`' mode, in catalog order. `ngrok.access` gives one finding per
+/// identity (DESIGN.md §9.1); every other id gives one.
 pub fn judge(inputs: &Inputs<'_>) -> Vec<Finding> {
-    ids(inputs)
-        .into_iter()
-        .map(|id| judge_one(id, inputs))
-        .collect()
+    let mut out = Vec::new();
+    for id in ids(inputs) {
+        if id == CheckId::NgrokAccess {
+            out.extend(ngrok::access_all(inputs));
+        } else {
+            out.push(judge_one(id, inputs));
+        }
+    }
+    out
 }
 
 /// The one judge of `id`.
@@ -473,6 +518,17 @@ fn combine_with(
             worse
         }
     }
+}
+
+/// A field the input does not hold (a Graph `$select` answer, a trimmed export): the check is a
+/// `skip` naming it, never a pass on an empty default (DESIGN.md §9.1: absent is not empty).
+fn absent(id: CheckId, field: &str) -> Finding {
+    Finding::skip(
+        id,
+        format!(
+            "the input does not hold {field} (absent is not empty): read the whole registration, e.g. az ad app show --id <client id>"
+        ),
+    )
 }
 
 /// "Azure portal > ... > {app} > {blade}": where to click for this app.

@@ -217,6 +217,9 @@ fn near_miss(candidate: &str, wanted: &str) -> Option<String> {
 fn ngrok_static(reg: &Registration) -> Finding {
     const ID: CheckId = CheckId::RedirectNgrok;
     let web_field = reg.shape.redirect_field(Platform::Web);
+    if !reg.known.web_redirects {
+        return super::absent(ID, web_field);
+    }
     if reg.redirects(Platform::Web).any(|u| u == NGROK_CALLBACK) {
         return Finding::pass(
             ID,

@@ -177,6 +177,9 @@ fn name_of(id: &str) -> String {
 /// `scopes.user-read`, statically.
 fn user_read_static(reg: &Registration) -> Finding {
     const ID: CheckId = CheckId::ScopesUserRead;
+    if !reg.known.permissions {
+        return super::absent(ID, "requiredResourceAccess");
+    }
     let readers = readers(reg);
     let fix = format!(
         "{}: Add a permission > Microsoft Graph > Delegated permissions > User.Read. Manifest: \
@@ -250,6 +253,9 @@ fn describe(p: &Permission) -> String {
 /// `scopes.admin-consent`, statically: which configured delegated scopes need an administrator.
 fn admin_consent_static(reg: &Registration) -> Finding {
     const ID: CheckId = CheckId::ScopesAdminConsent;
+    if !reg.known.permissions {
+        return super::absent(ID, "requiredResourceAccess");
+    }
     let mut admin = Vec::new();
     let mut unknown = Vec::new();
     for p in graph_delegated(reg) {
@@ -263,7 +269,8 @@ fn admin_consent_static(reg: &Registration) -> Finding {
         String::new()
     } else {
         format!(
-            "; not in our table, check their 'Admin consent required' column in the portal: {}",
+            "; not in Microsoft's published table of Graph delegated permissions ({}), so whether they need admin consent is unknown: {}",
+            entra::GRAPH_TABLE_SOURCE,
             unknown.join(", ")
         )
     };
@@ -271,13 +278,29 @@ fn admin_consent_static(reg: &Registration) -> Finding {
         if let Some(f) = unverified_publisher(reg, &unknown_note) {
             return f;
         }
+        // Unknown is not fine (DESIGN.md §9.1): a scope we cannot look up is never a pass.
+        if !unknown.is_empty() {
+            return Finding::warn(
+                ID,
+                format!(
+                    "{} delegated Microsoft Graph permission(s) we do not know: they may need admin consent",
+                    unknown.len()
+                ),
+                format!(
+                    "delegated Graph scopes: {}{unknown_note}",
+                    delegated_names(reg)
+                ),
+                format!(
+                    "{}: look up {} in the 'Admin consent required' column; remove it if ngrok does not need it (User.Read is enough)",
+                    portal(reg, "API permissions"),
+                    unknown.join(", ")
+                ),
+            );
+        }
         return Finding::pass(
             ID,
             "no configured Microsoft Graph scope needs admin consent",
-            format!(
-                "delegated Graph scopes: {}{unknown_note}",
-                delegated_names(reg)
-            ),
+            format!("delegated Graph scopes: {}", delegated_names(reg)),
         );
     }
     Finding::warn(

@@ -27,6 +27,33 @@ pub(super) fn secret_id(secret: &SecretValue, reg: Option<&Registration>) -> Opt
     }
 }
 
+/// The shortest secret Value Entra generates (16 to 64 characters, ENTRA.md §3.2 from the
+/// Graph `passwordCredential` reference; portal secrets are 40).
+/// <https://learn.microsoft.com/graph/api/resources/passwordcredential>
+pub(super) const MIN_SECRET_LEN: usize = 16;
+
+/// Why a supplied secret cannot be a Value Entra issued (DESIGN.md §9.1): the portal's mask
+/// (`Xk7*****`, what the Value column shows once the page was left), white space around it (a
+/// copy that took a space or a line end), or fewer characters than Entra ever generates (the
+/// three-character hint alone). Says nothing of the value itself.
+pub(super) fn impossible(secret: &SecretValue) -> Option<String> {
+    let s = secret.expose();
+    let n = s.chars().count();
+    if s.contains('*') {
+        Some(format!(
+            "the supplied secret holds '*': it is the portal's masked Value ({n} characters, value not shown), which is all the portal shows once you leave the page"
+        ))
+    } else if s.trim() != s {
+        Some("the supplied secret has leading or trailing white space (value not shown): Entra never issues one; the copy took a space or a line end".into())
+    } else if n < MIN_SECRET_LEN {
+        Some(format!(
+            "the supplied secret has {n} characters: Entra's secret Values have {MIN_SECRET_LEN} to 64 (portal: 40), so it is not a whole Value"
+        ))
+    } else {
+        None
+    }
+}
+
 /// The token endpoint's answers about the secret itself: invalid (7000215), expired (7000222),
 /// none sent (7000218).
 const SECRET_CODES: [u32; 3] = [7000215, 7000222, 7000218];
@@ -50,13 +77,39 @@ fn refused_as_secret_id(i: &Inputs<'_>, f: Finding) -> Finding {
     }
 }
 
+/// `secret.valid` for an app with no secret at all: nothing can be valid there.
+fn no_secret(reg: &Registration) -> Finding {
+    let certs = match reg.key_credential_count {
+        0 => String::new(),
+        n => format!(" ({n} certificate(s), which ngrok cannot use)"),
+    };
+    Finding::fail(
+        CheckId::SecretValid,
+        "the app has no client secret, so no secret can be valid (AADSTS7000215 or 7000218 at sign-in)",
+        format!("passwordCredentials = []{certs}"),
+        format!(
+            "{}: Client secrets > New client secret, then copy its Value (shown only once) into ngrok's client_secret",
+            portal(reg, "Certificates & secrets")
+        ),
+    )
+}
+
 /// `secret.valid`: the token endpoint (or, in `probe`, a client-credentials grant) accepted or
 /// refused the supplied secret: direct evidence, which decides. Without it, the secret is
 /// compared with the registration: a Secret ID, or a secret matching no live secret's hint,
 /// fails; a hint match was not a test, so it is a `skip` that says so (DESIGN.md §8.1).
 pub(super) fn valid(i: &Inputs<'_>) -> Finding {
     const ID: CheckId = CheckId::SecretValid;
-    let stat = i.secret.map(|s| supplied(i.reg, s, i.opts.now));
+    // An app with no secret at all fails, whatever was supplied (DESIGN.md §9.1).
+    let stat = i
+        .secret
+        .map(|s| supplied(i.reg, s, i.opts.now))
+        .or_else(|| {
+            let reg = i
+                .reg
+                .filter(|r| r.known.secrets && r.password_credentials.is_empty())?;
+            Some(no_secret(reg))
+        });
     let live = live_valid(i);
     match (live, stat) {
         (Some(l), Some(s)) if l.status != super::Status::Skip && s.status != super::Status::Skip => {
@@ -184,6 +237,9 @@ pub(super) fn present(i: &Inputs<'_>) -> Finding {
 
 fn present_static(reg: &Registration, opts: &LintOptions) -> Finding {
     const ID: CheckId = CheckId::SecretPresent;
+    if !reg.known.secrets {
+        return super::absent(ID, "passwordCredentials");
+    }
     let now = opts.now;
     let fix = format!(
         "{}: Client secrets > New client secret, then copy its Value (not the Secret ID) at once: \
@@ -311,12 +367,23 @@ fn supplied(reg: Option<&Registration>, secret: &SecretValue, now: DateTime<Utc>
             fix,
         );
     }
+    if let Some(why) = impossible(secret) {
+        return Finding::fail(
+            ID,
+            "the supplied client secret cannot be a secret Value Entra issued (AADSTS7000215 at sign-in)",
+            why,
+            format!("{fix}. Paste the whole Value, with nothing around it"),
+        );
+    }
     let Some(reg) = reg else {
         return Finding::skip(
             ID,
             "the supplied secret was not tried, and there is no registration to compare it with (--app)",
         );
     };
+    if reg.known.secrets && reg.password_credentials.is_empty() {
+        return no_secret(reg);
+    }
     let live: Vec<&PasswordCredential> = reg
         .password_credentials
         .iter()
@@ -368,7 +435,7 @@ mod tests {
         .unwrap()[0];
         let now = Utc::now();
         let check = |s: &str| supplied(Some(reg), &SecretValue::new(s), now);
-        let hint_only = check("Q1x8Q~the-value");
+        let hint_only = check("Q1x8Q~the-value-of-a-secret-0000000000001");
         assert_eq!(
             hint_only.status,
             Status::Skip,
@@ -385,9 +452,27 @@ mod tests {
             "an expired secret's hint does not count"
         );
         assert!(!format!("{old:?}").contains("Q1x"), "hints are not shown");
+        // What cannot be a Value Entra issued fails, whatever the registration says: the portal's
+        // mask, white space around it, the three-character hint alone (DESIGN.md §9.1).
+        for impossible in [
+            "Xk7******************************",
+            "Xk7",
+            "Q1x8Q~the-value-of-a-secret-0000000000001 ",
+            "\tQ1x8Q~the-value-of-a-secret-0000000000001",
+        ] {
+            let f = check(impossible);
+            assert_eq!(f.status, Status::Fail, "{impossible:?}");
+            assert!(f.title.contains("cannot be a secret Value"), "{}", f.title);
+            assert!(!format!("{f:?}").contains("Xk7") && !format!("{f:?}").contains("Q1x8"));
+        }
         let none = &crate::registration::parse_bytes(br#"{"appId":"a"}"#).unwrap()[0];
         assert_eq!(
-            supplied(Some(none), &SecretValue::new("x"), now).status,
+            supplied(
+                Some(none),
+                &SecretValue::new("Abc8Q~the-value-of-a-secret-000000000001"),
+                now
+            )
+            .status,
             Status::Skip
         );
     }

@@ -24,6 +24,23 @@ fn sp_of<'a>(i: &Inputs<'a>) -> Option<(&'a Registration, &'a ServicePrincipal)>
 /// `sp.enabled`: enabled for users to sign in, and not disabled by Microsoft.
 pub(super) fn enabled(i: &Inputs<'_>) -> Finding {
     const ID: CheckId = CheckId::SpEnabled;
+    // Microsoft disables the application object itself too (DESIGN.md §9.1): then no tenant's
+    // service principal lets anyone in, whatever it says.
+    // <https://learn.microsoft.com/graph/api/resources/application> (disabledByMicrosoftStatus)
+    let app_disabled = i.reg.and_then(|reg| {
+        let s = reg.disabled_by_microsoft_status.as_deref()?;
+        (!s.eq_ignore_ascii_case("NotDisabled")).then(|| {
+            Finding::fail(
+                ID,
+                "Microsoft disabled the application: nobody can sign in",
+                format!("application disabledByMicrosoftStatus = {}", quoted(s)),
+                "Microsoft disabled the app (e.g. a services-agreement violation): open a support case from the Azure portal; nothing in the registration fixes it, and a new registration may be disabled too",
+            )
+        })
+    });
+    if let Some(f) = app_disabled {
+        return combine(ID, i, Some(f), aad::refused(i, ID));
+    }
     let stat = sp_of(i).map(|(reg, sp)| {
         let fix = format!(
             "{}: 'Enabled for users to sign in?' = Yes (az ad sp update --id {} --set accountEnabled=true)",

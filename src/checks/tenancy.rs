@@ -172,6 +172,9 @@ pub(super) fn other_tenant(i: &Inputs<'_>) -> Finding {
 fn multitenant_static(reg: &Registration) -> Finding {
     const ID: CheckId = CheckId::TenancyMultitenant;
     let field = reg.shape.audience_field();
+    if reg.audience == Audience::Missing {
+        return super::absent(ID, field);
+    }
     let evidence = match (reg.shape, &reg.audience) {
         (Shape::LegacyManifest, Audience::MultipleOrgs) => format!("{field} = true"),
         (Shape::LegacyManifest, Audience::MyOrg) => format!("{field} = false"),
@@ -216,6 +219,12 @@ pub(super) fn token_version(i: &Inputs<'_>) -> Finding {
         return Finding::skip(ID, needs_registration(i));
     };
     let field = reg.shape.token_version_field();
+    if reg.audience == Audience::Missing {
+        return super::absent(ID, reg.shape.audience_field());
+    }
+    if reg.audience.allows_personal() && !reg.known.token_version {
+        return super::absent(ID, field);
+    }
     let value = reg
         .requested_access_token_version
         .map_or_else(|| "null".to_owned(), |v| v.to_string());

@@ -89,127 +89,48 @@ pub struct GraphScope {
     pub reads_me: bool,
 }
 
-const fn scope(name: &'static str, id: &'static str, admin: bool, reads_me: bool) -> GraphScope {
-    GraphScope {
-        name,
-        id,
-        admin_consent: admin,
-        reads_me,
-    }
-}
+/// Microsoft's published table of Graph delegated permissions, one `id<TAB>value<TAB>yes|no`
+/// line each (`yes`: admin consent required), with its source and date in its `#` lines.
+const GRAPH_DELEGATED_TSV: &str = include_str!("graph_delegated.tsv");
 
-/// Delegated Graph permissions, from Graph's own service principal (`oauth2PermissionScopes`) and
-/// the permissions reference <https://learn.microsoft.com/graph/permissions-reference>.
-pub const GRAPH_SCOPES: &[GraphScope] = &[
-    scope(
-        "User.Read",
-        "e1fe6dd8-ba31-4d61-89e7-88639da4683d",
-        false,
-        true,
-    ),
-    scope(
-        "User.ReadWrite",
-        "b4e74841-8e56-480b-be8b-910348b18b4c",
-        false,
-        true,
-    ),
-    scope(
-        "User.ReadBasic.All",
-        "b340eb25-3456-403f-be2f-af7a0d370277",
-        false,
-        true,
-    ),
-    scope(
-        "User.Read.All",
-        "a154be20-db9c-4678-8ab7-66f6cc099a59",
-        true,
-        true,
-    ),
-    scope(
-        "User.ReadWrite.All",
-        "204e0828-b5ca-4ad8-b9f3-f32a958e7cc4",
-        true,
-        true,
-    ),
-    scope(
-        "Directory.Read.All",
-        "06da0dbc-49e2-44d2-8312-53f166ab848a",
-        true,
-        true,
-    ),
-    scope(
-        "Directory.ReadWrite.All",
-        "c5366453-9fb0-48a5-a156-24f0c49a4b84",
-        true,
-        true,
-    ),
-    scope(
-        "Directory.AccessAsUser.All",
-        "0e263e50-5827-48a4-b97c-d940288653c7",
-        true,
-        true,
-    ),
-    scope(
-        "GroupMember.Read.All",
-        "bc024368-1153-4739-b217-4326f2e966d0",
-        true,
-        false,
-    ),
-    scope(
-        "Group.Read.All",
-        "5f8c59db-677d-491f-a6b8-5f174b11ec1d",
-        true,
-        false,
-    ),
-    scope(
-        "Group.ReadWrite.All",
-        "4e46008b-f24c-477d-8fff-7bb4ec7aafe0",
-        true,
-        false,
-    ),
-    scope(
-        "Application.Read.All",
-        "c79f8feb-a9db-4090-85f9-90d820caa0eb",
-        true,
-        false,
-    ),
-    scope(
-        "Mail.Read",
-        "570282fd-fa5c-430d-a7fd-fc8dc98a9dca",
-        false,
-        false,
-    ),
-    scope(
-        "Mail.Send",
-        "e383f46e-2787-4529-855e-0e479a3ffac0",
-        false,
-        false,
-    ),
-    scope(
-        "openid",
-        "37f7f235-527c-4136-accd-4a02d197296e",
-        false,
-        false,
-    ),
-    scope(
-        "profile",
-        "14dad69e-099b-42c9-810b-d002981feec1",
-        false,
-        false,
-    ),
-    scope(
-        "email",
-        "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0",
-        false,
-        false,
-    ),
-    scope(
-        "offline_access",
-        "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
-        false,
-        false,
-    ),
+/// Where [`graph_scopes`] comes from, for evidence that names a scope missing from it.
+pub const GRAPH_TABLE_SOURCE: &str = "https://learn.microsoft.com/graph/permissions-reference";
+
+/// The delegated permissions that read the signed-in user's profile from `/me`, as User.Read
+/// does: Graph "Get user" lists these as User.Read or more privileged.
+/// <https://learn.microsoft.com/graph/api/user-get#permissions>
+const READS_ME: [&str; 8] = [
+    "User.Read",
+    "User.ReadWrite",
+    "User.ReadBasic.All",
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+    "Directory.AccessAsUser.All",
 ];
+
+/// Every delegated Graph permission Microsoft publishes (id, value, admin consent required),
+/// parsed once from the shipped table.
+pub fn graph_scopes() -> &'static [GraphScope] {
+    static TABLE: std::sync::LazyLock<Vec<GraphScope>> = std::sync::LazyLock::new(|| {
+        GRAPH_DELEGATED_TSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let mut cols = l.split('\t');
+                let (id, name, admin) = (cols.next()?, cols.next()?, cols.next()?);
+                Some(GraphScope {
+                    name,
+                    id,
+                    admin_consent: admin.trim() != "no",
+                    reads_me: READS_ME.contains(&name),
+                })
+            })
+            .collect()
+    });
+    &TABLE
+}
 
 /// Application (`Role`) permission ids of Graph that people confuse with the delegated ones.
 pub const GRAPH_ROLES: &[(&str, &str)] = &[
@@ -233,7 +154,7 @@ pub const GRAPH_ROLES: &[(&str, &str)] = &[
 
 /// The delegated Graph permission with this id (lowercase).
 pub fn graph_scope_by_id(id: &str) -> Option<&'static GraphScope> {
-    GRAPH_SCOPES.iter().find(|s| s.id == id)
+    graph_scopes().iter().find(|s| s.id == id)
 }
 
 /// The delegated Graph permission with this name (case-insensitive, as Entra compares scopes).
@@ -241,7 +162,7 @@ pub fn graph_scope_by_name(name: &str) -> Option<&'static GraphScope> {
     let name = name
         .strip_prefix("https://graph.microsoft.com/")
         .unwrap_or(name);
-    GRAPH_SCOPES
+    graph_scopes()
         .iter()
         .find(|s| s.name.eq_ignore_ascii_case(name))
 }
@@ -258,7 +179,17 @@ mod tests {
 
     #[test]
     fn table_ids_are_lowercase_guids_and_unique() {
-        let mut ids: Vec<&str> = GRAPH_SCOPES.iter().map(|s| s.id).collect();
+        let mut ids: Vec<&str> = graph_scopes().iter().map(|s| s.id).collect();
+        // Microsoft's table: hundreds of permissions, and every one that reads /me.
+        assert!(ids.len() > 300, "{}", ids.len());
+        for name in READS_ME {
+            assert!(graph_scope_by_name(name).is_some(), "{name}");
+        }
+        assert!(
+            GRAPH_DELEGATED_TSV
+                .lines()
+                .any(|l| l.starts_with("# ") && l.contains("permissions-reference"))
+        );
         ids.extend(GRAPH_ROLES.iter().map(|(_, id)| *id));
         for id in &ids {
             assert!(is_guid(id) && id.to_ascii_lowercase() == *id, "{id}");
@@ -273,7 +204,7 @@ mod tests {
     fn lookups() {
         assert_eq!(
             graph_scope_by_name("user.read").unwrap().id,
-            GRAPH_SCOPES[0].id
+            "e1fe6dd8-ba31-4d61-89e7-88639da4683d"
         );
         assert_eq!(
             graph_scope_by_name("https://graph.microsoft.com/User.Read.All")

@@ -138,7 +138,10 @@ fn evaluate_here(gates: &[Gate], who: &Identity) -> Verdict {
         )]),
     );
     for gate in gates {
-        let mut all_hold = true;
+        // Three-valued `&&` (DESIGN.md §9.1): one expression false for the identity and the rule
+        // cannot fire, whatever request data the others need; undecided only when none is false.
+        let mut any_false = false;
+        let mut undecided_first: Option<Verdict> = None;
         for expr in &gate.expressions {
             let undecided = |why: String| Verdict::Undecided {
                 rule: gate.rule,
@@ -146,44 +149,59 @@ fn evaluate_here(gates: &[Gate], who: &Identity) -> Verdict {
                 why,
             };
             let (nesting, operators) = shape(expr);
-            if expr.len() > MAX_EXPRESSION || nesting > MAX_NESTING || operators > MAX_OPERATORS {
-                return undecided(format!(
+            let outcome = if expr.len() > MAX_EXPRESSION
+                || nesting > MAX_NESTING
+                || operators > MAX_OPERATORS
+            {
+                Err(undecided(format!(
                     "longer than {MAX_EXPRESSION} bytes, nested deeper than {MAX_NESTING} or with more than {MAX_OPERATORS} operators: not evaluated"
-                ));
-            }
-            let program = match env.compile(expr) {
-                Ok(p) => p,
-                Err(e) => {
-                    return Verdict::Invalid {
-                        rule: gate.rule,
-                        expression: expr.clone(),
-                        why: e.to_string().lines().next().unwrap_or("").to_owned(),
-                    };
+                )))
+            } else {
+                match env.compile(expr) {
+                    Err(e) => {
+                        return Verdict::Invalid {
+                            rule: gate.rule,
+                            expression: expr.clone(),
+                            why: e.to_string().lines().next().unwrap_or("").to_owned(),
+                        };
+                    }
+                    Ok(program) => match program.execute(&ctx) {
+                        Ok(Value::Bool(b)) => Ok(b),
+                        Ok(other) => {
+                            Err(undecided(format!("it gives {other:?}, not true or false")))
+                        }
+                        Err(ExecutionError::UndeclaredReference(name)) => {
+                            Err(undecided(match name.as_str() {
+                                "req" | "conn" | "endpoint" | "time" => format!(
+                                    "it needs request data ({name}.*), which only ngrok has"
+                                ),
+                                other => format!(
+                                    "{other} is not known here (an ngrok function or variable)"
+                                ),
+                            }))
+                        }
+                        Err(e) => Err(undecided(e.to_string())),
+                    },
                 }
             };
-            match program.execute(&ctx) {
-                Ok(Value::Bool(true)) => {}
-                Ok(Value::Bool(false)) => {
-                    all_hold = false;
+            match outcome {
+                Ok(true) => {}
+                Ok(false) => {
+                    any_false = true;
                     break;
                 }
-                Ok(other) => return undecided(format!("it gives {other:?}, not true or false")),
-                Err(ExecutionError::UndeclaredReference(name)) => {
-                    return undecided(match name.as_str() {
-                        "req" | "conn" | "endpoint" | "time" => {
-                            format!("it needs request data ({name}.*), which only ngrok has")
-                        }
-                        other => {
-                            format!("{other} is not known here (an ngrok function or variable)")
-                        }
-                    });
+                Err(v) => {
+                    undecided_first.get_or_insert(v);
                 }
-                Err(e) => return undecided(e.to_string()),
             }
         }
-        if all_hold {
-            return Verdict::Stopped { gate: gate.clone() };
+        if any_false {
+            continue;
         }
+        if let Some(v) = undecided_first {
+            return v;
+        }
+        return Verdict::Stopped { gate: gate.clone() };
     }
     Verdict::Through
 }
@@ -286,5 +304,34 @@ mod tests {
             evaluate(&[gate(8, &[&dots])], &who("a@b.c")),
             Verdict::Through
         );
+    }
+
+    /// DESIGN.md §9.1: `&&` is three-valued. An expression false for the identity keeps the
+    /// rule from firing whatever request data another needs; undecided only when none is false.
+    #[test]
+    fn conjunctions_are_three_valued() {
+        let rule = |first: &str| [gate(1, &[first, "req.url.path.startsWith('/admin')"])];
+        let false_for_alice = rule("actions.ngrok.oauth.identity.email == 'bob@fabrikam.example'");
+        assert_eq!(
+            evaluate(&false_for_alice, &who("alice@contoso.example")),
+            Verdict::Through
+        );
+        // Order does not matter.
+        let swapped = [gate(
+            1,
+            &[
+                "req.url.path.startsWith('/admin')",
+                "actions.ngrok.oauth.identity.email == 'bob@fabrikam.example'",
+            ],
+        )];
+        assert_eq!(
+            evaluate(&swapped, &who("alice@contoso.example")),
+            Verdict::Through
+        );
+        let true_for_bob = rule("actions.ngrok.oauth.identity.email == 'bob@fabrikam.example'");
+        assert!(matches!(
+            evaluate(&true_for_bob, &who("bob@fabrikam.example")),
+            Verdict::Undecided { .. }
+        ));
     }
 }

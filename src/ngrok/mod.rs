@@ -21,6 +21,31 @@ struct Policy {
     on_http_request: Vec<Rule>,
     #[serde(default)]
     inbound: Vec<Rule>,
+    /// Phases where ngrok does not run auth actions: an auth action there is a mistake
+    /// (DESIGN.md §9.1), so they are read too.
+    #[serde(default)]
+    on_http_response: Vec<Rule>,
+    #[serde(default)]
+    outbound: Vec<Rule>,
+    #[serde(default)]
+    on_tcp_connect: Vec<Rule>,
+}
+
+/// The phases of a policy, in lifecycle order, with whether ngrok runs auth actions there.
+/// <https://ngrok.com/docs/traffic-policy/actions/oauth/> ("Supported phases: on_http_request")
+fn phases(p: Policy) -> [(&'static str, Vec<Rule>); 5] {
+    [
+        ("on_tcp_connect", p.on_tcp_connect),
+        ("on_http_request", p.on_http_request),
+        ("inbound", p.inbound),
+        ("on_http_response", p.on_http_response),
+        ("outbound", p.outbound),
+    ]
+}
+
+/// The phases where ngrok runs the `oauth` and `openid-connect` actions.
+pub fn runs_auth(phase: &str) -> bool {
+    matches!(phase, "on_http_request" | "inbound")
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,6 +97,10 @@ pub struct OAuthAction {
     pub gates: Vec<Gate>,
     /// More such rules than are evaluated ([`MAX_GATES`]).
     pub gates_cut: bool,
+    /// Rules before the action (same phase, or an earlier one) whose expressions read the
+    /// identity (`actions.ngrok.oauth.*`, `actions.ngrok.oidc.*`): ngrok sets those variables
+    /// only after the action ran, so such a rule cannot see who signs in (DESIGN.md §9.1).
+    pub early: Vec<Gate>,
 }
 
 /// Rules evaluated at most, after an auth action.
@@ -97,8 +126,13 @@ pub struct Place {
     /// `traffic-policy`, `agent-config`, `kubernetes`, `ngrok-api`.
     pub shape: &'static str,
     pub endpoint: Option<String>,
-    /// The index of the rule in `on_http_request` (or `inbound`).
+    /// The index of the rule in its phase.
     pub rule: usize,
+    /// The phase the action is in (`on_http_request`; ngrok runs auth actions nowhere else).
+    pub phase: &'static str,
+    /// Read from an agent configuration file version 2 (`tunnels.<name>.oauth`), which ngrok
+    /// replaced with version 3's `endpoints[].traffic_policy`.
+    pub legacy: bool,
 }
 
 impl OAuthAction {
@@ -113,10 +147,15 @@ impl OAuthAction {
 
     /// An `oauth` action with `provider: microsoft`, or an `openid-connect` one whose issuer is on
     /// a Microsoft authority.
+    /// The provider is matched without case here, so that `provider: Microsoft` is judged (and
+    /// fails `ngrok.policy`: ngrok's ids are lowercase) instead of being passed over.
     pub fn is_microsoft(&self) -> bool {
         match &self.issuer_url {
             Some(u) => is_microsoft_issuer(u),
-            None => self.provider.as_deref() == Some("microsoft"),
+            None => self
+                .provider
+                .as_deref()
+                .is_some_and(|p| p.trim().eq_ignore_ascii_case("microsoft")),
         }
     }
 
@@ -196,7 +235,13 @@ pub fn load_all(path: &str, endpoint: Option<&str>) -> Result<Vec<OAuthAction>, 
     }
     let mut providers = Vec::new();
     let mut microsoft = Vec::new();
+    let mut phases_seen: Vec<&str> = Vec::new();
     for f in &found {
+        for p in read::PHASES {
+            if f.policy.get(p).is_some() && !phases_seen.contains(&p) {
+                phases_seen.push(p);
+            }
+        }
         for a in actions(f).map_err(|why| PolicyError::Parse(path.into(), why))? {
             if a.is_microsoft() {
                 let mut a = a;
@@ -216,56 +261,97 @@ pub fn load_all(path: &str, endpoint: Option<&str>) -> Result<Vec<OAuthAction>, 
     Err(PolicyError::NoMicrosoft(
         path.into(),
         if providers.is_empty() {
-            "no auth action (type: oauth or openid-connect) in its traffic policy".into()
+            format!(
+                "no auth action (type: oauth or openid-connect) in its traffic policy ({})",
+                if phases_seen.is_empty() {
+                    "no phase".to_owned()
+                } else {
+                    format!("phases: {}", phases_seen.join(", "))
+                }
+            )
         } else {
             format!("found {}", providers.join(", "))
         },
     ))
 }
 
-/// The `oauth` actions of one policy, in rule order.
+/// An expression that reads the identity an auth action sets.
+fn reads_identity(expression: &str) -> bool {
+    expression.contains("actions.ngrok.oauth") || expression.contains("actions.ngrok.oidc")
+}
+
+/// The auth actions of one policy, in lifecycle and rule order.
 fn actions(found: &read::Found) -> Result<Vec<OAuthAction>, String> {
     let policy: Policy = serde_yaml_ng::from_value(found.policy.clone())
         .map_err(|e| e.to_string().lines().next().unwrap_or("").to_owned())?;
-    let rules: Vec<Rule> = policy
-        .on_http_request
-        .into_iter()
-        .chain(policy.inbound)
-        .collect();
     let mut out = Vec::new();
-    for (rule, r) in rules.iter().enumerate() {
-        for a in r
-            .actions
-            .iter()
-            .filter(|a| matches!(a.kind.as_str(), "oauth" | "openid-connect"))
-        {
-            let c = a.config.as_ref();
-            let field = |f: fn(&OAuthConfig) -> &Option<String>| c.and_then(|c| f(c).clone());
-            let secret = field(|c| &c.client_secret);
-            let secret_is_expression = secret.as_deref().is_some_and(is_expression);
-            let (gates, gates_cut) = gates_after(&rules, rule);
-            out.push(OAuthAction {
-                issuer_url: (a.kind == "openid-connect")
-                    .then(|| field(|c| &c.issuer_url).unwrap_or_default()),
-                provider: field(|c| &c.provider),
-                client_id: field(|c| &c.client_id),
-                client_secret: secret
-                    .filter(|s| !s.is_empty() && !is_expression(s))
-                    .map(SecretValue::new),
-                secret_is_expression,
-                scopes: c.and_then(|c| c.scopes.clone()),
-                place: Place {
-                    source: String::new(),
-                    shape: found.shape,
-                    endpoint: found.names.first().cloned(),
+    // The rules that read the identity before any auth action ran: a rule's own expressions
+    // are evaluated before its actions, so a rule holding the action counts too.
+    let mut earlier: Vec<Gate> = Vec::new();
+    let mut ran = false;
+    for (phase, rules) in phases(policy) {
+        for (rule, r) in rules.iter().enumerate() {
+            if !ran && r.expressions.iter().any(|e| reads_identity(e)) {
+                earlier.push(Gate {
                     rule,
-                },
-                gates,
-                gates_cut,
-            });
+                    name: r.name.clone(),
+                    expressions: r.expressions.clone(),
+                    action: r
+                        .actions
+                        .first()
+                        .map_or_else(|| "(no action)".to_owned(), |a| a.kind.clone()),
+                });
+            }
+            for a in r
+                .actions
+                .iter()
+                .filter(|a| matches!(a.kind.as_str(), "oauth" | "openid-connect"))
+            {
+                out.push(action(found, phase, &rules, rule, a, &earlier));
+                ran = ran || runs_auth(phase);
+            }
         }
     }
     Ok(out)
+}
+
+/// One auth action at `rules[rule]` of `phase`; `earlier` are the rules before it that read the
+/// identity.
+fn action(
+    found: &read::Found,
+    phase: &'static str,
+    rules: &[Rule],
+    rule: usize,
+    a: &Action,
+    earlier: &[Gate],
+) -> OAuthAction {
+    let c = a.config.as_ref();
+    let field = |f: fn(&OAuthConfig) -> &Option<String>| c.and_then(|c| f(c).clone());
+    let secret = field(|c| &c.client_secret);
+    let secret_is_expression = secret.as_deref().is_some_and(is_expression);
+    let (gates, gates_cut) = gates_after(rules, rule);
+    OAuthAction {
+        issuer_url: (a.kind == "openid-connect")
+            .then(|| field(|c| &c.issuer_url).unwrap_or_default()),
+        provider: field(|c| &c.provider),
+        client_id: field(|c| &c.client_id),
+        client_secret: secret
+            .filter(|s| !s.is_empty() && !is_expression(s))
+            .map(SecretValue::new),
+        secret_is_expression,
+        scopes: c.and_then(|c| c.scopes.clone()),
+        place: Place {
+            source: String::new(),
+            shape: found.shape,
+            endpoint: found.names.first().cloned(),
+            rule,
+            phase,
+            legacy: found.legacy,
+        },
+        gates,
+        gates_cut,
+        early: earlier.to_vec(),
+    }
 }
 
 /// The rules after rule `k` that can stop a request, at most [`MAX_GATES`].
@@ -369,7 +455,7 @@ fn shallow_enough(text: &str) -> Result<(), String> {
 /// A valid Microsoft oauth policy, for the unit tests of this module and of `checks::ngrok`.
 #[cfg(test)]
 pub(crate) mod tests_support {
-    pub(crate) const GOOD: &str = "on_http_request:\n  - actions:\n      - type: oauth\n        config:\n          provider: microsoft\n          client_id: '00000001-1111-4000-8000-000000000001'\n          client_secret: 'Q1x8Q~value'\n          scopes: [openid, email, profile, User.Read]\n";
+    pub(crate) const GOOD: &str = "on_http_request:\n  - actions:\n      - type: oauth\n        config:\n          provider: microsoft\n          client_id: '00000001-1111-4000-8000-000000000001'\n          client_secret: 'Q1x8Q~ngrok-preflight-unit-test-value-0001'\n          scopes: [openid, email, profile, User.Read]\n";
 }
 
 #[cfg(test)]
@@ -381,9 +467,16 @@ mod tests {
     #[test]
     fn reads_the_oauth_action() {
         let a = parse(GOOD).unwrap();
-        assert_eq!(a.client_secret.as_ref().unwrap().expose(), "Q1x8Q~value");
+        assert_eq!(
+            a.client_secret.as_ref().unwrap().expose(),
+            "Q1x8Q~ngrok-preflight-unit-test-value-0001"
+        );
         assert_eq!(a.provider.as_deref(), Some("microsoft"));
-        let expr = parse(&GOOD.replace("'Q1x8Q~value'", "${secrets.get('ms', 'secret')}")).unwrap();
+        let expr = parse(&GOOD.replace(
+            "'Q1x8Q~ngrok-preflight-unit-test-value-0001'",
+            "${secrets.get('ms', 'secret')}",
+        ))
+        .unwrap();
         assert!(expr.client_secret.is_none() && expr.secret_is_expression);
         assert!(matches!(
             parse("on_http_request: []"),

@@ -18,7 +18,18 @@ pub(super) struct Found {
     /// What names its endpoint (name, then URL), for `--endpoint`; empty for a bare policy.
     pub(super) names: Vec<String>,
     pub(super) policy: Value,
+    /// An agent configuration file version 2 (`tunnels.<name>.oauth`): read, marked legacy.
+    pub(super) legacy: bool,
 }
+
+/// The keys that make a mapping a Traffic Policy document (every phase, and the legacy names).
+pub(super) const PHASES: [&str; 5] = [
+    "on_http_request",
+    "on_http_response",
+    "on_tcp_connect",
+    "inbound",
+    "outbound",
+];
 
 fn text<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     let mut cur = v;
@@ -58,11 +69,12 @@ pub(super) fn policies(text: &str) -> Result<Vec<Found>, String> {
 }
 
 fn found_in(v: &Value, out: &mut Vec<Found>) -> Result<(), String> {
-    if v.get("on_http_request").is_some() || v.get("inbound").is_some() {
+    if PHASES.iter().any(|p| v.get(*p).is_some()) {
         out.push(Found {
             shape: "traffic-policy",
             names: Vec::new(),
             policy: v.clone(),
+            legacy: false,
         });
     } else if let Some(kind) = text(v, &["kind"]) {
         let policy = match kind {
@@ -78,6 +90,7 @@ fn found_in(v: &Value, out: &mut Vec<Found>) -> Result<(), String> {
                 shape: "kubernetes",
                 names: names(v, &[&["metadata", "name"], &["spec", "url"]]),
                 policy: p.clone(),
+                legacy: false,
             });
         }
     } else if v.get("version").is_some() {
@@ -92,7 +105,14 @@ fn found_in(v: &Value, out: &mut Vec<Found>) -> Result<(), String> {
                     shape: "agent-config",
                     names: names(ep, &[&["name"], &["url"]]),
                     policy: p.clone(),
+                    legacy: false,
                 });
+            }
+        }
+        // Version 2's tunnels (still accepted beside v3's endpoints until ngrok removes them).
+        if let Some(tunnels) = v.get("tunnels").and_then(Value::as_mapping) {
+            for (name, t) in tunnels {
+                tunnel(name.as_str().unwrap_or_default(), t, out);
             }
         }
     } else if let Some(eps) = v.get("endpoints").and_then(Value::as_sequence) {
@@ -125,6 +145,113 @@ fn api_endpoint(ep: &Value, out: &mut Vec<Found>) -> Result<(), String> {
         shape: "ngrok-api",
         names: names(ep, &[&["name"], &["url"], &["public_url"], &["id"]]),
         policy,
+        legacy: false,
     });
     Ok(())
+}
+
+/// A CEL string literal of `s` (single-quoted, `\` and `'` escaped).
+fn cel_string(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// An agent configuration version 2 tunnel: its `oauth` (or `oidc`) block as the Traffic Policy
+/// it stands for. `allow_emails` and `allow_domains` become the `deny` rule ngrok documents as
+/// their replacement (`../shared/NGROK.md` §1.5): `!(email in [...])`, `!(email.endsWith(...))`.
+/// <https://ngrok.com/docs/agent/config/v2/>
+fn tunnel(name: &str, t: &Value, out: &mut Vec<Found>) {
+    let (kind, block, var) = match (t.get("oauth"), t.get("oidc")) {
+        (Some(b), _) if b.is_mapping() => ("oauth", b, "actions.ngrok.oauth.identity.email"),
+        (_, Some(b)) if b.is_mapping() => {
+            ("openid-connect", b, "actions.ngrok.oidc.identity.email")
+        }
+        _ => {
+            if let Some(p) = at(t, &["traffic_policy"]) {
+                out.push(Found {
+                    shape: "agent-config-v2",
+                    names: vec![name.to_owned()],
+                    policy: p.clone(),
+                    legacy: true,
+                });
+            }
+            return;
+        }
+    };
+    let mut config = serde_yaml_ng::Mapping::new();
+    for key in [
+        "provider",
+        "client_id",
+        "client_secret",
+        "scopes",
+        "issuer_url",
+    ] {
+        if let Some(v) = block.get(key) {
+            config.insert(Value::from(key), v.clone());
+        }
+    }
+    let list = |key: &str| -> Vec<String> {
+        block
+            .get(key)
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    };
+    let mut rules = vec![Value::from(serde_yaml_ng::Mapping::from_iter([
+        (
+            Value::from("name"),
+            Value::from(format!(
+                "tunnels.{name}.{}",
+                if kind == "oauth" { "oauth" } else { "oidc" }
+            )),
+        ),
+        (
+            Value::from("actions"),
+            Value::from(vec![Value::from(serde_yaml_ng::Mapping::from_iter([
+                (Value::from("type"), Value::from(kind)),
+                (Value::from("config"), Value::from(config)),
+            ]))]),
+        ),
+    ]))];
+    let (emails, domains) = (list("allow_emails"), list("allow_domains"));
+    let mut allowed = Vec::new();
+    if !emails.is_empty() {
+        let quoted: Vec<String> = emails.iter().map(|e| cel_string(e)).collect();
+        allowed.push(format!("{var} in [{}]", quoted.join(", ")));
+    }
+    for d in &domains {
+        allowed.push(format!(
+            "{var}.endsWith({})",
+            cel_string(&format!("@{}", d.trim_start_matches('@')))
+        ));
+    }
+    if !allowed.is_empty() {
+        rules.push(Value::from(serde_yaml_ng::Mapping::from_iter([
+            (
+                Value::from("name"),
+                Value::from(format!("tunnels.{name}: allow_emails / allow_domains")),
+            ),
+            (
+                Value::from("expressions"),
+                Value::from(vec![Value::from(format!("!({})", allowed.join(" || ")))]),
+            ),
+            (
+                Value::from("actions"),
+                Value::from(vec![Value::from(serde_yaml_ng::Mapping::from_iter([(
+                    Value::from("type"),
+                    Value::from("deny"),
+                )]))]),
+            ),
+        ])));
+    }
+    out.push(Found {
+        shape: "agent-config-v2",
+        names: vec![name.to_owned()],
+        policy: Value::from(serde_yaml_ng::Mapping::from_iter([(
+            Value::from("on_http_request"),
+            Value::from(rules),
+        )])),
+        legacy: true,
+    });
 }

@@ -2,8 +2,8 @@
 
 use super::raw::{RawApp, RawPublicClient};
 use super::{
-    AccessKind, Audience, EmulatedSp, EmulatorExtras, Implicit, PasswordCredential, Permission,
-    Platform, RedirectUri, Registration, SecretValue, ServicePrincipal, Shape,
+    AccessKind, Audience, EmulatedSp, EmulatorExtras, Implicit, Known, PasswordCredential,
+    Permission, Platform, RedirectUri, Registration, SecretValue, ServicePrincipal, Shape,
 };
 use std::io::Read;
 use std::path::Path;
@@ -302,7 +302,30 @@ fn normalise(mut raw: RawApp, at: &str) -> Result<Registration, ParseError> {
         (None, None) => Audience::Missing,
     };
     let implicit = implicit(&raw);
+    let known = Known {
+        web_redirects: raw.web.as_ref().is_some_and(|w| w.redirect_uris.is_some())
+            || raw.reply_urls_with_type.is_some()
+            || raw.reply_urls.is_some(),
+        implicit: raw
+            .web
+            .as_ref()
+            .is_some_and(|w| w.implicit_grant_settings.is_some())
+            || raw.oauth2_allow_implicit_flow.is_some()
+            || raw.oauth2_allow_id_token_implicit_flow.is_some(),
+        token_version: raw.api.is_some() || raw.access_token_accepted_version.is_some(),
+        permissions: raw.required_resource_access.is_some(),
+        secrets: raw.password_credentials.is_some(),
+    };
+    let app_disabled = if shape == Shape::ServicePrincipal {
+        None
+    } else {
+        raw.disabled_by_microsoft_status
+            .clone()
+            .filter(|s| !s.trim().is_empty() && !s.eq_ignore_ascii_case("NotDisabled"))
+    };
     Ok(Registration {
+        known,
+        disabled_by_microsoft_status: app_disabled,
         shape,
         redirect_uris: redirect_uris(&mut raw),
         permissions: permissions(raw.required_resource_access.take().unwrap_or_default()),
@@ -344,7 +367,7 @@ fn normalise(mut raw: RawApp, at: &str) -> Result<Registration, ParseError> {
         requested_access_token_version: raw
             .api
             .and_then(|a| a.requested_access_token_version)
-            .or(raw.access_token_accepted_version),
+            .or(raw.access_token_accepted_version.flatten()),
         implicit,
         key_credential_count: raw.key_credentials.map_or(0, |k| k.len()),
         publisher_verified: raw

@@ -304,6 +304,34 @@ pub struct ServicePrincipal {
     pub disabled_by_microsoft_status: Option<String>,
 }
 
+/// Which of the fields the checks read the input really holds. A Graph `$select` answer or a
+/// trimmed export lacks some: a check that needs one is a `skip` naming it, never a pass on an
+/// empty default (DESIGN.md §9.1: absent is not empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Known {
+    /// Web redirect URIs (`web.redirectUris`, `replyUrlsWithType`, `replyUrls`).
+    pub web_redirects: bool,
+    /// The implicit-grant switches.
+    pub implicit: bool,
+    /// The access-token version (`api`, `accessTokenAcceptedVersion`).
+    pub token_version: bool,
+    /// `requiredResourceAccess`.
+    pub permissions: bool,
+    /// `passwordCredentials`.
+    pub secrets: bool,
+}
+
+impl Known {
+    /// Every field known: a registration built whole (tests, the emulator's own).
+    pub const ALL: Self = Self {
+        web_redirects: true,
+        implicit: true,
+        token_version: true,
+        permissions: true,
+        secrets: true,
+    };
+}
+
 /// One app registration, normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {
@@ -322,6 +350,12 @@ pub struct Registration {
     /// Certificates; ngrok cannot use them, only a secret.
     pub key_credential_count: usize,
     pub publisher_verified: bool,
+    /// Which fields the input holds (absent is not empty).
+    pub known: Known,
+    /// The application's own `disabledByMicrosoftStatus` (e.g.
+    /// `DisabledDueToViolationOfServicesAgreement`): nobody signs in.
+    /// <https://learn.microsoft.com/graph/api/resources/application>
+    pub disabled_by_microsoft_status: Option<String>,
     pub emulator: EmulatorExtras,
     /// The service principal of the same appId, read beside the application (or alone, with
     /// the `ServicePrincipal` shape).

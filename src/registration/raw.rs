@@ -33,8 +33,10 @@ pub(crate) struct RawApp {
     pub(crate) available_to_other_tenants: Option<bool>,
 
     pub(crate) api: Option<RawApi>,
-    /// AAD Graph manifest name of `api.requestedAccessTokenVersion`.
-    pub(crate) access_token_accepted_version: Option<i64>,
+    /// AAD Graph manifest name of `api.requestedAccessTokenVersion`; `Some(None)` is a `null`
+    /// written in the file (Entra's default, v1), `None` a field the file does not hold.
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) access_token_accepted_version: Option<Option<i64>>,
 
     pub(crate) web: Option<RawWeb>,
     pub(crate) spa: Option<RawRedirects>,
@@ -60,6 +62,16 @@ pub(crate) struct RawApp {
     /// Our extension for the emulator; `lint` ignores it.
     #[serde(rename = "x-emulator")]
     pub(crate) x_emulator: Option<RawEmulator>,
+}
+
+/// A field that may be `null`: `Some(None)` when written as `null`, `None` when absent (with
+/// `#[serde(default)]`). Absent is not empty (DESIGN.md §9.1).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Default, Deserialize)]

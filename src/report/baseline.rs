@@ -78,6 +78,12 @@ impl Earlier {
                 if let (Some(id), Some(s)) =
                     (c["id"].as_str(), c["status"].as_str().and_then(status_of))
                 {
+                    // One finding per identity for some checks: the identity is part of the key.
+                    let id = match c["identity"].as_str() {
+                        Some(who) => format!("{id} {who}"),
+                        None => id.to_owned(),
+                    };
+                    let id = id.as_str();
                     statuses.insert((mode.clone(), k.clone(), id.to_owned()), s);
                     // Also by the app alone, for a report whose file moved (the first wins).
                     statuses
@@ -100,7 +106,7 @@ impl Earlier {
             let k = key(client, name, r.target.source.as_deref());
             let any_file = key(client, name, None);
             for f in &mut r.checks {
-                let id = f.id.as_str().to_owned();
+                let id = f.key();
                 let before = self
                     .statuses
                     .get(&(mode.clone(), k.clone(), id.clone()))

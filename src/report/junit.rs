@@ -60,7 +60,7 @@ pub(super) fn render(
             write!(
                 out,
                 r#"    <testcase classname="{class}" name="{}">"#,
-                f.id.as_str()
+                esc(&f.key())
             )?;
             let body = match &f.fix {
                 Some(fix) => format!(

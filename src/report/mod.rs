@@ -46,8 +46,13 @@ pub struct NgrokTarget {
     pub endpoint: Option<String>,
     /// `oauth` or `openid-connect`.
     pub action: &'static str,
-    /// The rule's index in `on_http_request`.
+    /// The rule's index in its phase.
     pub rule: usize,
+    /// The phase the action is in (`on_http_request`; elsewhere ngrok does not run it).
+    pub phase: &'static str,
+    /// Read from an agent configuration version 2 (`tunnels.<name>.oauth`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub legacy: bool,
 }
 
 impl NgrokTarget {
@@ -58,6 +63,8 @@ impl NgrokTarget {
             endpoint: action.place.endpoint.clone(),
             action: action.kind(),
             rule: action.place.rule,
+            phase: action.place.phase,
+            legacy: action.place.legacy,
         }
     }
 }
