@@ -47,6 +47,14 @@ fn exists_static(reg: &Registration) -> Finding {
             "the registration has a client id",
             format!("appId = {} ({})", quoted(id), reg.label()),
         ),
+        // A Teams Toolkit `aad.manifest.json` holds `${{AAD_APP_CLIENT_ID}}` until provisioned.
+        Some(id) if id.contains("${{") || id.contains("{{") => Finding::skip(
+            ID,
+            format!(
+                "appId = {} is a template placeholder (Teams Toolkit's aad.manifest.json): lint the provisioned app, az ad app show --id <client id>",
+                quoted(id)
+            ),
+        ),
         Some(id) => Finding::fail(
             ID,
             "the client id is not a GUID",

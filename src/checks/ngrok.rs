@@ -56,16 +56,29 @@ fn place(action: &OAuthAction) -> String {
 /// Where to edit the action, named as it really is in the file.
 fn edit(action: &OAuthAction) -> String {
     let p = &action.place;
-    if p.legacy {
-        let block = if action.issuer_url.is_some() {
-            "oidc"
-        } else {
-            "oauth"
-        };
-        return format!(
-            "Edit tunnels.{}.{block} of your agent configuration",
-            p.endpoint.as_deref().unwrap_or("<name>")
-        );
+    let name = p.endpoint.as_deref().unwrap_or("<name>");
+    let oidc = action.issuer_url.is_some();
+    match (p.legacy, p.shape) {
+        (true, "kubernetes-moduleset") => {
+            return format!(
+                "Edit NgrokModuleSet {name:?} ({})",
+                if oidc {
+                    "modules.oidc"
+                } else {
+                    "modules.oauth.microsoft"
+                }
+            );
+        }
+        (true, "ngrok-api-edge-module") => {
+            return "Edit the edge route's OAuth module (provider.microsoft)".to_owned();
+        }
+        (true, _) => {
+            return format!(
+                "Edit tunnels.{name}.{} of your agent configuration",
+                if oidc { "oidc" } else { "oauth" }
+            );
+        }
+        _ => {}
     }
     format!(
         "Edit the {kind} action of your traffic policy ({} > actions > type: {kind} > config)",
@@ -240,6 +253,23 @@ fn one(action: &OAuthAction, s: &Subject) -> Finding {
             format!("the policy's rules let {email} through"),
             format!("{email} ({role}): through {rules}"),
         ),
+        Verdict::Answered { gate } if s.denied => Finding::fail(
+            ID,
+            format!(
+                "{email} must be stopped, but rule {} serves them ({})",
+                gate.rule, gate.action
+            ),
+            format!("{email} ({role}): served by {}", rule_text(&gate)),
+            "Add a deny rule before that rule whose expression holds for this identity",
+        ),
+        Verdict::Answered { gate } => Finding::pass(
+            ID,
+            format!(
+                "the policy's rules let {email} through (rule {} serves them: {})",
+                gate.rule, gate.action
+            ),
+            format!("{email} ({role}): served by {}", rule_text(&gate)),
+        ),
         Verdict::Stopped { gate } if s.denied => Finding::pass(
             ID,
             format!("{email} is stopped, as meant, by rule {}", gate.rule),
@@ -395,11 +425,24 @@ fn check(action: &OAuthAction, client_id: Option<&str>) -> Finding {
         ));
     }
     if action.place.legacy {
+        let (what, target) = match action.place.shape {
+            "kubernetes-moduleset" => (
+                "an NgrokModuleSet, which ngrok-operator no longer has (removed in 2025)",
+                "an AgentEndpoint or CloudEndpoint with spec.trafficPolicy.inline",
+            ),
+            "ngrok-api-edge-module" => (
+                "an Edges OAuth module, which ngrok replaced with endpoints and Traffic Policy",
+                "the endpoint's traffic_policy",
+            ),
+            _ => (
+                "an agent configuration version 2 (tunnels), which ngrok replaced with version 3",
+                "agent config version 3: endpoints: - name: ... traffic_policy:",
+            ),
+        };
         problems.push(Problem::warn(
-            "read from an agent configuration version 2 (tunnels.*.oauth), which ngrok replaced with version 3",
+            format!("read from {what}"),
             format!(
-                "Move to agent config version 3: endpoints: - name: {} ... traffic_policy: on_http_request: - actions: - type: {} config: {{...}} (allow_emails/allow_domains become a deny rule after it)",
-                action.place.endpoint.as_deref().unwrap_or("<name>"),
+                "Move to {target} on_http_request: - actions: - type: {} config: {{...}} (email and domain allow-lists become a deny rule after it)",
                 action.kind()
             ),
         ));

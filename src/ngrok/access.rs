@@ -31,6 +31,9 @@ pub struct Identity {
 pub enum Verdict {
     /// No rule stops it.
     Through,
+    /// A terminating rule that serves rather than refuses (`forward-internal`, a
+    /// `custom-response` below 400) fired first: the person is through, answered by it.
+    Answered { gate: Gate },
     /// This rule stops it (its expressions all hold, or it has none).
     Stopped { gate: Gate },
     /// This expression cannot be decided here, and why (request data, ngrok-only function...).
@@ -201,6 +204,9 @@ fn evaluate_here(gates: &[Gate], who: &Identity) -> Verdict {
         if let Some(v) = undecided_first {
             return v;
         }
+        if gate.lets_through {
+            return Verdict::Answered { gate: gate.clone() };
+        }
         return Verdict::Stopped { gate: gate.clone() };
     }
     Verdict::Through
@@ -216,6 +222,7 @@ mod tests {
             name: None,
             expressions: expressions.iter().map(|s| (*s).to_owned()).collect(),
             action: "deny".into(),
+            lets_through: false,
         }
     }
 

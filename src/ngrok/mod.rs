@@ -29,19 +29,39 @@ struct Policy {
     outbound: Vec<Rule>,
     #[serde(default)]
     on_tcp_connect: Vec<Rule>,
+    /// Actions with no phase and no rule around them (the flat shape of ngrok's Salesforce OIDC
+    /// guide): not a phase ngrok runs.
+    #[serde(default)]
+    actions: Vec<Action>,
 }
 
 /// The phases of a policy, in lifecycle order, with whether ngrok runs auth actions there.
 /// <https://ngrok.com/docs/traffic-policy/actions/oauth/> ("Supported phases: on_http_request")
-fn phases(p: Policy) -> [(&'static str, Vec<Rule>); 5] {
+fn phases(p: Policy) -> [(&'static str, Vec<Rule>); 6] {
+    let n = |rules: Vec<Rule>| rules.into_iter().map(Rule::normalised).collect();
+    let flat = if p.actions.is_empty() {
+        Vec::new()
+    } else {
+        vec![Rule {
+            name: None,
+            expressions: Vec::new(),
+            actions: p.actions,
+            kind: None,
+            config: None,
+        }]
+    };
     [
-        ("on_tcp_connect", p.on_tcp_connect),
-        ("on_http_request", p.on_http_request),
-        ("inbound", p.inbound),
-        ("on_http_response", p.on_http_response),
-        ("outbound", p.outbound),
+        ("on_tcp_connect", n(p.on_tcp_connect)),
+        ("on_http_request", n(p.on_http_request)),
+        ("inbound", n(p.inbound)),
+        ("on_http_response", n(p.on_http_response)),
+        ("outbound", n(p.outbound)),
+        (NO_PHASE, flat),
     ]
 }
+
+/// Where actions written with no phase around them are placed.
+pub const NO_PHASE: &str = "no phase (actions at the top of the policy)";
 
 /// The phases where ngrok runs the `oauth` and `openid-connect` actions.
 pub fn runs_auth(phase: &str) -> bool {
@@ -56,6 +76,29 @@ struct Rule {
     expressions: Vec<String>,
     #[serde(default)]
     actions: Vec<Action>,
+    /// An action written directly as a phase item (`on_http_request: [{type: oauth, config:
+    /// ...}]`, as several of ngrok's Kubernetes guides do): a rule of that one action.
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    config: Option<OAuthConfig>,
+}
+
+impl Rule {
+    /// The rule with an action written in its place moved into `actions`.
+    fn normalised(mut self) -> Self {
+        if let Some(kind) = self.kind.take() {
+            self.actions.insert(
+                0,
+                Action {
+                    kind,
+                    config: self.config.take(),
+                    inline: OAuthConfig::default(),
+                },
+            );
+        }
+        self
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +107,25 @@ struct Action {
     kind: String,
     #[serde(default)]
     config: Option<OAuthConfig>,
+    /// The action's fields beside `type` instead of under `config` (ngrok's Salesforce guide).
+    #[serde(flatten)]
+    inline: OAuthConfig,
+}
+
+impl Action {
+    /// Its configuration, under `config` or beside `type`.
+    fn conf(&self) -> Option<&OAuthConfig> {
+        self.config.as_ref().or_else(|| {
+            let i = &self.inline;
+            (i.issuer_url.is_some() || i.provider.is_some() || i.client_id.is_some()).then_some(i)
+        })
+    }
+
+    /// `oauth`, `openid-connect`, or `oidc` (the name ngrok's migration guide and action
+    /// catalogue also use for it).
+    fn is_auth(&self) -> bool {
+        matches!(self.kind.as_str(), "oauth" | "openid-connect" | "oidc")
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -74,6 +136,8 @@ struct OAuthConfig {
     client_id: Option<String>,
     client_secret: Option<String>,
     scopes: Option<Vec<String>>,
+    /// `deny` and `custom-response`: the HTTP status sent.
+    status_code: Option<serde_yaml_ng::Value>,
 }
 
 /// The `oauth` action of a policy (or an `openid-connect` one with a Microsoft issuer), as far
@@ -114,8 +178,12 @@ pub struct Gate {
     pub name: Option<String>,
     /// CEL expressions; none means the rule always applies.
     pub expressions: Vec<String>,
-    /// `deny`, `custom-response` or `redirect`.
+    /// `deny`, `custom-response`, `redirect`, `close-connection` or `forward-internal`.
     pub action: String,
+    /// A terminating rule that serves the person rather than refusing them: `forward-internal`,
+    /// or a `custom-response` below 400 (its default is 200). When it fires, the rules after it
+    /// do not run, and the person is through.
+    pub lets_through: bool,
 }
 
 /// Where an auth action was found.
@@ -300,13 +368,10 @@ fn actions(found: &read::Found) -> Result<Vec<OAuthAction>, String> {
                         .actions
                         .first()
                         .map_or_else(|| "(no action)".to_owned(), |a| a.kind.clone()),
+                    lets_through: false,
                 });
             }
-            for a in r
-                .actions
-                .iter()
-                .filter(|a| matches!(a.kind.as_str(), "oauth" | "openid-connect"))
-            {
+            for a in r.actions.iter().filter(|a| a.is_auth()) {
                 out.push(action(found, phase, &rules, rule, a, &earlier));
                 ran = ran || runs_auth(phase);
             }
@@ -325,14 +390,13 @@ fn action(
     a: &Action,
     earlier: &[Gate],
 ) -> OAuthAction {
-    let c = a.config.as_ref();
+    let c = a.conf();
     let field = |f: fn(&OAuthConfig) -> &Option<String>| c.and_then(|c| f(c).clone());
     let secret = field(|c| &c.client_secret);
     let secret_is_expression = secret.as_deref().is_some_and(is_expression);
     let (gates, gates_cut) = gates_after(rules, rule);
     OAuthAction {
-        issuer_url: (a.kind == "openid-connect")
-            .then(|| field(|c| &c.issuer_url).unwrap_or_default()),
+        issuer_url: (a.kind != "oauth").then(|| field(|c| &c.issuer_url).unwrap_or_default()),
         provider: field(|c| &c.provider),
         client_id: field(|c| &c.client_id),
         client_secret: secret
@@ -361,15 +425,39 @@ fn gates_after(rules: &[Rule], k: usize) -> (Vec<Gate>, bool) {
         .enumerate()
         .skip(k + 1)
         .filter_map(|(i, r)| {
-            let stop = r
-                .actions
-                .iter()
-                .find(|a| matches!(a.kind.as_str(), "deny" | "custom-response" | "redirect"))?;
+            // The first action that ends the phase: the rule's verdict when it fires.
+            // <https://ngrok.com/docs/traffic-policy/concepts/phases/> (terminating actions)
+            let stop = r.actions.iter().find(|a| {
+                matches!(
+                    a.kind.as_str(),
+                    "deny"
+                        | "custom-response"
+                        | "redirect"
+                        | "close-connection"
+                        | "forward-internal"
+                )
+            })?;
+            let status = stop
+                .config
+                .as_ref()
+                .unwrap_or(&stop.inline)
+                .status_code
+                .as_ref()
+                .and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()));
+            let lets_through = match stop.kind.as_str() {
+                "forward-internal" => true,
+                "custom-response" => status.unwrap_or(200) < 400,
+                _ => false,
+            };
             Some(Gate {
                 rule: i,
                 name: r.name.clone(),
                 expressions: r.expressions.clone(),
-                action: stop.kind.clone(),
+                action: match status {
+                    Some(code) => format!("{} {code}", stop.kind),
+                    None => stop.kind.clone(),
+                },
+                lets_through,
             })
         })
         .take(MAX_GATES + 1)

@@ -76,6 +76,8 @@ fn found_in(v: &Value, out: &mut Vec<Found>) -> Result<(), String> {
             policy: v.clone(),
             legacy: false,
         });
+    } else if text(v, &["kind"]) == Some("NgrokModuleSet") {
+        module_set(v, out);
     } else if let Some(kind) = text(v, &["kind"]) {
         let policy = match kind {
             "AgentEndpoint" => at(v, &["spec", "trafficPolicy", "inline"]),
@@ -93,7 +95,7 @@ fn found_in(v: &Value, out: &mut Vec<Found>) -> Result<(), String> {
                 legacy: false,
             });
         }
-    } else if v.get("version").is_some() {
+    } else if v.get("version").is_some() || v.get("tunnels").is_some() {
         for ep in v
             .get("endpoints")
             .and_then(Value::as_sequence)
@@ -121,6 +123,8 @@ fn found_in(v: &Value, out: &mut Vec<Found>) -> Result<(), String> {
         }
     } else if v.get("traffic_policy").is_some() {
         api_endpoint(v, out)?;
+    } else if let Some(providers) = v.get("provider").and_then(Value::as_mapping) {
+        edge_module(providers, out);
     }
     Ok(())
 }
@@ -142,7 +146,12 @@ fn api_endpoint(ep: &Value, out: &mut Vec<Found>) -> Result<(), String> {
         _ => return Ok(()),
     };
     out.push(Found {
-        shape: "ngrok-api",
+        // The API carries the policy as a string; an agent config's endpoints as a mapping.
+        shape: if matches!(ep.get("traffic_policy"), Some(Value::String(_))) {
+            "ngrok-api"
+        } else {
+            "agent-config"
+        },
         names: names(ep, &[&["name"], &["url"], &["public_url"], &["id"]]),
         policy,
         legacy: false,
@@ -155,18 +164,109 @@ fn cel_string(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
-/// An agent configuration version 2 tunnel: its `oauth` (or `oidc`) block as the Traffic Policy
-/// it stands for. `allow_emails` and `allow_domains` become the `deny` rule ngrok documents as
-/// their replacement (`../shared/NGROK.md` §1.5): `!(email in [...])`, `!(email.endsWith(...))`.
+/// Strings of a list field.
+fn strings(block: &Value, key: &str) -> Vec<String> {
+    block
+        .get(key)
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// A pre-Traffic-Policy auth block (agent config v2 `oauth`/`oidc`, the operator's
+/// `NgrokModuleSet`, the Edges API's OAuth module) as the Traffic Policy that replaced it: the
+/// action, then the `deny` rule ngrok documents for its email and domain allow-lists
+/// (`!(email in [...])`, `.endsWith('@domain')`; `../shared/NGROK.md` §1.5).
+struct Legacy<'a> {
+    shape: &'static str,
+    name: String,
+    /// `oauth` or `openid-connect`.
+    kind: &'static str,
+    config: serde_yaml_ng::Mapping,
+    emails: Vec<String>,
+    domains: Vec<String>,
+    out: &'a mut Vec<Found>,
+}
+
+fn map(pairs: Vec<(&str, Value)>) -> Value {
+    Value::from(serde_yaml_ng::Mapping::from_iter(
+        pairs.into_iter().map(|(k, v)| (Value::from(k), v)),
+    ))
+}
+
+impl Legacy<'_> {
+    fn push(self) {
+        let var = if self.kind == "oauth" {
+            "actions.ngrok.oauth.identity.email"
+        } else {
+            "actions.ngrok.oidc.identity.email"
+        };
+        let mut rules = vec![map(vec![
+            ("name", Value::from(self.name.clone())),
+            (
+                "actions",
+                Value::from(vec![map(vec![
+                    ("type", Value::from(self.kind)),
+                    ("config", Value::from(self.config)),
+                ])]),
+            ),
+        ])];
+        let mut allowed = Vec::new();
+        if !self.emails.is_empty() {
+            let quoted: Vec<String> = self.emails.iter().map(|e| cel_string(e)).collect();
+            allowed.push(format!("{var} in [{}]", quoted.join(", ")));
+        }
+        for d in &self.domains {
+            let suffix = format!("@{}", d.trim_start_matches('@'));
+            allowed.push(format!("{var}.endsWith({})", cel_string(&suffix)));
+        }
+        if !allowed.is_empty() {
+            rules.push(map(vec![
+                (
+                    "name",
+                    Value::from(format!("{}: email and domain allow-lists", self.name)),
+                ),
+                (
+                    "expressions",
+                    Value::from(vec![Value::from(format!("!({})", allowed.join(" || ")))]),
+                ),
+                (
+                    "actions",
+                    Value::from(vec![map(vec![("type", Value::from("deny"))])]),
+                ),
+            ]));
+        }
+        self.out.push(Found {
+            shape: self.shape,
+            names: vec![self.name],
+            policy: map(vec![("on_http_request", Value::from(rules))]),
+            legacy: true,
+        });
+    }
+}
+
+/// Copies `keys` of `block` (renamed `from -> to`) into an action config.
+fn config_of(block: &Value, keys: &[(&str, &str)]) -> serde_yaml_ng::Mapping {
+    let mut config = serde_yaml_ng::Mapping::new();
+    for (from, to) in keys {
+        if let Some(v) = block.get(*from).filter(|v| !v.is_null()) {
+            config.insert(Value::from(*to), v.clone());
+        }
+    }
+    config
+}
+
+/// An agent configuration version 2 tunnel: its `oauth` (or `oidc`) block, or its
+/// `traffic_policy` (`policy` before agent 3.14).
 /// <https://ngrok.com/docs/agent/config/v2/>
 fn tunnel(name: &str, t: &Value, out: &mut Vec<Found>) {
-    let (kind, block, var) = match (t.get("oauth"), t.get("oidc")) {
-        (Some(b), _) if b.is_mapping() => ("oauth", b, "actions.ngrok.oauth.identity.email"),
-        (_, Some(b)) if b.is_mapping() => {
-            ("openid-connect", b, "actions.ngrok.oidc.identity.email")
-        }
+    let (kind, block) = match (t.get("oauth"), t.get("oidc")) {
+        (Some(b), _) if b.is_mapping() => ("oauth", b),
+        (_, Some(b)) if b.is_mapping() => ("openid-connect", b),
         _ => {
-            if let Some(p) = at(t, &["traffic_policy"]) {
+            if let Some(p) = at(t, &["traffic_policy"]).or_else(|| at(t, &["policy"])) {
                 out.push(Found {
                     shape: "agent-config-v2",
                     names: vec![name.to_owned()],
@@ -177,81 +277,108 @@ fn tunnel(name: &str, t: &Value, out: &mut Vec<Found>) {
             return;
         }
     };
-    let mut config = serde_yaml_ng::Mapping::new();
-    for key in [
-        "provider",
-        "client_id",
-        "client_secret",
-        "scopes",
-        "issuer_url",
-    ] {
-        if let Some(v) = block.get(key) {
-            config.insert(Value::from(key), v.clone());
+    Legacy {
+        shape: "agent-config-v2",
+        name: name.to_owned(),
+        kind,
+        config: config_of(
+            block,
+            &[
+                ("provider", "provider"),
+                ("client_id", "client_id"),
+                ("client_secret", "client_secret"),
+                ("scopes", "scopes"),
+                ("issuer_url", "issuer_url"),
+            ],
+        ),
+        emails: strings(block, "allow_emails"),
+        domains: strings(block, "allow_domains"),
+        out,
+    }
+    .push();
+}
+
+/// The operator's `NgrokModuleSet` (removed from ngrok-operator in 2025, still in clusters):
+/// `modules.oauth.<provider>` and `modules.oidc`, camelCase, the secret a Kubernetes Secret
+/// reference (an expression here: it cannot be read).
+fn module_set(v: &Value, out: &mut Vec<Found>) {
+    let name = text(v, &["metadata", "name"])
+        .unwrap_or("NgrokModuleSet")
+        .to_owned();
+    let secret_ref = |block: &Value| {
+        block.get("clientSecret").map(|s| {
+            Value::from(format!(
+                "${{k8s secret {}/{}}}",
+                text(s, &["name"]).unwrap_or("?"),
+                text(s, &["key"]).unwrap_or("?")
+            ))
+        })
+    };
+    if let Some(providers) = at(v, &["modules", "oauth"]).and_then(Value::as_mapping) {
+        for (provider, block) in providers {
+            let mut config = config_of(block, &[("clientId", "client_id"), ("scopes", "scopes")]);
+            config.insert(Value::from("provider"), provider.clone());
+            if let Some(s) = secret_ref(block) {
+                config.insert(Value::from("client_secret"), s);
+            }
+            Legacy {
+                shape: "kubernetes-moduleset",
+                name: name.clone(),
+                kind: "oauth",
+                config,
+                emails: strings(block, "emailAddresses"),
+                domains: strings(block, "emailDomains"),
+                out,
+            }
+            .push();
         }
     }
-    let list = |key: &str| -> Vec<String> {
-        block
-            .get(key)
-            .and_then(Value::as_sequence)
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect()
-    };
-    let mut rules = vec![Value::from(serde_yaml_ng::Mapping::from_iter([
-        (
-            Value::from("name"),
-            Value::from(format!(
-                "tunnels.{name}.{}",
-                if kind == "oauth" { "oauth" } else { "oidc" }
-            )),
-        ),
-        (
-            Value::from("actions"),
-            Value::from(vec![Value::from(serde_yaml_ng::Mapping::from_iter([
-                (Value::from("type"), Value::from(kind)),
-                (Value::from("config"), Value::from(config)),
-            ]))]),
-        ),
-    ]))];
-    let (emails, domains) = (list("allow_emails"), list("allow_domains"));
-    let mut allowed = Vec::new();
-    if !emails.is_empty() {
-        let quoted: Vec<String> = emails.iter().map(|e| cel_string(e)).collect();
-        allowed.push(format!("{var} in [{}]", quoted.join(", ")));
+    if let Some(block) = at(v, &["modules", "oidc"]) {
+        let mut config = config_of(
+            block,
+            &[
+                ("clientId", "client_id"),
+                ("scopes", "scopes"),
+                ("issuer", "issuer_url"),
+            ],
+        );
+        if let Some(s) = secret_ref(block) {
+            config.insert(Value::from("client_secret"), s);
+        }
+        Legacy {
+            shape: "kubernetes-moduleset",
+            name,
+            kind: "openid-connect",
+            config,
+            emails: strings(block, "emailAddresses"),
+            domains: strings(block, "emailDomains"),
+            out,
+        }
+        .push();
     }
-    for d in &domains {
-        allowed.push(format!(
-            "{var}.endsWith({})",
-            cel_string(&format!("@{}", d.trim_start_matches('@')))
-        ));
+}
+
+/// The legacy Edges API's OAuth module (`provider: {microsoft: {...}, google: null, ...}`).
+fn edge_module(providers: &serde_yaml_ng::Mapping, out: &mut Vec<Found>) {
+    for (provider, block) in providers.iter().filter(|(_, b)| b.is_mapping()) {
+        let mut config = config_of(
+            block,
+            &[
+                ("client_id", "client_id"),
+                ("client_secret", "client_secret"),
+                ("scopes", "scopes"),
+            ],
+        );
+        config.insert(Value::from("provider"), provider.clone());
+        Legacy {
+            shape: "ngrok-api-edge-module",
+            name: "oauth module".to_owned(),
+            kind: "oauth",
+            config,
+            emails: strings(block, "email_addresses"),
+            domains: strings(block, "email_domains"),
+            out,
+        }
+        .push();
     }
-    if !allowed.is_empty() {
-        rules.push(Value::from(serde_yaml_ng::Mapping::from_iter([
-            (
-                Value::from("name"),
-                Value::from(format!("tunnels.{name}: allow_emails / allow_domains")),
-            ),
-            (
-                Value::from("expressions"),
-                Value::from(vec![Value::from(format!("!({})", allowed.join(" || ")))]),
-            ),
-            (
-                Value::from("actions"),
-                Value::from(vec![Value::from(serde_yaml_ng::Mapping::from_iter([(
-                    Value::from("type"),
-                    Value::from("deny"),
-                )]))]),
-            ),
-        ])));
-    }
-    out.push(Found {
-        shape: "agent-config-v2",
-        names: vec![name.to_owned()],
-        policy: Value::from(serde_yaml_ng::Mapping::from_iter([(
-            Value::from("on_http_request"),
-            Value::from(rules),
-        )])),
-        legacy: true,
-    });
 }

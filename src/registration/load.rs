@@ -459,10 +459,27 @@ fn permissions(required: Vec<super::raw::RawResourceAccess>) -> Vec<Permission> 
     required
         .into_iter()
         .flat_map(|r| {
-            let resource = r.resource_app_id.to_ascii_lowercase();
+            // Teams Toolkit's aad.manifest.json may name Graph and its permissions instead of
+            // giving their ids ("Microsoft Graph", "User.Read"); the toolkit resolves them when
+            // it provisions the app, and so do we.
+            let graph = r
+                .resource_app_id
+                .trim()
+                .eq_ignore_ascii_case("Microsoft Graph");
+            let resource = if graph {
+                crate::entra::GRAPH_APP_ID.to_owned()
+            } else {
+                r.resource_app_id.to_ascii_lowercase()
+            };
+            let by_name = graph || resource == crate::entra::GRAPH_APP_ID;
             r.resource_access.into_iter().map(move |a| Permission {
                 resource_app_id: resource.clone(),
-                id: a.id.to_ascii_lowercase(),
+                id: match crate::entra::graph_scope_by_name(&a.id).filter(|_| {
+                    by_name && !super::is_guid(&a.id) && a.kind.eq_ignore_ascii_case("scope")
+                }) {
+                    Some(s) => s.id.to_owned(),
+                    None => a.id.to_ascii_lowercase(),
+                },
                 kind: match a.kind.as_str() {
                     k if k.eq_ignore_ascii_case("scope") => AccessKind::Scope,
                     k if k.eq_ignore_ascii_case("role") => AccessKind::Role,

@@ -90,8 +90,30 @@ pub(crate) struct RawWeb {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct RawImplicit {
+    #[serde(default, deserialize_with = "loose_bool")]
     pub(crate) enable_access_token_issuance: Option<bool>,
+    #[serde(default, deserialize_with = "loose_bool")]
     pub(crate) enable_id_token_issuance: Option<bool>,
+}
+
+/// A boolean, or the strings `"true"`/`"false"` that the portal manifest reference's own example
+/// writes (<https://learn.microsoft.com/entra/identity-platform/reference-microsoft-graph-app-manifest>).
+fn loose_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Loose {
+        Bool(bool),
+        Text(String),
+    }
+    match Option::<Loose>::deserialize(d)? {
+        None => Ok(None),
+        Some(Loose::Bool(b)) => Ok(Some(b)),
+        Some(Loose::Text(t)) if t.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(Loose::Text(t)) if t.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(Loose::Text(t)) => Err(serde::de::Error::custom(format!(
+            "expected a boolean, found {t:?}"
+        ))),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
