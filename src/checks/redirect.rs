@@ -13,7 +13,7 @@ use super::{
     CheckId, Finding, Inputs, Status, aad, combine_with, needs_live, needs_registration, portal,
     quoted,
 };
-use crate::entra::{NGROK_CALLBACK, aadsts};
+use crate::entra::{NGROK_CALLBACK, aadsts, aadsts::Kind};
 use crate::flow::evidence::{Authorize, RedirectRole};
 use crate::registration::{Platform, Registration};
 
@@ -36,16 +36,13 @@ pub(super) fn ngrok(i: &Inputs<'_>) -> Finding {
 fn ngrok_live(i: &Inputs<'_>) -> Option<Finding> {
     const ID: CheckId = CheckId::RedirectNgrok;
     let ev = i.live?;
-    let what = format!("authorize with redirect_uri={NGROK_CALLBACK}");
-    let answer = judge_answer(ID, ev.ngrok_redirect.as_ref()?, &what)?;
+    let answer = judge_answer(ID, ev.ngrok_redirect.as_ref()?, NGROK_CALLBACK)?;
     let note = |text: String| Finding {
         evidence: format!("{}{text}", answer.evidence),
         ..answer.clone()
     };
     Some(match (&ev.ngrok_token, &ev.ngrok_unfinished) {
-        (Some(Err(r)), _) if r.code.is_some_and(|c| PLATFORM_CODES.contains(&c)) => {
-            aad::finding(i, ID, r)
-        }
+        (Some(Err(r)), _) if aad::owner(r, RedirectRole::Ngrok) == ID => aad::finding(i, ID, r),
         (Some(Ok(())), _) => {
             note("; a code sent to it was redeemed (HTTP 200): it is a Web redirect URI".into())
         }
@@ -58,9 +55,6 @@ fn ngrok_live(i: &Inputs<'_>) -> Option<Finding> {
         _ => answer,
     })
 }
-
-/// Token endpoint codes for a redirect URI registered under another platform than Web.
-const PLATFORM_CODES: [u32; 3] = [700025, 9002326, 9002327];
 
 /// `redirect.local`: the flow's own redirect URI was accepted (not ngrok's: that is
 /// `redirect.ngrok`, even in paste-back mode).
@@ -82,19 +76,14 @@ pub(super) fn local(i: &Inputs<'_>) -> Finding {
         );
     }
     aad::refused(i, ID)
-        .or_else(|| {
-            judge_answer(
-                ID,
-                ev.authorize.as_ref()?,
-                &format!("authorize with redirect_uri={}", asked.redirect_uri),
-            )
-        })
+        .or_else(|| judge_answer(ID, ev.authorize.as_ref()?, &asked.redirect_uri))
         .unwrap_or_else(|| Finding::skip(ID, needs_live(i)))
 }
 
-/// A redirect URI's verdict from the authorize endpoint's answer; `None` when it stopped before
-/// looking at the redirect URI (unknown tenant or client).
-fn judge_answer(id: CheckId, answer: &Authorize, what: &str) -> Option<Finding> {
+/// A redirect URI's verdict from the authorize endpoint's answer to `uri`; `None` when it
+/// stopped before looking at the redirect URI (unknown tenant or client).
+fn judge_answer(id: CheckId, answer: &Authorize, uri: &str) -> Option<Finding> {
+    let what = format!("authorize with redirect_uri={uri}");
     let pass = |how: &str| {
         Finding::pass(
             id,
@@ -105,26 +94,21 @@ fn judge_answer(id: CheckId, answer: &Authorize, what: &str) -> Option<Finding> 
     match answer {
         Authorize::Back => Some(pass("redirected back")),
         Authorize::SignIn => Some(pass("a sign-in page")),
-        Authorize::Page { code, line } if aadsts::REDIRECT_CODES.contains(code) => {
-            let info = aadsts::lookup(*code);
-            Some(Finding::fail(
-                id,
-                info.map_or_else(
-                    || format!("AADSTS{code}"),
-                    |a| format!("AADSTS{code}: {}", a.meaning.trim_end_matches('.')),
-                ),
-                format!("{what}: an error page: {line}"),
-                info.map_or("", |a| a.fix),
-            ))
-        }
-        Authorize::Page { code, .. }
-            if aadsts::TENANT_CODES.contains(code) || aadsts::CLIENT_CODES.contains(code) =>
-        {
-            None
-        }
-        Authorize::Page { code, .. } => Some(pass(&format!(
-            "an error page with AADSTS{code}, raised after the redirect URI was accepted"
-        ))),
+        Authorize::Page { code, line } => match aadsts::lookup(*code) {
+            // The page of a refused redirect URI.
+            Some(a) if a.kind == Kind::ErrorPage && aad::about_redirect_uri(a) => {
+                Some(Finding::fail(
+                    id,
+                    format!("AADSTS{code}: {}", a.meaning.trim_end_matches('.')),
+                    format!("{what}: an error page: {line}"),
+                    aad::redirect_fix(a, uri),
+                ))
+            }
+            _ if aadsts::TENANT_CODES.contains(code) || aadsts::CLIENT_CODES.contains(code) => None,
+            _ => Some(pass(&format!(
+                "an error page with AADSTS{code}, raised after the redirect URI was accepted"
+            ))),
+        },
     }
 }
 
