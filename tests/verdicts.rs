@@ -589,3 +589,50 @@ fn other_tenant_compares_tenant_ids_without_case() {
     assert_eq!(judge(&home.to_uppercase()), Status::Skip);
     assert_eq!(judge("a1b2c3d4-0000-4000-8000-000000000002"), Status::Pass);
 }
+
+/// `lint --format json` of a fixture: its one report's `redirect.ngrok`.
+fn lint_redirect_ngrok(name: &str) -> serde_json::Value {
+    let out = cli(
+        &["lint", "--at", AT, "--format", "json", &fixture(name)],
+        &[],
+        None,
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    check_of(&json(&out)["reports"][0], "redirect.ngrok").clone()
+}
+
+/// One code, two owners (issue 14): lint titled ngrok's callback under Single-page application
+/// "AADSTS50011 at sign-in", while Entra accepts it at sign-in and answers AADSTS9002327 at the
+/// token endpoint.
+#[test]
+fn one_code_two_owners_lint_titles_spa_callback_aadsts9002327_not_50011() {
+    let f = lint_redirect_ngrok("redirect-spa.json");
+    let title = f["title"].as_str().unwrap();
+    assert_eq!(f["status"], "fail");
+    assert!(
+        title.contains("AADSTS9002327 at the token endpoint")
+            && title.contains("'Single-page application'")
+            && !title.contains("50011"),
+        "{title}"
+    );
+}
+
+/// The same for Mobile and desktop: a secret sent by a public client is AADSTS700025.
+#[test]
+fn one_code_two_owners_lint_titles_mobile_desktop_callback_aadsts700025() {
+    let f = lint_redirect_ngrok("redirect-mobile-desktop.json");
+    let title = f["title"].as_str().unwrap();
+    assert!(
+        title.contains("AADSTS700025 at the token endpoint") && !title.contains("50011"),
+        "{title}"
+    );
+    // A callback that is missing entirely (only near misses) stays AADSTS50011.
+    let missing = lint_redirect_ngrok("redirect-trailing-slash.json");
+    assert!(
+        missing["title"]
+            .as_str()
+            .unwrap()
+            .contains("AADSTS50011 at sign-in"),
+        "{missing}"
+    );
+}

@@ -2,7 +2,8 @@
 //!
 //! Entra compares redirect URIs exactly (path case included) and by platform: the same URI under
 //! "Single-page application" or "Mobile and desktop" makes the code unredeemable with a secret
-//! (AADSTS9002327, AADSTS700025). A missing one is AADSTS50011 on an error page.
+//! (AADSTS9002327, AADSTS700025 at the token endpoint). A missing one is AADSTS50011 on an error
+//! page. Which code, where, and whose it is come from the catalog (`entra::aadsts`).
 //! <https://learn.microsoft.com/entra/identity-platform/reply-url>
 //!
 //! Live, every `run` and `probe` also sends the authorization request with ngrok's redirect URI
@@ -197,6 +198,21 @@ fn near_miss(candidate: &str, wanted: &str) -> Option<String> {
     (!why.is_empty()).then(|| why.join(", "))
 }
 
+/// What Entra answers ngrok when its callback is registered under `platform` (`None`: not at
+/// all, or only mistyped), read from the catalog: `AADSTS50011 at sign-in`, or for a callback
+/// under another platform than Web the token endpoint's code (sign-in itself goes through).
+fn entra_answer(platform: Option<Platform>) -> String {
+    let code = match platform {
+        Some(Platform::Spa) => aadsts::SPA_REDEEMED_SERVER_SIDE,
+        Some(Platform::PublicClient) => aadsts::PUBLIC_CLIENT_SENT_A_SECRET,
+        Some(Platform::Web) | None => aadsts::REDIRECT_URI_NOT_REGISTERED,
+    };
+    match aadsts::lookup(code) {
+        Some(a) => format!("AADSTS{code} {}", a.kind.place()),
+        None => format!("AADSTS{code}"),
+    }
+}
+
 /// `redirect.ngrok`, statically.
 fn ngrok_static(reg: &Registration) -> Finding {
     const ID: CheckId = CheckId::RedirectNgrok;
@@ -230,10 +246,21 @@ fn ngrok_static(reg: &Registration) -> Finding {
             reasons.join("; ")
         ));
     }
-    let title = if notes.is_empty() {
-        "ngrok's callback is not a redirect URI of this app (AADSTS50011 at sign-in)"
-    } else {
-        "ngrok's callback is not registered exactly under Web (AADSTS50011 at sign-in)"
+    let misplaced = reg
+        .redirect_uris
+        .iter()
+        .find(|r| r.uri == NGROK_CALLBACK && r.platform != Platform::Web)
+        .map(|r| r.platform);
+    let answer = entra_answer(misplaced);
+    let title = match misplaced {
+        _ if notes.is_empty() => {
+            format!("ngrok's callback is not a redirect URI of this app ({answer})")
+        }
+        Some(p) => format!(
+            "ngrok's callback is registered under '{}', not Web ({answer})",
+            p.portal_name()
+        ),
+        None => format!("ngrok's callback is not registered exactly under Web ({answer})"),
     };
     let evidence = if notes.is_empty() {
         let web: Vec<&str> = reg.redirects(Platform::Web).collect();
