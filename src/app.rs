@@ -48,7 +48,7 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             crate::live::run(&crate::config::probe(args)?, &output(&cli, &args.out)?)
         }
         Command::Demo(args) => crate::live::demo(&output(&cli, &args.out)?),
-        Command::Explain(args) => crate::live::explain(
+        Command::Explain(args) => crate::explain::run(
             &args.what,
             args.format.or(cli.global.format).unwrap_or_default(),
         ),

@@ -3,7 +3,7 @@
 //! Data flows one way (DESIGN.md §2): `cli -> config -> (registration | ngrok | flow) ->
 //! evidence -> checks -> findings -> report`. No module imports one above it: `exit`, `mode`,
 //! `entra` and `registration` are leaves; `flow` gathers evidence and never sees `checks`; the
-//! commands (`lint`, `live`, `emulate`) import `exit`, never `app` nor each other.
+//! commands (`lint`, `live`, `explain`, `emulate`) import `exit`, never `app` nor each other.
 
 pub mod app;
 pub mod checks;
@@ -13,6 +13,7 @@ pub mod emulate;
 pub mod emulator;
 pub mod entra;
 pub mod exit;
+pub mod explain;
 pub mod fixtures;
 pub mod flow;
 pub mod lint;

@@ -1,4 +1,4 @@
-//! The `run`, `probe`, `demo` and `explain` commands: validated configuration in, reports out.
+//! The `run`, `probe` and `demo` commands: validated configuration in, reports out.
 //! The flow gathers evidence, the checks judge it, the report is written even when the flow
 //! could not complete (exit 3), with the error in it.
 
@@ -262,86 +262,4 @@ pub fn demo(out: &Output) -> Result<Exit, Error> {
     let mut reports = reports;
     out.deliver(&mut reports)?;
     Ok(Exit::Ok)
-}
-
-/// `explain`: every code in the arguments (bare codes, or a pasted error text), human text or
-/// JSON (one object per line, one line per code).
-pub fn explain(what: &[String], format: report::Format) -> Result<Exit, Error> {
-    use crate::entra::aadsts;
-    if !matches!(format, report::Format::Human | report::Format::Json) {
-        return Err(Error::Usage(format!(
-            "explain prints human or json, not {}",
-            format.as_str()
-        )));
-    }
-    let text = what.join(" ");
-    let codes = aadsts::find_codes(&text);
-    if codes.is_empty() {
-        return Err(Error::Usage(format!(
-            "no AADSTS code in {:?}: give a code like 50011 or AADSTS50011",
-            text.chars().take(60).collect::<String>()
-        )));
-    }
-    let mut out = String::new();
-    for (i, &code) in codes.iter().enumerate() {
-        if format == report::Format::Json {
-            out.push_str(&explain_json(code).to_string());
-            out.push('\n');
-        } else {
-            if i > 0 {
-                out.push('\n');
-            }
-            out.push_str(&explain_human(code));
-        }
-    }
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        // `| head` closed the pipe: the reader has what it wanted.
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output {
-            path: "standard output".into(),
-            source: e,
-        }),
-        _ => Ok(Exit::Ok),
-    }
-}
-
-fn explain_json(code: u32) -> serde_json::Value {
-    use crate::entra::aadsts;
-    match aadsts::lookup(code) {
-        Some(e) => {
-            let check = checks::CheckId::parse(e.check);
-            serde_json::json!({"code": code, "known": true, "meaning": e.meaning, "check": e.check,
-                "check_requirement": check.map(checks::CheckId::requirement), "causes": e.causes, "fix": e.fix,
-                "docs": check.map(checks::CheckId::docs), "lookup": aadsts::lookup_url(code)})
-        }
-        None => {
-            serde_json::json!({"code": code, "known": false, "lookup": aadsts::lookup_url(code)})
-        }
-    }
-}
-
-fn explain_human(code: u32) -> String {
-    use crate::entra::aadsts;
-    match aadsts::lookup(code) {
-        Some(e) => {
-            let check = checks::CheckId::parse(e.check);
-            format!(
-                "AADSTS{code}: {}\n\ncheck:   {} ({})\ncauses:  {}\nfix:     {}\ndocs:    {}\nlookup:  {}\n",
-                e.meaning,
-                e.check,
-                check.map_or("", checks::CheckId::requirement),
-                e.causes,
-                e.fix,
-                check.map_or("", checks::CheckId::docs),
-                aadsts::lookup_url(code)
-            )
-        }
-        None => format!(
-            "AADSTS{code} is not in oauth-preflight's catalog of codes that break ngrok's sign-in.\nMicrosoft's lookup: {}\n",
-            aadsts::lookup_url(code)
-        ),
-    }
 }

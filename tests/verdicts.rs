@@ -592,3 +592,152 @@ fn other_tenant_compares_tenant_ids_without_case() {
     assert_eq!(judge(&home.to_uppercase()), Status::Skip);
     assert_eq!(judge("a1b2c3d4-0000-4000-8000-000000000002"), Status::Pass);
 }
+
+/// `lint --format json` of a fixture: its one report's `redirect.ngrok`.
+fn lint_redirect_ngrok(name: &str) -> serde_json::Value {
+    let out = cli(
+        &["lint", "--at", AT, "--format", "json", &fixture(name)],
+        &[],
+        None,
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    check_of(&json(&out)["reports"][0], "redirect.ngrok").clone()
+}
+
+/// One code, two owners (issue 14): lint titled ngrok's callback under Single-page application
+/// "AADSTS50011 at sign-in", while Entra accepts it at sign-in and answers AADSTS9002327 at the
+/// token endpoint.
+#[test]
+fn one_code_two_owners_lint_titles_spa_callback_aadsts9002327_not_50011() {
+    let f = lint_redirect_ngrok("redirect-spa.json");
+    let title = f["title"].as_str().unwrap();
+    assert_eq!(f["status"], "fail");
+    assert!(
+        title.contains("AADSTS9002327 at the token endpoint")
+            && title.contains("'Single-page application'")
+            && !title.contains("50011"),
+        "{title}"
+    );
+}
+
+/// The same for Mobile and desktop: a secret sent by a public client is AADSTS700025.
+#[test]
+fn one_code_two_owners_lint_titles_mobile_desktop_callback_aadsts700025() {
+    let f = lint_redirect_ngrok("redirect-mobile-desktop.json");
+    let title = f["title"].as_str().unwrap();
+    assert!(
+        title.contains("AADSTS700025 at the token endpoint") && !title.contains("50011"),
+        "{title}"
+    );
+    // A callback that is missing entirely (only near misses) stays AADSTS50011.
+    let missing = lint_redirect_ngrok("redirect-trailing-slash.json");
+    assert!(
+        missing["title"]
+            .as_str()
+            .unwrap()
+            .contains("AADSTS50011 at sign-in"),
+        "{missing}"
+    );
+}
+
+/// `explain --format json` of `text`: its one line.
+fn explain_json(text: &str) -> serde_json::Value {
+    let out = cli(&["explain", "--format", "json", text], &[], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    serde_json::from_str(stdout(&out).trim()).unwrap()
+}
+
+/// `explain 9002327` named `redirect.local` while `probe` filed the same code, answered for
+/// ngrok's callback, under `redirect.ngrok`. Both now read one owner rule: ngrok's callback is
+/// `redirect.ngrok`, the local one `redirect.local`, and explain agrees with probe on each.
+#[test]
+fn one_code_two_owners_explain_9002327_and_probe_agree() {
+    let reg = app("redirect-spa.json");
+    let bg = background(vec![reg.clone()], &[]);
+    let secret = common::secret(&reg);
+    let local = "http://localhost:8765/oauth2/callback";
+    let mut args: Vec<String> = [
+        "probe",
+        "--client-id",
+        reg.app_id.as_deref().unwrap(),
+        "--redirect-uri",
+        local,
+        "--format",
+        "json",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(bg.target());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = cli(&args, &[("OAUTH_PREFLIGHT_CLIENT_SECRET", &secret)], None);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let report = json(&out);
+    let owners: Vec<&str> = report["reports"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "fail" && c["title"].as_str().unwrap().contains("9002327"))
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(owners, ["redirect.ngrok", "redirect.local"], "{report}");
+    let bare = explain_json("9002327");
+    assert_eq!(
+        (&bare["check"], &bare["kind"], &bare["local_check"]),
+        (
+            &"redirect.ngrok".into(),
+            &"token_endpoint".into(),
+            &"redirect.local".into()
+        )
+    );
+    let pasted = explain_json(&format!(
+        "AADSTS9002327: Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests. redirect_uri={local}"
+    ));
+    assert_eq!(pasted["check"], "redirect.local", "{pasted}");
+    let fix = check_of(&report["reports"][0], "redirect.local")["fix"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        pasted["fix"],
+        fix.as_str(),
+        "explain and probe give one fix"
+    );
+}
+
+/// `explain` of a pasted AADSTS50011 told the user to add ngrok's callback, whatever URI the
+/// text quoted: the fix names the URI in the text.
+#[test]
+fn one_code_two_owners_explain_of_a_pasted_50011_names_its_localhost_uri() {
+    let text = "AADSTS50011: The redirect URI 'http://localhost:8765/oauth2/callback' specified in the request does not match the redirect URIs configured for the application '0000000a-1111-4000-8000-00000000000a'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal.";
+    let v = explain_json(text);
+    let fix = v["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("add http://localhost:8765/oauth2/callback")
+            && !fix.contains("add https://idp.ngrok.com"),
+        "{fix}"
+    );
+    assert_eq!(
+        (&v["check"], &v["redirect_uri"]),
+        (
+            &"redirect.local".into(),
+            &"http://localhost:8765/oauth2/callback".into()
+        )
+    );
+    let out = cli(&["explain", text], &[], None);
+    assert!(
+        stdout(&out).contains("fix:     Authentication > Web > Redirect URIs: add http://localhost:8765/oauth2/callback"),
+        "{}",
+        stdout(&out)
+    );
+    // A scope the text quotes is named as well.
+    let scope = explain_json(
+        "AADSTS70011: The provided value for the input parameter 'scope' is not valid. The scope 'User.Read api://other/read' does not exist.",
+    );
+    assert!(
+        scope["fix"]
+            .as_str()
+            .unwrap()
+            .contains("'User.Read api://other/read'"),
+        "{scope}"
+    );
+}

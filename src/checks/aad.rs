@@ -1,13 +1,11 @@
 //! Refusals by the identity platform (AADSTS codes) as findings: which check a code belongs to
-//! (the catalog in `entra::aadsts`, with the redirect codes going to the redirect URI the flow
-//! used) and the finding each judge reports when the refusal is its own.
+//! (the catalog in `entra::aadsts`, with the redirect codes going to the redirect URI in play)
+//! and the finding each judge reports when the refusal is its own. [`code_owner`] and
+//! [`redirect_fix`] are also what `explain` reads, so a code has one owner everywhere.
 
 use super::{CheckId, Finding, Inputs};
-use crate::entra::{self, aadsts};
+use crate::entra::{self, aadsts, aadsts::Aadsts};
 use crate::flow::evidence::{ClientCredentials, RedirectRole, Refusal, Step};
-
-/// Codes about the redirect URI: they belong to the URI the flow used, ngrok's or the local one.
-const REDIRECT: [u32; 6] = [50011, 500113, 900971, 700025, 9002326, 9002327];
 
 /// Checks whose judges read the registration (or the policy) only, never a live refusal.
 const REGISTRATION_ONLY: [CheckId; 4] = [
@@ -17,11 +15,53 @@ const REGISTRATION_ONLY: [CheckId; 4] = [
     CheckId::NgrokPolicy,
 ];
 
-/// The check of the flow's redirect URI.
+/// The check of a redirect URI: ngrok's callback is `redirect.ngrok`; the local callback of
+/// `run` (or another URI in paste-back) is `redirect.local`.
 pub(super) fn redirect_check(role: RedirectRole) -> CheckId {
     match role {
         RedirectRole::Ngrok => CheckId::RedirectNgrok,
         RedirectRole::Local | RedirectRole::Other => CheckId::RedirectLocal,
+    }
+}
+
+/// The code is about the redirect URI: the catalog gives it to `redirect.ngrok`, as ngrok sees
+/// it, and its owner follows the redirect URI in play.
+pub(super) fn about_redirect_uri(a: &Aadsts) -> bool {
+    CheckId::parse(a.check) == Some(CheckId::RedirectNgrok)
+}
+
+/// The check that owns code `a` when `role` was the redirect URI in play: the catalog's check,
+/// except that a code about the redirect URI goes to that URI's check (`redirect.ngrok` for
+/// ngrok's callback, `redirect.local` for any other).
+/// `explain` of a bare code asks as ngrok sees it ([`RedirectRole::Ngrok`]). `None` only for an
+/// id the catalog misspells (a unit test keeps that from happening).
+pub fn code_owner(a: &Aadsts, role: RedirectRole) -> Option<CheckId> {
+    if about_redirect_uri(a) {
+        return Some(redirect_check(role));
+    }
+    CheckId::parse(a.check)
+}
+
+/// The fix of code `a` (about the redirect URI) when `uri` was the redirect URI in play: the
+/// catalog's fix for ngrok's callback; for another URI, the same fix naming that URI (a page
+/// for an unregistered one: where to register it, and to remove it once done testing).
+pub fn redirect_fix(a: &Aadsts, uri: &str) -> String {
+    if uri == entra::NGROK_CALLBACK {
+        return a.fix.to_owned();
+    }
+    let loopback = RedirectRole::of(uri) == RedirectRole::Local;
+    match a.kind {
+        aadsts::Kind::ErrorPage => format!(
+            "Authentication > Web > Redirect URIs: add {uri}{}, and remove it once you are done \
+             testing; or test ngrok's own URI with --redirect-uri {} (paste-back)",
+            if loopback {
+                " (Entra ignores the port of http://localhost)"
+            } else {
+                " exactly"
+            },
+            entra::NGROK_CALLBACK
+        ),
+        _ => a.fix.replace(entra::NGROK_CALLBACK, uri),
     }
 }
 
@@ -33,9 +73,8 @@ pub(super) fn owner(r: &Refusal, role: RedirectRole) -> CheckId {
         Step::AuthorizePage | Step::AuthorizeRedirect | Step::RedirectBack => CheckId::AppExists,
     };
     match r.code {
-        Some(c) if REDIRECT.contains(&c) => redirect_check(role),
         Some(c) => aadsts::lookup(c)
-            .and_then(|a| CheckId::parse(a.check))
+            .and_then(|a| code_owner(a, role))
             // A check judged from the registration alone would drop a live refusal.
             .filter(|id| !REGISTRATION_ONLY.contains(id))
             .unwrap_or(by_step),
@@ -82,26 +121,71 @@ pub(super) fn finding(i: &Inputs<'_>, id: CheckId, r: &Refusal) -> Finding {
         || format!("AADSTS{code} at {}", r.at),
         |a| format!("AADSTS{code}: {}", a.meaning.trim_end_matches('.')),
     );
-    let fix = info.map_or_else(
-        || format!("look the code up at {}", aadsts::lookup_url(code)),
-        |a| a.fix.to_owned(),
-    );
-    let f = Finding::fail(id, title, evidence, fix);
-    match (id, code) {
-        (CheckId::RedirectLocal, 50011 | 500113 | 900971) => f.with_fix(local_redirect_fix(i)),
-        _ => f,
+    let fix = match info {
+        Some(a) if about_redirect_uri(a) => redirect_fix(a, redirect_uri(i, id)),
+        Some(a) => a.fix.to_owned(),
+        None => format!("look the code up at {}", aadsts::lookup_url(code)),
+    };
+    Finding::fail(id, title, evidence, fix)
+}
+
+/// The redirect URI `id` is about: ngrok's callback, or the one the flow used.
+fn redirect_uri<'a>(i: &Inputs<'a>, id: CheckId) -> &'a str {
+    match id {
+        CheckId::RedirectNgrok => entra::NGROK_CALLBACK,
+        _ => i
+            .live
+            .and_then(|ev| ev.asked.as_ref())
+            .map_or("the redirect URI", |a| a.redirect_uri.as_str()),
     }
 }
 
-/// Where to register the flow's local redirect URI (or how to test ngrok's instead).
-fn local_redirect_fix(i: &Inputs<'_>) -> String {
-    let uri = i
-        .live
-        .and_then(|ev| ev.asked.as_ref())
-        .map_or("the redirect URI", |a| a.redirect_uri.as_str());
-    format!(
-        "Authentication > Web > Redirect URIs: add {uri} (Entra ignores the port of http://localhost), \
-         and remove it once you are done testing; or test ngrok's own URI with --redirect-uri {} (paste-back)",
-        entra::NGROK_CALLBACK
-    )
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One code, two owners: every catalog code has an owner that is a check id, whichever
+    /// redirect URI was in play, and only the codes about the redirect URI change owner with it.
+    #[test]
+    fn one_code_two_owners_every_catalog_owner_is_a_check_id() {
+        for a in aadsts::CATALOG {
+            let ngrok = code_owner(a, RedirectRole::Ngrok);
+            let local = code_owner(a, RedirectRole::Local);
+            assert!(ngrok.is_some() && local.is_some(), "AADSTS{}", a.code);
+            assert_eq!(
+                ngrok.map(CheckId::as_str),
+                Some(a.check),
+                "AADSTS{}",
+                a.code
+            );
+            assert_eq!(
+                code_owner(a, RedirectRole::Other),
+                local,
+                "AADSTS{}",
+                a.code
+            );
+            if about_redirect_uri(a) {
+                assert_eq!(local, Some(CheckId::RedirectLocal), "AADSTS{}", a.code);
+            } else {
+                assert_eq!(local, ngrok, "AADSTS{}", a.code);
+            }
+        }
+    }
+
+    #[test]
+    fn a_redirect_fix_names_the_uri_in_play() {
+        let spa = aadsts::lookup(aadsts::SPA_REDEEMED_SERVER_SIDE).unwrap();
+        assert_eq!(redirect_fix(spa, entra::NGROK_CALLBACK), spa.fix);
+        let local = redirect_fix(spa, "http://localhost:8765/cb");
+        assert!(
+            local.contains("remove http://localhost:8765/cb from 'Single-page application'"),
+            "{local}"
+        );
+        let page = aadsts::lookup(aadsts::REDIRECT_URI_NOT_REGISTERED).unwrap();
+        let other = redirect_fix(page, "https://app.example/cb");
+        assert!(
+            other.contains("add https://app.example/cb exactly") && !other.contains("port"),
+            "{other}"
+        );
+    }
 }

@@ -15,6 +15,8 @@ mod sp;
 mod tenancy;
 mod tokens;
 
+pub use aad::{code_owner, redirect_fix};
+
 use crate::flow::Evidence;
 use crate::mode::Mode;
 use crate::ngrok::OAuthAction;

@@ -2,7 +2,8 @@
 //!
 //! Entra compares redirect URIs exactly (path case included) and by platform: the same URI under
 //! "Single-page application" or "Mobile and desktop" makes the code unredeemable with a secret
-//! (AADSTS9002327, AADSTS700025). A missing one is AADSTS50011 on an error page.
+//! (AADSTS9002327, AADSTS700025 at the token endpoint). A missing one is AADSTS50011 on an error
+//! page. Which code, where, and whose it is come from the catalog (`entra::aadsts`).
 //! <https://learn.microsoft.com/entra/identity-platform/reply-url>
 //!
 //! Live, every `run` and `probe` also sends the authorization request with ngrok's redirect URI
@@ -13,7 +14,7 @@ use super::{
     CheckId, Finding, Inputs, Status, aad, combine_with, needs_live, needs_registration, portal,
     quoted,
 };
-use crate::entra::{NGROK_CALLBACK, aadsts};
+use crate::entra::{NGROK_CALLBACK, aadsts, aadsts::Kind};
 use crate::flow::evidence::{Authorize, RedirectRole};
 use crate::registration::{Platform, Registration};
 
@@ -36,16 +37,13 @@ pub(super) fn ngrok(i: &Inputs<'_>) -> Finding {
 fn ngrok_live(i: &Inputs<'_>) -> Option<Finding> {
     const ID: CheckId = CheckId::RedirectNgrok;
     let ev = i.live?;
-    let what = format!("authorize with redirect_uri={NGROK_CALLBACK}");
-    let answer = judge_answer(ID, ev.ngrok_redirect.as_ref()?, &what)?;
+    let answer = judge_answer(ID, ev.ngrok_redirect.as_ref()?, NGROK_CALLBACK)?;
     let note = |text: String| Finding {
         evidence: format!("{}{text}", answer.evidence),
         ..answer.clone()
     };
     Some(match (&ev.ngrok_token, &ev.ngrok_unfinished) {
-        (Some(Err(r)), _) if r.code.is_some_and(|c| PLATFORM_CODES.contains(&c)) => {
-            aad::finding(i, ID, r)
-        }
+        (Some(Err(r)), _) if aad::owner(r, RedirectRole::Ngrok) == ID => aad::finding(i, ID, r),
         (Some(Ok(())), _) => {
             note("; a code sent to it was redeemed (HTTP 200): it is a Web redirect URI".into())
         }
@@ -58,9 +56,6 @@ fn ngrok_live(i: &Inputs<'_>) -> Option<Finding> {
         _ => answer,
     })
 }
-
-/// Token endpoint codes for a redirect URI registered under another platform than Web.
-const PLATFORM_CODES: [u32; 3] = [700025, 9002326, 9002327];
 
 /// `redirect.local`: the flow's own redirect URI was accepted (not ngrok's: that is
 /// `redirect.ngrok`, even in paste-back mode).
@@ -82,19 +77,14 @@ pub(super) fn local(i: &Inputs<'_>) -> Finding {
         );
     }
     aad::refused(i, ID)
-        .or_else(|| {
-            judge_answer(
-                ID,
-                ev.authorize.as_ref()?,
-                &format!("authorize with redirect_uri={}", asked.redirect_uri),
-            )
-        })
+        .or_else(|| judge_answer(ID, ev.authorize.as_ref()?, &asked.redirect_uri))
         .unwrap_or_else(|| Finding::skip(ID, needs_live(i)))
 }
 
-/// A redirect URI's verdict from the authorize endpoint's answer; `None` when it stopped before
-/// looking at the redirect URI (unknown tenant or client).
-fn judge_answer(id: CheckId, answer: &Authorize, what: &str) -> Option<Finding> {
+/// A redirect URI's verdict from the authorize endpoint's answer to `uri`; `None` when it
+/// stopped before looking at the redirect URI (unknown tenant or client).
+fn judge_answer(id: CheckId, answer: &Authorize, uri: &str) -> Option<Finding> {
+    let what = format!("authorize with redirect_uri={uri}");
     let pass = |how: &str| {
         Finding::pass(
             id,
@@ -105,26 +95,21 @@ fn judge_answer(id: CheckId, answer: &Authorize, what: &str) -> Option<Finding> 
     match answer {
         Authorize::Back => Some(pass("redirected back")),
         Authorize::SignIn => Some(pass("a sign-in page")),
-        Authorize::Page { code, line } if aadsts::REDIRECT_CODES.contains(code) => {
-            let info = aadsts::lookup(*code);
-            Some(Finding::fail(
-                id,
-                info.map_or_else(
-                    || format!("AADSTS{code}"),
-                    |a| format!("AADSTS{code}: {}", a.meaning.trim_end_matches('.')),
-                ),
-                format!("{what}: an error page: {line}"),
-                info.map_or("", |a| a.fix),
-            ))
-        }
-        Authorize::Page { code, .. }
-            if aadsts::TENANT_CODES.contains(code) || aadsts::CLIENT_CODES.contains(code) =>
-        {
-            None
-        }
-        Authorize::Page { code, .. } => Some(pass(&format!(
-            "an error page with AADSTS{code}, raised after the redirect URI was accepted"
-        ))),
+        Authorize::Page { code, line } => match aadsts::lookup(*code) {
+            // The page of a refused redirect URI.
+            Some(a) if a.kind == Kind::ErrorPage && aad::about_redirect_uri(a) => {
+                Some(Finding::fail(
+                    id,
+                    format!("AADSTS{code}: {}", a.meaning.trim_end_matches('.')),
+                    format!("{what}: an error page: {line}"),
+                    aad::redirect_fix(a, uri),
+                ))
+            }
+            _ if aadsts::TENANT_CODES.contains(code) || aadsts::CLIENT_CODES.contains(code) => None,
+            _ => Some(pass(&format!(
+                "an error page with AADSTS{code}, raised after the redirect URI was accepted"
+            ))),
+        },
     }
 }
 
@@ -213,6 +198,21 @@ fn near_miss(candidate: &str, wanted: &str) -> Option<String> {
     (!why.is_empty()).then(|| why.join(", "))
 }
 
+/// What Entra answers ngrok when its callback is registered under `platform` (`None`: not at
+/// all, or only mistyped), read from the catalog: `AADSTS50011 at sign-in`, or for a callback
+/// under another platform than Web the token endpoint's code (sign-in itself goes through).
+fn entra_answer(platform: Option<Platform>) -> String {
+    let code = match platform {
+        Some(Platform::Spa) => aadsts::SPA_REDEEMED_SERVER_SIDE,
+        Some(Platform::PublicClient) => aadsts::PUBLIC_CLIENT_SENT_A_SECRET,
+        Some(Platform::Web) | None => aadsts::REDIRECT_URI_NOT_REGISTERED,
+    };
+    match aadsts::lookup(code) {
+        Some(a) => format!("AADSTS{code} {}", a.kind.place()),
+        None => format!("AADSTS{code}"),
+    }
+}
+
 /// `redirect.ngrok`, statically.
 fn ngrok_static(reg: &Registration) -> Finding {
     const ID: CheckId = CheckId::RedirectNgrok;
@@ -249,10 +249,21 @@ fn ngrok_static(reg: &Registration) -> Finding {
             reasons.join("; ")
         ));
     }
-    let title = if notes.is_empty() {
-        "ngrok's callback is not a redirect URI of this app (AADSTS50011 at sign-in)"
-    } else {
-        "ngrok's callback is not registered exactly under Web (AADSTS50011 at sign-in)"
+    let misplaced = reg
+        .redirect_uris
+        .iter()
+        .find(|r| r.uri == NGROK_CALLBACK && r.platform != Platform::Web)
+        .map(|r| r.platform);
+    let answer = entra_answer(misplaced);
+    let title = match misplaced {
+        _ if notes.is_empty() => {
+            format!("ngrok's callback is not a redirect URI of this app ({answer})")
+        }
+        Some(p) => format!(
+            "ngrok's callback is registered under '{}', not Web ({answer})",
+            p.portal_name()
+        ),
+        None => format!("ngrok's callback is not registered exactly under Web ({answer})"),
     };
     let evidence = if notes.is_empty() {
         let web: Vec<&str> = reg.redirects(Platform::Web).collect();

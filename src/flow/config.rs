@@ -85,13 +85,7 @@ impl FlowConfig {
 
     /// What the flow's redirect URI stands for.
     pub fn redirect_role(&self) -> RedirectRole {
-        if self.loopback_redirect() {
-            RedirectRole::Local
-        } else if self.redirect_uri.as_str() == entra::NGROK_CALLBACK {
-            RedirectRole::Ngrok
-        } else {
-            RedirectRole::Other
-        }
+        RedirectRole::of(self.redirect_uri.as_str())
     }
 
     /// `common` or `organizations`: the authority ngrok signs in through.

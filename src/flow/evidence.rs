@@ -15,6 +15,24 @@ pub enum RedirectRole {
     Other,
 }
 
+impl RedirectRole {
+    /// What `uri` stands for: ngrok's callback letter for letter (Entra compares exactly), a
+    /// loopback URI, or another one. The flow's own redirect URI and one quoted in a pasted
+    /// error text (`explain`) are told apart here, and only here.
+    pub fn of(uri: &str) -> Self {
+        let loopback = url::Url::parse(uri)
+            .ok()
+            .is_some_and(|u| u.host_str().is_some_and(crate::entra::is_loopback_host));
+        if loopback {
+            Self::Local
+        } else if uri == crate::entra::NGROK_CALLBACK {
+            Self::Ngrok
+        } else {
+            Self::Other
+        }
+    }
+}
+
 /// What was asked of the identity platform.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Asked {

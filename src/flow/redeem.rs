@@ -7,7 +7,8 @@ use super::authorize::Request;
 use super::discovery::{self, Discovered};
 use super::evidence::{Access, ClientCredentials, GraphMe, IdClaims, IdToken, Refusal, Step};
 use super::{Evidence, FlowConfig, FlowError, http, tokens};
-use crate::entra::{GraphError, aadsts::ErrorBody};
+use crate::entra::GraphError;
+use crate::entra::aadsts::{self, Blame, ErrorBody};
 
 /// `probe` without a person: the secret, through a client-credentials grant on a tenant
 /// authority (the `--tenant` GUID or domain, else the registration's publisher domain).
@@ -42,11 +43,14 @@ pub(super) async fn probe_secret(cfg: &FlowConfig, ev: &mut Evidence) -> Result<
     Ok(())
 }
 
-/// Token endpoint codes about the code itself, not the app: already redeemed (54005), expired
-/// (70008, after 10 minutes: a slow paste-back), malformed or mismatched (70000, 700005,
-/// 501481 PKCE, 50148). They say nothing about the secret.
-/// <https://learn.microsoft.com/entra/identity-platform/reference-error-codes>
-const CODE_PROBLEMS: [u32; 6] = [54005, 70008, 70000, 700005, 501481, 50148];
+/// A refusal about this sign-in's code, not the app (the catalog's [`Blame::SignIn`]): already
+/// redeemed, expired (after 10 minutes: a slow paste-back), altered, another tenant's, or a PKCE
+/// verifier of another attempt. It says nothing about the secret.
+fn blames_the_sign_in(e: &ErrorBody) -> bool {
+    e.code()
+        .and_then(aadsts::lookup)
+        .is_some_and(|a| a.blame == Blame::SignIn)
+}
 
 /// A token endpoint's answer that can be read.
 enum Answer {
@@ -166,7 +170,7 @@ pub(super) async fn exchange(
     let (status, answer) = redeem(cfg, d, req, code, redirect_uri).await?;
     let tokens = match answer {
         Answer::Tokens(t) if status == 200 => t,
-        Answer::Error(e) if e.code().is_some_and(|c| CODE_PROBLEMS.contains(&c)) => {
+        Answer::Error(e) if blames_the_sign_in(&e) => {
             // The code itself (expired, used, PKCE), not the app: this run cannot judge more.
             return Err(FlowError::Incomplete(format!(
                 "the token endpoint refused this sign-in's code ({}): sign in again",
