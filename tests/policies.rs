@@ -359,3 +359,71 @@ fn the_json_target_names_the_ngrok_action() {
         serde_json::json!({"source": "fixtures/policies/agent-config.yml", "endpoint": "app", "action": "oauth", "rule": 0, "phase": "on_http_request"})
     );
 }
+
+/// Issue 18, item 4: CEL without limits. Nested `exists` 31 deep over `[0,0,0]` (646 bytes,
+/// inside every shape limit) ran past 20 s, doubling with each level; nested `map` 8 deep over
+/// 8 elements reached 720 MB and grew; `'a'.replace('a', <36 a>)` chained 7 times asked for
+/// 1.9 GB and aborted (exit 134). Each is now a skip of ngrok.access naming the rule, at once.
+#[test]
+fn cel_without_limits_is_a_skip_not_a_hang_or_an_abort() {
+    let mut exists = "true".to_owned();
+    for i in 0..31 {
+        exists = format!("[0,0,0].exists(v{i}, {exists})");
+    }
+    let mut maps = "v7".to_owned();
+    for i in (0..8).rev() {
+        maps = format!("[0,1,2,3,4,5,6,7].map(v{i}, {maps})");
+    }
+    let maps = format!("size({maps}) > 0");
+    let mut grow = "'a'".to_owned();
+    for _ in 0..7 {
+        grow = format!("{grow}.replace('a', '{}')", "a".repeat(36));
+    }
+    let grow = format!("size({grow}) > 0");
+    for expr in [exists, maps, grow] {
+        let policy = tempfile::Builder::new().suffix(".yml").tempfile().unwrap();
+        std::fs::write(
+            policy.path(),
+            format!(
+                "on_http_request:\n  - actions:\n      - type: oauth\n        config:\n          provider: microsoft\n          client_id: '00000001-1111-4000-8000-000000000001'\n          client_secret: \"${{secrets.get('entra', 'secret')}}\"\n          scopes: [openid, email, profile, User.Read]\n  - name: hostile\n    expressions:\n      - \"{expr}\"\n    actions:\n      - type: deny\n"
+            ),
+        )
+        .unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
+            .args([
+                "lint",
+                "--at",
+                AT,
+                "--format",
+                "json",
+                "--ngrok-policy",
+                policy.path().to_str().unwrap(),
+                "--identity",
+                "alice@contoso.example",
+                &fixture("good-multitenant.json"),
+            ])
+            .current_dir(common::root())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A hang detector, not a speed test: the run ends, or the test fails.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while child.try_wait().unwrap().is_none() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still running: {}",
+                &expr[..60]
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(code(&out), 0, "{}: {}", &expr[..60], stderr(&out));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let f = common::check_of(&v["reports"][0], "ngrok.access");
+        assert_eq!(f["status"], "skip", "{f}");
+        assert!(f["title"].as_str().unwrap().contains("rule 1"), "{f}");
+        // Refused by the cost estimate (the shape bounds let each of them through).
+        assert!(f["title"].as_str().unwrap().contains("steps"), "{f}");
+    }
+}

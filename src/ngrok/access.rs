@@ -97,26 +97,41 @@ fn shape(expr: &str) -> (usize, usize) {
 /// `MAX_OPERATORS`. Only the pages touched are committed.
 const STACK: usize = 64 << 20;
 
+/// How long the rules may take for one identity. The cost estimate refuses what could take
+/// longer before it runs; this is the last bound, for what the estimate missed.
+pub const TIME_BUDGET: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Evaluates `gates` in order for `who`, on a thread of its own with a stack that holds the
-/// deepest tree the bounds let through; a panic in the evaluator is a verdict, not a crash.
+/// deepest tree the bounds let through, for at most [`TIME_BUDGET`]: a panic in the evaluator,
+/// or a time-out, is an undecided verdict (a `skip`), not a crash and not a pass.
 pub fn evaluate(gates: &[Gate], who: &Identity) -> Verdict {
     let failed = |why: String| Verdict::Undecided {
         rule: gates.first().map_or(0, |g| g.rule),
         expression: String::new(),
         why,
     };
-    std::thread::scope(|scope| {
-        match std::thread::Builder::new()
-            .name("cel".into())
-            .stack_size(STACK)
-            .spawn_scoped(scope, || evaluate_here(gates, who))
-        {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|_| failed("the CEL evaluator failed on it".into())),
-            Err(e) => failed(format!("the CEL evaluator could not start: {e}")),
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (owned, who) = (gates.to_vec(), who.clone());
+    let spawned = std::thread::Builder::new()
+        .name("cel".into())
+        .stack_size(STACK)
+        .spawn(move || {
+            // The receiver may have given up: nothing to do then.
+            let _ = tx.send(evaluate_here(&owned, &who));
+        });
+    if let Err(e) = spawned {
+        return failed(format!("the CEL evaluator could not start: {e}"));
+    }
+    match rx.recv_timeout(TIME_BUDGET) {
+        Ok(v) => v,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => failed(format!(
+            "the rules took longer than {} s to evaluate: not decided here",
+            TIME_BUDGET.as_secs()
+        )),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            failed("the CEL evaluator failed on it".into())
         }
-    })
+    }
 }
 
 fn evaluate_here(gates: &[Gate], who: &Identity) -> Verdict {
@@ -161,6 +176,16 @@ fn evaluate_here(gates: &[Gate], who: &Identity) -> Verdict {
                 )))
             } else {
                 match env.compile(expr) {
+                    Ok(program) if !super::cost::estimate(program.expression()).affordable() => {
+                        let c = super::cost::estimate(program.expression());
+                        Err(undecided(format!(
+                            "it could take about {:.0e} steps or build a value of {:.0e} bytes (bounds {:.0e} and {:.0e}): not evaluated",
+                            c.steps,
+                            c.size,
+                            super::cost::MAX_STEPS,
+                            super::cost::MAX_SIZE
+                        )))
+                    }
                     Err(e) => {
                         return Verdict::Invalid {
                             rule: gate.rule,

@@ -7,6 +7,7 @@
 //! its own managed app. <https://ngrok.com/docs/traffic-policy/actions/oauth/>. JSON is YAML too.
 
 pub mod access;
+mod cost;
 mod read;
 
 use crate::registration::{Capped, SecretValue, read_capped};
