@@ -18,12 +18,72 @@ fn readme_lists_every_check_with_its_requirement() {
     }
 }
 
+/// README's exit-code table says what each code means, and the binary exits with each code in
+/// the case the table names (not only that "| 0 |" appears somewhere).
 #[test]
 fn readme_shows_the_two_commands_and_exit_codes() {
     let readme = readme();
+    assert!(readme.contains("cargo run --release -- demo"));
     assert!(readme.contains("cargo test"));
-    for code in ["| 0 |", "| 1 |", "| 2 |", "| 3 |"] {
-        assert!(readme.contains(code), "{code}");
+    let table = &readme[readme.find("## Exit codes").expect("an exit code section")..];
+    let row = |code: u8| -> String {
+        table
+            .lines()
+            .find(|l| l.starts_with(&format!("| {code} |")))
+            .unwrap_or_else(|| panic!("no row for exit {code}"))
+            .to_owned()
+    };
+    let bin = env!("CARGO_BIN_EXE_oauth-preflight");
+    let exit = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env(
+                "OAUTH_PREFLIGHT_CLIENT_SECRET",
+                "Q1x8Q~ngrok-preflight-docs-test-value-00001",
+            )
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    let at = ["lint", "--at", "2026-12-01T00:00:00Z"];
+    let cases: [(u8, Vec<&str>, &str); 4] = [
+        (
+            0,
+            [&at[..], &["fixtures/apps/good-multitenant.json"]].concat(),
+            "no check failed",
+        ),
+        (
+            1,
+            [&at[..], &["fixtures/apps/single-tenant.json"]].concat(),
+            "check failed",
+        ),
+        (
+            2,
+            vec![
+                "lint",
+                "--format",
+                "yaml",
+                "fixtures/apps/good-multitenant.json",
+            ],
+            "usage",
+        ),
+        (
+            3,
+            vec![
+                "probe",
+                "--client-id",
+                "00000001-1111-4000-8000-000000000001",
+                "--authority",
+                "https://127.0.0.1:1",
+            ],
+            "could not complete",
+        ),
+    ];
+    for (code, args, meaning) in cases {
+        assert!(row(code).contains(meaning), "exit {code}: {}", row(code));
+        assert_eq!(exit(&args), Some(i32::from(code)), "{args:?}");
     }
 }
 

@@ -20,7 +20,6 @@ fn every_fixture_human_and_json_snapshots() {
         let path = fixture(&name);
         let stem = name.trim_end_matches(".json");
         let human = run(&["lint", "--at", AT, &path]);
-        assert!(matches!(code(&human), 0 | 1), "{name}: {}", stderr(&human));
         insta::assert_snapshot!(format!("{stem}.human"), stdout(&human));
         let json = run(&["lint", "--at", AT, "--format", "json", &path]);
         assert_eq!(
@@ -29,6 +28,18 @@ fn every_fixture_human_and_json_snapshots() {
             "{name}: same verdict in every format"
         );
         let value: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+        // The exit code is the verdict: 1 exactly when a check failed.
+        let failed = value["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["summary"]["fail"].as_u64().unwrap() > 0);
+        assert_eq!(
+            code(&human),
+            i32::from(failed),
+            "{name}: {}",
+            stderr(&human)
+        );
         assert_eq!(value["tool"]["name"], "oauth-preflight");
         assert_eq!(value["tool"]["version"], env!("CARGO_PKG_VERSION"));
         let at = value["generated_at"].as_str().unwrap();
@@ -388,10 +399,42 @@ fn usage_errors_are_exit_2() {
     assert_eq!(code(&out), 2);
 }
 
+/// Colour on a terminal, none when piped, none with NO_COLOR (DESIGN.md §3). The terminal is a
+/// real pseudo-terminal (`script`), so the test can fail both ways.
 #[test]
-fn no_color_by_default_when_not_a_terminal() {
-    let out = run(&["lint", "--at", AT, &fixture("single-tenant.json")]);
-    assert!(!stdout(&out).contains('\x1b'));
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let piped = run(&["lint", "--at", AT, &fixture("single-tenant.json")]);
+    assert!(!stdout(&piped).contains('\x1b'));
+    let bin = env!("CARGO_BIN_EXE_oauth-preflight");
+    let on_tty = |no_color: bool| {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args([
+            "-qec",
+            &format!(
+                "{bin} lint --at {AT} {}",
+                common::root().join(fixture("single-tenant.json")).display()
+            ),
+            "/dev/null",
+        ])
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm");
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        let out = cmd
+            .output()
+            .expect("script(1) runs the command on a pseudo-terminal");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let coloured = on_tty(false);
+    assert!(coloured.contains("FAIL"), "{coloured}");
+    assert!(
+        coloured.contains('\x1b'),
+        "a terminal gets colour: {coloured:?}"
+    );
+    let plain = on_tty(true);
+    assert!(plain.contains("FAIL"), "{plain}");
+    assert!(!plain.contains('\x1b'), "NO_COLOR: {plain:?}");
 }
 
 #[test]

@@ -385,6 +385,12 @@ fn secrets_never_appear_in_output_or_files_in_any_format() {
                         "{name} {format}: {}",
                         stderr(&out)
                     );
+                    if format == "json" {
+                        // The exit code is the verdict: 1 exactly when a check failed.
+                        let v: serde_json::Value = serde_json::from_str(&written).unwrap();
+                        let failed = v["reports"][0]["summary"]["fail"].as_u64().unwrap() > 0;
+                        assert_eq!(code(&out), i32::from(failed), "{name}: {written}");
+                    }
                     for s in &secrets {
                         assert!(
                             !all.contains(s.as_str()),

@@ -8,10 +8,9 @@ use crate::entra::{self, aadsts, aadsts::Aadsts};
 use crate::flow::evidence::{ClientCredentials, RedirectRole, Refusal, Step};
 
 /// Checks whose judges read the registration (or the policy) only, never a live refusal.
-const REGISTRATION_ONLY: [CheckId; 4] = [
+const REGISTRATION_ONLY: [CheckId; 3] = [
     CheckId::TenancyTokenVersion,
     CheckId::SecretPresent,
-    CheckId::ImplicitDisabled,
     CheckId::NgrokPolicy,
 ];
 

@@ -1,6 +1,6 @@
 //! `app.exists` and `implicit.disabled`: the app's identity and its Authentication switches.
 
-use super::{CheckId, Finding, Inputs, aad, combine, needs_registration, portal, quoted};
+use super::{CheckId, Finding, Inputs, aad, combine, portal, quoted};
 use crate::entra::aadsts;
 use crate::flow::evidence::Authorize;
 use crate::registration::{Registration, is_guid};
@@ -85,9 +85,12 @@ fn exists_static(reg: &Registration) -> Finding {
 /// <https://learn.microsoft.com/entra/identity-platform/v2-oauth2-implicit-grant-flow>
 pub(super) fn implicit_disabled(i: &Inputs<'_>) -> Finding {
     const ID: CheckId = CheckId::ImplicitDisabled;
-    let Some(reg) = i.reg else {
-        return Finding::skip(ID, needs_registration(i));
-    };
+    // A refusal this check owns (AADSTS700054) is judged live, beside the registration.
+    combine(ID, i, i.reg.map(implicit_static), aad::refused(i, ID))
+}
+
+fn implicit_static(reg: &Registration) -> Finding {
+    const ID: CheckId = CheckId::ImplicitDisabled;
     let (id_field, access_field) = reg.shape.implicit_fields();
     let on: Vec<String> = [
         (reg.implicit.id_tokens, id_field),
