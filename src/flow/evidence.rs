@@ -20,7 +20,7 @@ impl RedirectRole {
     /// loopback URI, or another one. The flow's own redirect URI and one quoted in a pasted
     /// error text (`explain`) are told apart here, and only here.
     pub fn of(uri: &str) -> Self {
-        let loopback = url::Url::parse(uri)
+        let loopback = reqwest::Url::parse(uri)
             .ok()
             .is_some_and(|u| u.host_str().is_some_and(crate::entra::is_loopback_host));
         if loopback {
