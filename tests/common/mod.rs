@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: run the real binary, find fixtures.
 #![allow(dead_code, unreachable_pub)] // each test binary uses a different subset
 
+pub mod stand_in;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
