@@ -189,6 +189,97 @@ async fn an_echoing_token_endpoint_leaks_no_credential_in_any_format() {
     }
 }
 
+/// Discovery with `field` set to `value` (`--graph`: the flow's Graph instead): the flow is
+/// run, and nothing may have reached the token endpoint. Returns `discovery.valid`'s evidence.
+async fn endpoint_case(field: &'static str, value: String) -> String {
+    let fields = if field == "--graph" {
+        Vec::new()
+    } else {
+        vec![(field, value.clone())]
+    };
+    let (s, seen) = serve_with(Echo::JsonError, fields).await;
+    let mut cfg = config(&s);
+    if field == "--graph" {
+        cfg.flow.graph = reqwest::Url::parse(&value).unwrap();
+    }
+    let out = oauth_preflight::live::check(&cfg, &mut Recorder::default()).await;
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "the token endpoint was reached"
+    );
+    let f = common::finding(&out.report.checks, "discovery.valid");
+    assert_eq!(f.status, Status::Fail, "{}: {}", f.title, f.evidence);
+    assert_ne!(
+        common::finding(&out.report.checks, "secret.valid").status,
+        Status::Pass
+    );
+    f.evidence.clone()
+}
+
+/// Issue 18: `--authority` is https, but a discovery document that named
+/// `token_endpoint: http://127.0.0.1:PORT/token` had the client secret sent there in clear
+/// text. Every endpoint that gets a credential or a token (token, JWKS, userinfo, Graph) and
+/// the sign-in page must be https on the authority's origin or a Microsoft host.
+#[tokio::test]
+async fn discovery_cannot_send_the_secret_elsewhere() {
+    let sink = stand_in::sink().await;
+    let other_seen = Arc::new(Mutex::new(0usize));
+    let o = other_seen.clone();
+    let other = stand_in::serve(move |_, _| {
+        *o.lock().unwrap() += 1;
+        Resp::new(200, "application/json", KEYS)
+    })
+    .await;
+    let plain = format!("http://{}", sink.addr);
+    let elsewhere = &other.base;
+    let cases = [
+        (
+            "token_endpoint",
+            format!("{plain}/common/oauth2/v2.0/token"),
+            "not https",
+        ),
+        (
+            "token_endpoint",
+            format!("{elsewhere}/common/oauth2/v2.0/token"),
+            "neither on",
+        ),
+        (
+            "token_endpoint",
+            "https://login.microsoftonline.com.evil.example/t".into(),
+            "neither on",
+        ),
+        ("jwks_uri", format!("{plain}/keys"), "not https"),
+        ("jwks_uri", format!("{elsewhere}/keys"), "neither on"),
+        (
+            "userinfo_endpoint",
+            format!("{plain}/oidc/userinfo"),
+            "not https",
+        ),
+        (
+            "authorization_endpoint",
+            format!("{plain}/authorize"),
+            "not https",
+        ),
+        ("--graph", format!("{elsewhere}/graph"), "neither on"),
+    ];
+    for (field, value, why) in cases {
+        let evidence = endpoint_case(field, value).await;
+        assert!(evidence.contains(field), "{field}: {evidence}");
+        assert!(evidence.contains(why), "{field}: {why}: {evidence}");
+        assert!(evidence.contains("nothing was sent"), "{evidence}");
+    }
+    assert_eq!(
+        sink.seen(),
+        (0, 0),
+        "the plain-HTTP listener got a connection"
+    );
+    assert_eq!(
+        *other_seen.lock().unwrap(),
+        0,
+        "the other host got a request"
+    );
+}
+
 /// Regression: the human report printed raw escape sequences taken from `displayName`.
 #[test]
 fn escape_sequences_in_a_registration_do_not_reach_the_terminal() {
