@@ -6,6 +6,7 @@
 
 mod common;
 
+use base64::Engine;
 use common::Recorder;
 use common::stand_in::{self, Resp, StandIn};
 use oauth_preflight::checks::Status;
@@ -23,6 +24,8 @@ enum Echo {
     HtmlPage,
     /// HTTP 401, Entra's JSON error quoting the request body in `error_description`.
     JsonError,
+    /// HTTP 401, Entra's JSON error quoting this text in `error_description`.
+    Quote(String),
 }
 
 const CODE: &str = "0.AAAA-echoed-authorization-code-9f8e7d";
@@ -74,6 +77,7 @@ async fn serve_with(
                 Echo::JsonError => {
                     format!("{body} ({})", serde_json::to_string(&body).unwrap())
                 }
+                Echo::Quote(text) => text.clone(),
             };
             Resp::json(
                 401,
@@ -185,6 +189,61 @@ async fn an_echoing_token_endpoint_leaks_no_credential_in_any_format() {
                 assert_eq!(f.status, Status::Fail);
                 assert!(f.title.starts_with("AADSTS7000215"), "{}", f.title);
             }
+        }
+    }
+}
+
+/// Issue 18: an `error_description` echoing the secret cut, upper-cased, reversed, hex,
+/// space-separated, as HTML references or base64 was printed verbatim. Any run of 8 or more of
+/// its characters, in any of those forms, is redacted now.
+#[tokio::test]
+async fn a_secret_echoed_in_part_or_encoded_is_redacted() {
+    let secret = "Q1x8Q~Zk3pW.r9_Tq-M2vLs8aBcDe~fGhJ0kLmN";
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let spaced = |by: &str| {
+        secret
+            .chars()
+            .map(String::from)
+            .collect::<Vec<_>>()
+            .join(by)
+    };
+    let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+    let echoes = [
+        secret[3..].to_owned(),
+        secret[6..].to_owned(),
+        secret.to_uppercase(),
+        secret.chars().rev().collect(),
+        hex.clone(),
+        hex.to_uppercase(),
+        spaced(" "),
+        spaced("\u{ad}"),
+        spaced("\u{200b}"),
+        secret.chars().map(|c| format!("&#{};", c as u32)).collect(),
+        secret
+            .chars()
+            .map(|c| format!("&#x{:x};", c as u32))
+            .collect(),
+        b64.encode(secret),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret),
+        b64.encode(&secret[6..]),
+    ];
+    for echo in echoes {
+        let (s, seen) = serve(Echo::Quote(echo.clone())).await;
+        let out =
+            oauth_preflight::live::check(&config_with(&s, secret), &mut Recorder::default()).await;
+        assert!(
+            !seen.lock().unwrap().is_empty(),
+            "the token endpoint was reached"
+        );
+        let f = common::finding(&out.report.checks, "secret.valid");
+        assert_eq!(f.status, Status::Fail, "{echo}");
+        let said = format!("{} {}", f.title, f.evidence);
+        assert!(said.contains("Received: [redacted]"), "{echo}: {said}");
+        let all = everything(&out);
+        let chars: Vec<char> = echo.chars().collect();
+        for run in chars.windows(8) {
+            let run: String = run.iter().collect();
+            assert!(!all.contains(&run), "{run:?} of {echo:?} is shown:\n{all}");
         }
     }
 }
