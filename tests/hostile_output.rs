@@ -8,7 +8,71 @@ mod common;
 
 use base64::Engine;
 use common::stand_in::{self, Resp};
-use common::{code, stderr};
+use common::{code, stderr, stdout};
+
+const FORMATS: [&str; 5] = ["human", "json", "junit", "github", "markdown"];
+
+/// Every line of `text` that GitHub would run as a workflow command is one of ours (GitHub
+/// trims a line's start before it looks for `::`).
+#[track_caller]
+fn no_command_of_theirs(text: &str) {
+    for line in text.lines() {
+        let t = line.trim_start();
+        if !t.starts_with("::") {
+            continue;
+        }
+        let ours = ["::error ", "::warning ", "::notice "]
+            .iter()
+            .any(|p| t.starts_with(p))
+            && (t.contains(" title=") || t.contains(" file="));
+        assert!(ours, "a line starts a workflow command: {line:?}\n{text}");
+    }
+}
+
+/// A minimal registration with these `appId` and `displayName`, in a file.
+fn registration(dir: &std::path::Path, file: &str, app_id: &str, name: &str) -> String {
+    let path = dir.join(file);
+    let json = serde_json::json!({
+        "appId": app_id,
+        "displayName": name,
+        "signInAudience": "AzureADMyOrg",
+        "web": {"redirectUris": ["http://idp.ngrok.com/oauth2/callback"]},
+    });
+    std::fs::write(&path, json.to_string()).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// Hostile `displayName`, `appId` and file name in one registration file.
+fn hostile_registration(dir: &std::path::Path) -> String {
+    registration(
+        dir,
+        "evil\u{1b}]0;t\u{7}\n::warning::f.json",
+        "0000\n::add-mask::appid",
+        "x\n::add-mask::owned\r\n::error::owned\0nul\u{1}\u{8}\u{b}\u{1b}[2J\u{7}",
+    )
+}
+
+/// Issue 18, item 7: JUnit printed to the log kept the line breaks of `displayName` and
+/// `appId`: lines began with `::add-mask::`. No format lets them start a line.
+#[test]
+fn no_report_line_starts_with_a_registrations_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = hostile_registration(dir.path());
+    for format in FORMATS {
+        let out = common::cli(&["lint", "--format", format, &file], &[], None);
+        assert_eq!(code(&out), 1, "{format}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains("::add-mask::owned"),
+            "{format}: the name is shown: {text}"
+        );
+        no_command_of_theirs(&text);
+        if format == "junit" {
+            assert!(text.contains("x&#10;::add-mask::owned&#13;&#10;"), "{text}");
+            assert!(text.contains("0000&#10;::add-mask::appid"), "{text}");
+        }
+    }
+}
 
 /// Issue 18, item 3: `lint --from-graph` against a Graph that quotes the bearer token in its
 /// 401 printed it as base64, base64url, hex, reversed, HTML references, without its JWT
