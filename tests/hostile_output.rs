@@ -9,6 +9,7 @@ mod common;
 use base64::Engine;
 use common::stand_in::{self, Resp};
 use common::{code, stderr, stdout};
+use std::process::Output;
 
 const FORMATS: [&str; 5] = ["human", "json", "junit", "github", "markdown"];
 
@@ -29,6 +30,19 @@ fn no_command_of_theirs(text: &str) {
     }
 }
 
+/// The error went to stderr as one line with no control character.
+#[track_caller]
+fn one_line_error(out: &Output) {
+    let err = stderr(out);
+    assert_eq!(err.lines().count(), 1, "{err:?}");
+    assert!(
+        !err.trim_end_matches('\n').chars().any(char::is_control),
+        "{err:?}"
+    );
+    assert!(err.starts_with("error: "), "{err:?}");
+    no_command_of_theirs(&err);
+}
+
 /// A minimal registration with these `appId` and `displayName`, in a file.
 fn registration(dir: &std::path::Path, file: &str, app_id: &str, name: &str) -> String {
     let path = dir.join(file);
@@ -40,6 +54,114 @@ fn registration(dir: &std::path::Path, file: &str, app_id: &str, name: &str) -> 
     });
     std::fs::write(&path, json.to_string()).unwrap();
     path.to_str().unwrap().to_owned()
+}
+
+/// Issue 18, item 6: GitHub runs workflow commands from stderr too. A file name, a policy's
+/// `provider` or `issuer_url`, Graph's error `code`/`message` and a 5xx page's `<title>` went
+/// to stderr raw, line breaks and all.
+#[test]
+fn untrusted_text_on_stderr_stays_on_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let app = common::fixture("good-multitenant.json");
+    let missing = d.join("missing\n::error::owned.json");
+    let bad_dir = d.join("apps");
+    std::fs::create_dir(&bad_dir).unwrap();
+    std::fs::write(bad_dir.join("bad\n::add-mask::owned.json"), "{").unwrap();
+    let provider = d.join("provider.yml");
+    std::fs::write(
+        &provider,
+        "on_http_request:\n  - actions:\n      - type: oauth\n        config:\n          provider: \"google\\n::error::owned\\u001b[2J\"\n",
+    )
+    .unwrap();
+    let issuer = d.join("issuer.yml");
+    std::fs::write(
+        &issuer,
+        "on_http_request:\n  - actions:\n      - type: openid-connect\n        config:\n          issuer_url: \"https://evil.example/\\r\\n::error::owned\"\n          client_id: \"00000001-1111-4000-8000-000000000001\"\n",
+    )
+    .unwrap();
+    let cases: Vec<Vec<String>> = vec![
+        vec!["lint".into(), missing.to_str().unwrap().into()],
+        vec!["lint".into(), bad_dir.to_str().unwrap().into()],
+        vec![
+            "lint".into(),
+            "--ngrok-policy".into(),
+            provider.to_str().unwrap().into(),
+            app.clone(),
+        ],
+        vec![
+            "lint".into(),
+            "--ngrok-policy".into(),
+            issuer.to_str().unwrap().into(),
+            app,
+        ],
+    ];
+    for args in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = common::cli(&args, &[], None);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        one_line_error(&out);
+    }
+
+    // Graph's error code and message, and an authority's 5xx page, in every format.
+    let (_rt, s) = stand_in::background(|_, req| {
+        if req.path.starts_with("/v1.0/") {
+            return Resp::json(
+                401,
+                serde_json::json!({"error": {
+                    "code": "Bad\n::error::owned",
+                    "message": "m\r\n::add-mask::owned\u{1b}[2J\u{7}",
+                }}),
+            );
+        }
+        Resp::new(
+            503,
+            "text/html",
+            "<html><head><title>Down\n::error::owned\u{7}</title></head><body>x</body></html>",
+        )
+    });
+    let ca = s.ca_path();
+    let id = "00000001-1111-4000-8000-000000000001";
+    for format in FORMATS {
+        let graph = common::cli(
+            &[
+                "lint",
+                "--from-graph",
+                "--client-id",
+                id,
+                "--graph",
+                &s.base,
+                "--ca-cert",
+                &ca,
+                "--format",
+                format,
+            ],
+            &[("OAUTH_PREFLIGHT_GRAPH_TOKEN", "not-a-token")],
+            None,
+        );
+        assert_eq!(code(&graph), 3, "{}", stderr(&graph));
+        assert!(stderr(&graph).contains("401"), "{}", stderr(&graph));
+        one_line_error(&graph);
+        let probe = common::cli(
+            &[
+                "probe",
+                "--client-id",
+                id,
+                "--authority",
+                &s.base,
+                "--ca-cert",
+                &ca,
+                "--format",
+                format,
+            ],
+            &[("OAUTH_PREFLIGHT_CLIENT_SECRET", "Q1x8Q~not-used-here")],
+            None,
+        );
+        assert_eq!(code(&probe), 3, "{}", stderr(&probe));
+        assert!(stderr(&probe).contains("HTTP 503"), "{}", stderr(&probe));
+        one_line_error(&probe);
+        no_command_of_theirs(&stdout(&probe));
+    }
 }
 
 /// Hostile `displayName`, `appId` and file name in one registration file.
@@ -70,6 +192,29 @@ fn no_report_line_starts_with_a_registrations_text() {
         if format == "junit" {
             assert!(text.contains("x&#10;::add-mask::owned&#13;&#10;"), "{text}");
             assert!(text.contains("0000&#10;::add-mask::appid"), "{text}");
+        }
+    }
+}
+
+/// Issue 18, item 9: NUL, \x01, \x08, \x0b, ESC and BEL reached `--format github` and
+/// `--format markdown` raw; they are shown as `\u{..}`, as the human format does.
+#[test]
+fn no_format_sends_a_control_character() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = hostile_registration(dir.path());
+    for format in FORMATS {
+        let out = common::cli(&["lint", "--format", format, &file], &[], None);
+        assert_eq!(code(&out), 1, "{format}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{format}: {text:?}"
+        );
+        if format != "junit" && format != "json" {
+            assert!(
+                text.contains("\\u{1b}[2J"),
+                "{format}: shown, not sent: {text}"
+            );
         }
     }
 }

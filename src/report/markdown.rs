@@ -6,10 +6,11 @@ use super::{Report, total};
 use crate::checks::Status;
 use std::io::{self, Write};
 
-/// Text for a Markdown table cell: no line breaks, no `|`, no HTML tag.
+/// Text for a Markdown table cell: no line breaks, no `|`, no HTML tag, control characters
+/// shown as `\u{..}` (see `super::text`).
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
+    super::text::one_line(&s.replace(['\r', '\n'], " "))
+        .replace('|', "\\|")
         .replace('<', "&lt;")
 }
 
