@@ -219,6 +219,78 @@ fn no_format_sends_a_control_character() {
     }
 }
 
+/// Where a line of Markdown would render something else than text: an image, a link, raw
+/// HTML, or a code span left open. Backslash escapes and code spans (a run of backticks closed
+/// by a run of the same length) are read as GFM reads them.
+fn markdown_danger(line: &str) -> Option<String> {
+    let c: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    while i < c.len() {
+        match c[i] {
+            '\\' => i += 2,
+            '`' => {
+                let run = c[i..].iter().take_while(|&&x| x == '`').count();
+                let mut j = i + run;
+                loop {
+                    if j >= c.len() {
+                        return Some(format!("a code span of {run} backtick(s) left open"));
+                    }
+                    let r = c[j..].iter().take_while(|&&x| x == '`').count();
+                    if r == run {
+                        break;
+                    }
+                    j += r.max(1);
+                }
+                i = j + run;
+            }
+            '!' if c.get(i + 1) == Some(&'[') => return Some("an image".into()),
+            ']' if c.get(i + 1) == Some(&'(') => return Some("a link".into()),
+            '[' | ']' => return Some("a bracket".into()),
+            '<' => return Some("raw HTML or an autolink".into()),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Issue 18, item 8: a display name `![i](https://evil.example/t.png)` rendered as an image in
+/// the step summary, `[l](...)` as a link, and a backtick closed the code span.
+#[test]
+fn markdown_renders_a_hostile_display_name_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    for name in [
+        "x` ![i](https://evil.example/t.png) [l](https://evil.example) ``",
+        "`` <img src=x> *b* _i_ ~~s~~ $x$ | a \\` [r]: https://evil.example",
+        "```",
+    ] {
+        let file = registration(
+            dir.path(),
+            "a.json",
+            "00000001-1111-4000-8000-000000000001",
+            name,
+        );
+        let out = common::cli(
+            &["lint", "--format", "markdown", &file],
+            &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())],
+            None,
+        );
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        let md = stdout(&out);
+        assert!(
+            md.contains("lint ```") || md.contains("evil"),
+            "the name is shown: {md}"
+        );
+        for line in md.lines() {
+            assert_eq!(markdown_danger(line), None, "{line}\n{md}");
+        }
+    }
+    let written = std::fs::read_to_string(&summary).unwrap();
+    for line in written.lines() {
+        assert_eq!(markdown_danger(line), None, "{line}");
+    }
+}
+
 /// Issue 18, item 3: `lint --from-graph` against a Graph that quotes the bearer token in its
 /// 401 printed it as base64, base64url, hex, reversed, HTML references, without its JWT
 /// header, or with a soft hyphen or a zero-width space slipped in.
