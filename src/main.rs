@@ -14,7 +14,14 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(err) => {
             use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "error: {err}");
+            // One line, control characters shown: the message may quote file names, policy
+            // fields and servers' texts, and CI runs workflow commands from stderr too.
+            let message = err.to_string();
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {}",
+                oauth_preflight::report::one_line(&message)
+            );
             let exit: Exit = err.exit();
             exit.into()
         }

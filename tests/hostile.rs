@@ -1,114 +1,120 @@
 //! A hostile or broken identity platform: a token endpoint that echoes the request (as an HTML
-//! error page or inside a JSON `error_description`). No credential of the flow (the secret in any
-//! encoding, the code, the PKCE verifier) may reach a report, in any format, even with `-v`, nor
-//! the error line.
+//! error page or inside a JSON `error_description`, whole, in part or encoded), and a discovery
+//! document that names endpoints the secret must not go to. No credential of the flow (the
+//! secret in any encoding, the code, the PKCE verifier) may reach a report, in any format, even
+//! with `-v`, nor the error line; none is sent where discovery alone says.
 
 mod common;
 
-use bytes::Bytes;
+use base64::Engine;
 use common::Recorder;
-use http_body_util::{BodyExt, Full};
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use oauth_preflight::flow::{self, FlowConfig};
+use common::stand_in::{self, Resp, StandIn};
+use oauth_preflight::checks::Status;
+use oauth_preflight::flow::FlowConfig;
 use oauth_preflight::live::LiveConfig;
 use oauth_preflight::mode::Mode;
 use oauth_preflight::registration::SecretValue;
 use oauth_preflight::report::{self, Format, RenderOptions};
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 /// How the token endpoint echoes what it received.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Echo {
     /// HTTP 500, an HTML page whose first line is the request body.
     HtmlPage,
     /// HTTP 401, Entra's JSON error quoting the request body in `error_description`.
     JsonError,
+    /// HTTP 401, Entra's JSON error quoting this text in `error_description`.
+    Quote(String),
 }
 
 const CODE: &str = "0.AAAA-echoed-authorization-code-9f8e7d";
 
-/// Serves discovery, an authorize that comes straight back with a code, and an echoing token
-/// endpoint. Returns the base URL and the bodies the token endpoint received.
-async fn serve(echo: Echo) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+const KEYS: &str = r#"{"keys":[{"kty":"RSA","use":"sig","kid":"k1","n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw","e":"AQAB"}]}"#;
+
+/// Serves discovery (with `fields` set over Entra's), an authorize that comes straight back
+/// with a code, and an echoing token endpoint, over https. Returns the stand-in and the bodies
+/// its token endpoint received.
+async fn serve_with(
+    echo: Echo,
+    fields: Vec<(&'static str, String)>,
+) -> (StandIn, Arc<Mutex<Vec<String>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let (b, s) = (base.clone(), seen.clone());
-    tokio::spawn(async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                return;
-            };
-            let (b, s) = (b.clone(), s.clone());
-            tokio::spawn(hyper::server::conn::http1::Builder::new().serve_connection(
-                TokioIo::new(tcp),
-                service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let (b, s) = (b.clone(), s.clone());
-                    async move {
-                        let path = req.uri().path().to_owned();
-                        let query = req.uri().query().unwrap_or_default().to_owned();
-                        let body = req.into_body().collect().await.unwrap().to_bytes();
-                        let body = String::from_utf8_lossy(&body).into_owned();
-                        let mut r = hyper::Response::new(Full::new(Bytes::new()));
-                        let (status, ctype, text) = match path.as_str() {
-                            "/common/v2.0/.well-known/openid-configuration" => (200, "application/json", serde_json::json!({
-                                "issuer": format!("{b}/{{tenantid}}/v2.0"),
-                                "authorization_endpoint": format!("{b}/common/oauth2/v2.0/authorize"),
-                                "token_endpoint": format!("{b}/common/oauth2/v2.0/token"),
-                                "jwks_uri": format!("{b}/common/discovery/v2.0/keys"),
-                                "response_types_supported": ["code"],
-                                "subject_types_supported": ["pairwise"],
-                                "id_token_signing_alg_values_supported": ["RS256"],
-                            }).to_string()),
-                            "/common/discovery/v2.0/keys" => (200, "application/json", r#"{"keys":[{"kty":"RSA","use":"sig","kid":"k1","n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw","e":"AQAB"}]}"#.to_owned()),
-                            "/common/oauth2/v2.0/authorize" => {
-                                let q: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
-                                let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-                                let loc = format!("{}?code={CODE}&state={}", get("redirect_uri"), get("state"));
-                                r.headers_mut().insert("location", loc.parse().unwrap());
-                                (302, "text/html", String::new())
-                            }
-                            p if p.ends_with("/oauth2/v2.0/token") => {
-                                s.lock().unwrap().push(body.clone());
-                                match echo {
-                                    Echo::HtmlPage => (500, "text/html", format!("Bad request: {body}\n<html><body>{body}</body></html>")),
-                                    Echo::JsonError => (401, "application/json", serde_json::json!({
-                                        "error": "invalid_client",
-                                        "error_description": format!("AADSTS7000215: Invalid client secret provided. Received: {body} ({})", serde_json::to_string(&body).unwrap()),
-                                        "error_codes": [7000215],
-                                    }).to_string()),
-                                }
-                            }
-                            _ => (404, "text/plain", "not found".to_owned()),
-                        };
-                        *r.body_mut() = Full::new(Bytes::from(text));
-                        *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
-                        r.headers_mut().insert("content-type", ctype.parse().unwrap());
-                        Ok::<_, Infallible>(r)
-                    }
-                }),
-            ));
+    let s = seen.clone();
+    let stand_in = stand_in::serve(move |b, req| match req.path.as_str() {
+        "/common/v2.0/.well-known/openid-configuration" => {
+            let mut doc = serde_json::json!({
+                "issuer": format!("{b}/{{tenantid}}/v2.0"),
+                "authorization_endpoint": format!("{b}/common/oauth2/v2.0/authorize"),
+                "token_endpoint": format!("{b}/common/oauth2/v2.0/token"),
+                "jwks_uri": format!("{b}/common/discovery/v2.0/keys"),
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["pairwise"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+            });
+            for (k, v) in &fields {
+                doc[*k] = v.clone().into();
+            }
+            Resp::json(200, doc)
         }
-    });
-    (base, seen)
+        "/common/discovery/v2.0/keys" => Resp::new(200, "application/json", KEYS),
+        "/common/oauth2/v2.0/authorize" => Resp::redirect(format!(
+            "{}?code={CODE}&state={}",
+            req.param("redirect_uri"),
+            req.param("state")
+        )),
+        p if p.ends_with("/oauth2/v2.0/token") => {
+            let body = req.body;
+            s.lock().unwrap().push(body.clone());
+            let quoted = match &echo {
+                Echo::HtmlPage => {
+                    return Resp::new(
+                        500,
+                        "text/html",
+                        format!("Bad request: {body}\n<html><body>{body}</body></html>"),
+                    );
+                }
+                Echo::JsonError => {
+                    format!("{body} ({})", serde_json::to_string(&body).unwrap())
+                }
+                Echo::Quote(text) => text.clone(),
+            };
+            Resp::json(
+                401,
+                serde_json::json!({
+                    "error": "invalid_client",
+                    "error_description": format!("AADSTS7000215: Invalid client secret provided. Received: {quoted}"),
+                    "error_codes": [7000215],
+                }),
+            )
+        }
+        _ => Resp::new(404, "text/plain", "not found"),
+    })
+    .await;
+    (stand_in, seen)
+}
+
+async fn serve(echo: Echo) -> (StandIn, Arc<Mutex<Vec<String>>>) {
+    serve_with(echo, Vec::new()).await
 }
 
 /// Entra secret values contain `~`; this one also has characters JSON and forms escape.
 const SECRET: &str = "Q1x8Q~echo/secret+value\"with~tilde";
 
-fn config(base: &str) -> LiveConfig {
-    let http = flow::http_client(None, std::time::Duration::from_secs(5)).unwrap();
+fn config_with(s: &StandIn, secret: &str) -> LiveConfig {
     let mut f = FlowConfig::new(
         "00000001-1111-4000-8000-000000000001",
-        SecretValue::new(SECRET),
-        reqwest::Url::parse(base).unwrap(),
-        reqwest::Url::parse(base).unwrap(),
-        http,
+        SecretValue::new(secret),
+        reqwest::Url::parse(&s.base).unwrap(),
+        reqwest::Url::parse(&s.base).unwrap(),
+        s.client(),
     );
     f.mode = Mode::Probe;
     LiveConfig::new(f)
+}
+
+fn config(s: &StandIn) -> LiveConfig {
+    config_with(s, SECRET)
 }
 
 /// Every form a value could be echoed in.
@@ -123,11 +129,36 @@ fn forms(value: &str) -> Vec<String> {
     ]
 }
 
+/// The report in every format, with `-v`, and the error line.
+fn everything(out: &oauth_preflight::live::Outcome) -> String {
+    let mut texts = Vec::new();
+    for format in [
+        Format::Human,
+        Format::Json,
+        Format::Junit,
+        Format::Github,
+        Format::Markdown,
+    ] {
+        let mut buf = Vec::new();
+        let opts = RenderOptions {
+            format,
+            verbose: true,
+            ..Default::default()
+        };
+        report::render(std::slice::from_ref(&out.report), opts, &mut buf).unwrap();
+        texts.push(String::from_utf8(buf).unwrap());
+    }
+    if let Some(e) = &out.error {
+        texts.push(e.to_string());
+    }
+    texts.join("\n")
+}
+
 #[tokio::test]
 async fn an_echoing_token_endpoint_leaks_no_credential_in_any_format() {
     for echo in [Echo::HtmlPage, Echo::JsonError] {
-        let (base, seen) = serve(echo).await;
-        let out = oauth_preflight::live::check(&config(&base), &mut Recorder::default()).await;
+        let (s, seen) = serve(echo.clone()).await;
+        let out = oauth_preflight::live::check(&config(&s), &mut Recorder::default()).await;
         let bodies = seen.lock().unwrap().clone();
         assert!(!bodies.is_empty(), "the token endpoint was reached");
         // What the flow sent: the secret, the code, the verifier (as the server got them).
@@ -143,21 +174,7 @@ async fn an_echoing_token_endpoint_leaks_no_credential_in_any_format() {
                 "the secret travels form-encoded: {body}"
             );
         }
-        let mut texts = Vec::new();
-        for format in [Format::Human, Format::Json, Format::Junit] {
-            let mut buf = Vec::new();
-            let opts = RenderOptions {
-                format,
-                verbose: true,
-                ..Default::default()
-            };
-            report::render(std::slice::from_ref(&out.report), opts, &mut buf).unwrap();
-            texts.push(String::from_utf8(buf).unwrap());
-        }
-        if let Some(e) = &out.error {
-            texts.push(e.to_string());
-        }
-        let all = texts.join("\n");
+        let all = everything(&out);
         assert!(
             all.contains("[redacted]"),
             "the echo was seen and cleaned: {all}"
@@ -167,13 +184,159 @@ async fn an_echoing_token_endpoint_leaks_no_credential_in_any_format() {
         }
         match echo {
             Echo::HtmlPage => assert!(out.error.is_some()),
-            Echo::JsonError => {
+            _ => {
                 let f = common::finding(&out.report.checks, "secret.valid");
-                assert_eq!(f.status, oauth_preflight::checks::Status::Fail);
+                assert_eq!(f.status, Status::Fail);
                 assert!(f.title.starts_with("AADSTS7000215"), "{}", f.title);
             }
         }
     }
+}
+
+/// Issue 18: an `error_description` echoing the secret cut, upper-cased, reversed, hex,
+/// space-separated, as HTML references or base64 was printed verbatim. Any run of 8 or more of
+/// its characters, in any of those forms, is redacted now.
+#[tokio::test]
+async fn a_secret_echoed_in_part_or_encoded_is_redacted() {
+    let secret = "Q1x8Q~Zk3pW.r9_Tq-M2vLs8aBcDe~fGhJ0kLmN";
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let spaced = |by: &str| {
+        secret
+            .chars()
+            .map(String::from)
+            .collect::<Vec<_>>()
+            .join(by)
+    };
+    let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+    let echoes = [
+        secret[3..].to_owned(),
+        secret[6..].to_owned(),
+        secret.to_uppercase(),
+        secret.chars().rev().collect(),
+        hex.clone(),
+        hex.to_uppercase(),
+        spaced(" "),
+        spaced("\u{ad}"),
+        spaced("\u{200b}"),
+        secret.chars().map(|c| format!("&#{};", c as u32)).collect(),
+        secret
+            .chars()
+            .map(|c| format!("&#x{:x};", c as u32))
+            .collect(),
+        b64.encode(secret),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret),
+        b64.encode(&secret[6..]),
+    ];
+    for echo in echoes {
+        let (s, seen) = serve(Echo::Quote(echo.clone())).await;
+        let out =
+            oauth_preflight::live::check(&config_with(&s, secret), &mut Recorder::default()).await;
+        assert!(
+            !seen.lock().unwrap().is_empty(),
+            "the token endpoint was reached"
+        );
+        let f = common::finding(&out.report.checks, "secret.valid");
+        assert_eq!(f.status, Status::Fail, "{echo}");
+        let said = format!("{} {}", f.title, f.evidence);
+        assert!(said.contains("Received: [redacted]"), "{echo}: {said}");
+        let all = everything(&out);
+        let chars: Vec<char> = echo.chars().collect();
+        for run in chars.windows(8) {
+            let run: String = run.iter().collect();
+            assert!(!all.contains(&run), "{run:?} of {echo:?} is shown:\n{all}");
+        }
+    }
+}
+
+/// Discovery with `field` set to `value` (`--graph`: the flow's Graph instead): the flow is
+/// run, and nothing may have reached the token endpoint. Returns `discovery.valid`'s evidence.
+async fn endpoint_case(field: &'static str, value: String) -> String {
+    let fields = if field == "--graph" {
+        Vec::new()
+    } else {
+        vec![(field, value.clone())]
+    };
+    let (s, seen) = serve_with(Echo::JsonError, fields).await;
+    let mut cfg = config(&s);
+    if field == "--graph" {
+        cfg.flow.graph = reqwest::Url::parse(&value).unwrap();
+    }
+    let out = oauth_preflight::live::check(&cfg, &mut Recorder::default()).await;
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "the token endpoint was reached"
+    );
+    let f = common::finding(&out.report.checks, "discovery.valid");
+    assert_eq!(f.status, Status::Fail, "{}: {}", f.title, f.evidence);
+    assert_ne!(
+        common::finding(&out.report.checks, "secret.valid").status,
+        Status::Pass
+    );
+    f.evidence.clone()
+}
+
+/// Issue 18: `--authority` is https, but a discovery document that named
+/// `token_endpoint: http://127.0.0.1:PORT/token` had the client secret sent there in clear
+/// text. Every endpoint that gets a credential or a token (token, JWKS, userinfo, Graph) and
+/// the sign-in page must be https on the authority's origin or a Microsoft host.
+#[tokio::test]
+async fn discovery_cannot_send_the_secret_elsewhere() {
+    let sink = stand_in::sink().await;
+    let other_seen = Arc::new(Mutex::new(0usize));
+    let o = other_seen.clone();
+    let other = stand_in::serve(move |_, _| {
+        *o.lock().unwrap() += 1;
+        Resp::new(200, "application/json", KEYS)
+    })
+    .await;
+    let plain = format!("http://{}", sink.addr);
+    let elsewhere = &other.base;
+    let cases = [
+        (
+            "token_endpoint",
+            format!("{plain}/common/oauth2/v2.0/token"),
+            "not https",
+        ),
+        (
+            "token_endpoint",
+            format!("{elsewhere}/common/oauth2/v2.0/token"),
+            "neither on",
+        ),
+        (
+            "token_endpoint",
+            "https://login.microsoftonline.com.evil.example/t".into(),
+            "neither on",
+        ),
+        ("jwks_uri", format!("{plain}/keys"), "not https"),
+        ("jwks_uri", format!("{elsewhere}/keys"), "neither on"),
+        (
+            "userinfo_endpoint",
+            format!("{plain}/oidc/userinfo"),
+            "not https",
+        ),
+        (
+            "authorization_endpoint",
+            format!("{plain}/authorize"),
+            "not https",
+        ),
+        ("--graph", format!("{elsewhere}/graph"), "neither on"),
+    ];
+    for (field, value, why) in cases {
+        let evidence = endpoint_case(field, value).await;
+        assert!(evidence.contains(field), "{field}: {evidence}");
+        assert!(evidence.contains(why), "{field}: {why}: {evidence}");
+        assert!(evidence.contains("nothing was sent"), "{evidence}");
+    }
+    assert_eq!(
+        sink.seen(),
+        (0, 0),
+        "the plain-HTTP listener got a connection"
+    );
+    assert_eq!(
+        *other_seen.lock().unwrap(),
+        0,
+        "the other host got a request"
+    );
 }
 
 /// Regression: the human report printed raw escape sequences taken from `displayName`.

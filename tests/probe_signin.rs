@@ -1,20 +1,16 @@
 //! `probe` against an authority that shows a sign-in page, as Microsoft does when nobody is
-//! signed in: a canned HTTP stand-in (not the emulator, which has no UI). The probe must test the
+//! signed in: a canned https stand-in (not the emulator, which has no UI). The probe must test the
 //! secret with client credentials on the registration's tenant and skip what needs a person.
 
 mod common;
 
-use bytes::Bytes;
+use common::stand_in::{self, Resp, StandIn};
 use common::{Recorder, finding};
-use http_body_util::Full;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use oauth_preflight::checks::Status;
-use oauth_preflight::flow::{self, FlowConfig};
+use oauth_preflight::flow::FlowConfig;
 use oauth_preflight::live::LiveConfig;
 use oauth_preflight::mode::Mode;
 use oauth_preflight::registration::SecretValue;
-use std::convert::Infallible;
 
 /// What the canned authority answers at /authorize and at the token endpoint.
 #[derive(Clone, Copy)]
@@ -26,55 +22,35 @@ struct Canned {
 
 const SIGN_IN: &str = "<!DOCTYPE html><html><head><title>Sign in to your account</title></head><body><form>Pick an account</form></body></html>";
 
-async fn serve(canned: Canned) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let b = base.clone();
-    tokio::spawn(async move {
-        loop {
-            let (tcp, _) = listener.accept().await.unwrap();
-            let b = b.clone();
-            tokio::spawn(hyper::server::conn::http1::Builder::new().serve_connection(
-                TokioIo::new(tcp),
-                service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let b = b.clone();
-                    async move {
-                        let (status, body) = match req.uri().path() {
-                            "/common/v2.0/.well-known/openid-configuration" => (200, serde_json::json!({
-                                "issuer": format!("{b}/{{tenantid}}/v2.0"),
-                                "authorization_endpoint": format!("{b}/common/oauth2/v2.0/authorize"),
-                                "token_endpoint": format!("{b}/common/oauth2/v2.0/token"),
-                                "jwks_uri": format!("{b}/common/discovery/v2.0/keys"),
-                                "response_types_supported": ["code"],
-                                "subject_types_supported": ["pairwise"],
-                                "id_token_signing_alg_values_supported": ["RS256"],
-                            }).to_string()),
-                            "/common/discovery/v2.0/keys" => (200, r#"{"keys":[{"kty":"RSA","use":"sig","kid":"k1","n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw","e":"AQAB"}]}"#.to_owned()),
-                            "/common/oauth2/v2.0/authorize" => (200, canned.authorize.to_owned()),
-                            p if p.ends_with("/oauth2/v2.0/token") => (canned.token_status, canned.token.to_owned()),
-                            _ => (404, "not found".to_owned()),
-                        };
-                        let mut r = hyper::Response::new(Full::new(Bytes::from(body)));
-                        *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
-                        Ok::<_, Infallible>(r)
-                    }
-                }),
-            ));
-        }
-    });
-    base
+/// The canned authority over https on loopback (the flow sends a secret only over https).
+async fn serve(canned: Canned) -> StandIn {
+    stand_in::serve(move |b, req| match req.path.as_str() {
+        "/common/v2.0/.well-known/openid-configuration" => Resp::json(200, serde_json::json!({
+            "issuer": format!("{b}/{{tenantid}}/v2.0"),
+            "authorization_endpoint": format!("{b}/common/oauth2/v2.0/authorize"),
+            "token_endpoint": format!("{b}/common/oauth2/v2.0/token"),
+            "jwks_uri": format!("{b}/common/discovery/v2.0/keys"),
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        })),
+        "/common/discovery/v2.0/keys" => Resp::new(200, "application/json", r#"{"keys":[{"kty":"RSA","use":"sig","kid":"k1","n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw","e":"AQAB"}]}"#),
+        "/common/oauth2/v2.0/authorize" => Resp::new(200, "text/html", canned.authorize),
+        p if p.ends_with("/oauth2/v2.0/token") => Resp::new(canned.token_status, "application/json", canned.token),
+        _ => Resp::new(404, "text/plain", "not found"),
+    })
+    .await
 }
 
-fn config(base: &str) -> LiveConfig {
+fn config(s: &StandIn) -> LiveConfig {
     let mut app = common::app("good-multitenant.json");
     app.publisher_domain = Some("contoso.example".into());
-    let http = flow::http_client(None, std::time::Duration::from_secs(5)).unwrap();
     let mut f = FlowConfig::new(
         app.app_id.as_deref().unwrap(),
         SecretValue::new("Q1x8Q~not-checked-here"),
-        reqwest::Url::parse(base).unwrap(),
-        reqwest::Url::parse(base).unwrap(),
-        http,
+        reqwest::Url::parse(&s.base).unwrap(),
+        reqwest::Url::parse(&s.base).unwrap(),
+        s.client(),
     );
     f.mode = Mode::Probe;
     f.scopes = vec!["openid".into(), "User.Read".into()];

@@ -4,6 +4,7 @@
 //! (STACK.md §1, "Entra multi-tenant issuer").
 
 use super::FlowError;
+use super::endpoints::refuse;
 use super::http::{Answer, send};
 use openidconnect::core::{CoreJsonWebKeySet, CoreProviderMetadata};
 
@@ -71,12 +72,36 @@ pub(crate) async fn fetch_jwks(
     }
 }
 
-/// Discovery for `{tenant_base}/v2.0/.well-known/openid-configuration`, then its JWKS.
-pub(crate) async fn discover(
-    http: &reqwest::Client,
-    tenant_base: &str,
-) -> Result<Outcome, FlowError> {
-    let url = format!("{tenant_base}/v2.0/.well-known/openid-configuration");
+/// Where the flow is pointed: the authority (discovery is under it) and Graph.
+pub(crate) struct Target<'a> {
+    pub(crate) authority: &'a reqwest::Url,
+    /// `{authority}/{tenant}`.
+    pub(crate) tenant_base: &'a str,
+    pub(crate) graph: &'a reqwest::Url,
+}
+
+/// The first endpoint of the document (or Graph) that may not receive a credential or a token
+/// (see [`super::endpoints`]), and why.
+fn untrusted(v: &serde_json::Value, t: &Target<'_>) -> Option<String> {
+    [
+        "authorization_endpoint",
+        "token_endpoint",
+        "jwks_uri",
+        "userinfo_endpoint",
+    ]
+    .into_iter()
+    .filter_map(|k| Some((k, v.get(k)?.as_str()?)))
+    .find_map(|(k, value)| refuse(k, value, t.authority))
+}
+
+/// Discovery for `{tenant_base}/v2.0/.well-known/openid-configuration`, then its JWKS. An
+/// endpoint that may not receive a credential or a token makes it `Broken` before anything is
+/// sent there; so does a `--graph` of that kind, before anything is sent at all.
+pub(crate) async fn discover(http: &reqwest::Client, t: &Target<'_>) -> Result<Outcome, FlowError> {
+    if let Some(why) = refuse("--graph", t.graph.as_str(), t.authority) {
+        return Ok(Outcome::Broken(why));
+    }
+    let url = format!("{}/v2.0/.well-known/openid-configuration", t.tenant_base);
     let a = send(http.get(&url), &url).await?;
     let v = json_or_incomplete(&a, &url)?;
     if a.status != 200 {
@@ -90,6 +115,9 @@ pub(crate) async fn discover(
             )));
         }
     };
+    if let Some(why) = untrusted(&v, t) {
+        return Ok(Outcome::Broken(format!("{url}: {why}")));
+    }
     let issuer = v["issuer"].as_str().unwrap_or_default().to_owned();
     let token_endpoint = match metadata.token_endpoint() {
         Some(t) => t.to_string(),

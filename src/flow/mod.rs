@@ -12,6 +12,7 @@ pub mod browser;
 mod callback;
 pub mod config;
 mod discovery;
+mod endpoints;
 pub mod evidence;
 mod http;
 mod redact;
@@ -175,7 +176,12 @@ async fn steps(
 }
 
 async fn discover(cfg: &FlowConfig, ev: &mut Evidence) -> Result<Option<Discovered>, FlowError> {
-    match discovery::discover(&cfg.http, &cfg.tenant_base()).await? {
+    let target = discovery::Target {
+        authority: &cfg.authority,
+        tenant_base: &cfg.tenant_base(),
+        graph: &cfg.graph,
+    };
+    match discovery::discover(&cfg.http, &target).await? {
         discovery::Outcome::Found(d) => {
             ev.discovery = Some(evidence::Discovery::Found {
                 issuer: d.issuer.clone(),

@@ -1,115 +1,221 @@
-//! Credentials out of server texts. A token endpoint (or a proxy in front of it) may echo the
-//! request in an error page or an `error_description`; the secret then travels raw,
-//! form-encoded (`Q1x8Q%7E…`: Entra secret values contain `~`), percent-encoded in either letter
-//! case, JSON-escaped, or as base64 of `client_id:secret` (HTTP Basic, RFC 6749 §2.3.1). Every
-//! form of every credential the flow handles (the secret, the code, the PKCE verifier, the
-//! tokens) is removed from every text before it reaches a finding or an error.
+//! Credentials out of server texts. A token endpoint, Graph (or a proxy in front of them) may
+//! echo the request in an error page or an `error_description`, whole or in part, and in any
+//! encoding: raw, upper-cased, reversed, form- or percent-encoded, JSON-escaped, hex, base64 or
+//! base64url (of the credential alone, of a part of it, or of `client_id:secret`, HTTP Basic,
+//! RFC 6749 §2.3.1), as HTML character references, or with spaces, soft hyphens or zero-width
+//! characters between its characters. Every credential the flow handles (the secret, the code,
+//! the PKCE verifier, the tokens) is removed from every text before it reaches a finding or an
+//! error.
+//!
+//! The rule: any run of [`RUN`] or more characters of any of those forms, wherever it starts
+//! and case-insensitively, is replaced by `[redacted]`. A text is read twice, once as written
+//! and once with HTML character references decoded, in both cases with the separators above
+//! left out and letters folded to lower case; each run of [`RUN`] characters of that reading
+//! is looked up among the runs of the credentials' forms, read the same way.
 
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use std::collections::HashSet;
 
-/// Shorter values are not redacted: they would cut through ordinary words.
+/// A run of a credential this long, in any of its forms, is redacted wherever it stands.
+const RUN: usize = 8;
+/// Hex takes two digits per byte: a run of [`RUN`] bytes of a credential.
+const HEX_RUN: usize = 2 * RUN;
+/// Shorter values are not redacted: they would cut through ordinary words. Values between this
+/// and [`RUN`] are redacted only whole.
 const MIN_LEN: usize = 4;
 
 /// What to strip from server texts. Its `Debug` shows no value.
 #[derive(Clone, Default)]
 pub struct Redactor {
-    needles: Vec<String>,
+    /// Every run of [`RUN`] characters of every form of every credential, as [`view`] reads it.
+    runs: HashSet<[char; RUN]>,
+    /// Every run of [`HEX_RUN`] digits of every credential in hex.
+    hex_runs: HashSet<[char; HEX_RUN]>,
+    /// Credentials shorter than [`RUN`] characters (but not than [`MIN_LEN`]), whole.
+    short: Vec<Vec<char>>,
 }
 
 impl std::fmt::Debug for Redactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Redactor({} forms)", self.needles.len())
+        write!(
+            f,
+            "Redactor({} runs, {} short)",
+            self.runs.len() + self.hex_runs.len(),
+            self.short.len()
+        )
     }
 }
 
-/// `value` percent-encoded: everything but RFC 3986's unreserved characters, in this hex case.
-fn percent(value: &str, upper: bool, keep_tilde: bool) -> String {
+/// One character of a text as read for matching, and the bytes of the text it stands for.
+#[derive(Clone, Copy)]
+struct Unit {
+    c: char,
+    start: usize,
+    end: usize,
+}
+
+/// Characters that may be slipped between a credential's characters and are not read:
+/// whitespace, the soft hyphen, and the zero-width characters.
+fn is_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{ad}' | '\u{180e}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+        )
+}
+
+/// `c` in lower case, where that is one character.
+fn fold(c: char) -> char {
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => l,
+        _ => c,
+    }
+}
+
+/// The HTML character reference at the start of `s` (`&#65;`, `&#x41;`, `&amp;`…): the
+/// character and the reference's length in bytes.
+fn entity(s: &str) -> Option<(char, usize)> {
+    let end = s.bytes().take(12).position(|b| b == b';')?;
+    let name = s.get(1..end)?;
+    let c = if let Some(num) = name.strip_prefix('#') {
+        let n = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse().ok()?,
+        };
+        char::from_u32(n)?
+    } else {
+        match name {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            "nbsp" => '\u{a0}',
+            "shy" => '\u{ad}',
+            "sol" => '/',
+            "plus" => '+',
+            "equals" => '=',
+            "num" => '#',
+            "percnt" => '%',
+            "lowbar" => '_',
+            "period" => '.',
+            "colon" => ':',
+            "semi" => ';',
+            "excl" => '!',
+            "quest" => '?',
+            "tilde" => '\u{2dc}',
+            _ => return None,
+        }
+    };
+    Some((c, end + 1))
+}
+
+/// `text` as read for matching: separators left out, letters folded, and with `decode` HTML
+/// character references read as the character they stand for.
+fn view(text: &str, decode: bool) -> Vec<Unit> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(c) = text[i..].chars().next() {
+        let (c, len) = match (decode && c == '&').then(|| entity(&text[i..])).flatten() {
+            Some(e) => e,
+            None => (c, c.len_utf8()),
+        };
+        if !is_separator(c) {
+            out.push(Unit {
+                c: fold(c),
+                start: i,
+                end: i + len,
+            });
+        }
+        i += len;
+    }
+    out
+}
+
+/// Every run of `N` characters of `chars`.
+fn runs<const N: usize>(chars: &[char]) -> impl Iterator<Item = [char; N]> + '_ {
+    chars.windows(N).filter_map(|w| w.try_into().ok())
+}
+
+/// Marks in `covered` every run of `chars` that `set` holds.
+fn cover<const N: usize>(set: &HashSet<[char; N]>, chars: &[char], covered: &mut [bool]) {
+    for (at, run) in runs::<N>(chars).enumerate() {
+        if set.contains(&run) {
+            covered[at..at + N].fill(true);
+        }
+    }
+}
+
+/// `value` percent-encoded: everything but RFC 3986's unreserved characters.
+fn percent(value: &str, keep_tilde: bool) -> String {
     let mut out = String::with_capacity(value.len() * 3);
     for b in value.bytes() {
         let unreserved = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_');
         if unreserved || (keep_tilde && b == b'~') {
             out.push(char::from(b));
-        } else if upper {
-            out.push_str(&format!("%{b:02X}"));
         } else {
-            out.push_str(&format!("%{b:02x}"));
+            out.push_str(&format!("%{b:02X}"));
         }
     }
     out
 }
 
-/// Where `text` ends with the first 8 or more characters of `needle` (a cut-off credential).
-fn cut_tail(text: &str, needle: &str) -> Option<usize> {
-    const MIN_PREFIX: usize = 8;
-    (MIN_PREFIX..needle.len())
-        .rev()
-        .filter(|&k| needle.is_char_boundary(k) && k <= text.len())
-        .find(|&k| text.ends_with(&needle[..k]))
-        .map(|k| text.len() - k)
-}
-
-/// `text` with every run of 12 or more leading characters of `needle` replaced.
-fn cut_prefixes(text: &str, needle: &str) -> String {
-    const MIN_PREFIX: usize = 12;
-    if needle.len() < MIN_PREFIX || !needle.is_char_boundary(MIN_PREFIX) {
-        return text.to_owned();
+/// The forms a credential travels or is echoed in. Upper and lower case need no form of their
+/// own (matching folds case), nor do HTML references and separators (matching reads through
+/// them). Base64 is given from each of the first three characters, so that the base64 of any
+/// part of the credential is a part of one of them.
+fn forms(value: &str) -> Vec<String> {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let json = json.trim_matches('"').to_owned();
+    let mut forms = vec![
+        value.to_owned(),
+        value.chars().rev().collect(),
+        form_urlencoded::byte_serialize(value.as_bytes()).collect(),
+        percent(value, false),
+        percent(value, true),
+        json.replace('/', "\\/"),
+        json,
+    ];
+    for (at, _) in value.char_indices().take(3) {
+        let part = &value.as_bytes()[at..];
+        forms.push(STANDARD.encode(part));
+        forms.push(URL_SAFE_NO_PAD.encode(part));
     }
-    let head = &needle[..MIN_PREFIX];
-    if !text.contains(head) {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(head) {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at..];
-        let matched = tail
-            .bytes()
-            .zip(needle.bytes())
-            .take_while(|(a, b)| a == b)
-            .count();
-        let mut end = matched;
-        while !tail.is_char_boundary(end) {
-            end -= 1;
-        }
-        out.push_str("[redacted]");
-        rest = &tail[end.max(1)..];
-    }
-    out.push_str(rest);
-    out
+    forms
 }
 
 impl Redactor {
-    /// Adds a credential in every form it travels in.
+    /// Adds a credential in every form it may be echoed in.
     pub fn add(&mut self, value: &str) {
-        if value.len() < MIN_LEN {
+        if value.chars().count() < MIN_LEN {
             return;
         }
-        let json = serde_json::to_string(value).unwrap_or_default();
-        let json = json.trim_matches('"').to_owned();
-        let forms = [
-            value.to_owned(),
-            form_urlencoded::byte_serialize(value.as_bytes()).collect(),
-            percent(value, true, false),
-            percent(value, false, false),
-            percent(value, true, true),
-            json.replace('/', "\\/"),
-            json,
-        ];
-        for f in forms {
-            if !f.is_empty() && !self.needles.contains(&f) {
-                self.needles.push(f);
+        for form in forms(value) {
+            self.add_form(&form);
+        }
+        let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
+        let hex: Vec<char> = hex.chars().collect();
+        self.hex_runs.extend(runs::<HEX_RUN>(&hex));
+    }
+
+    /// Adds one form as it is (no further encoding of it).
+    fn add_form(&mut self, form: &str) {
+        for decode in [false, true] {
+            let chars: Vec<char> = view(form, decode).iter().map(|u| u.c).collect();
+            if chars.len() >= RUN {
+                self.runs.extend(runs::<RUN>(&chars));
+            } else if chars.len() >= MIN_LEN && !self.short.contains(&chars) {
+                self.short.push(chars);
             }
         }
-        // Longest first, so a form is never half-replaced by a shorter one inside it.
-        self.needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
     }
 
     /// Adds the HTTP Basic forms of a client's credentials: base64 of `id:secret`, raw and with
     /// both parts form-encoded first (RFC 6749 §2.3.1).
     pub fn add_basic(&mut self, client_id: &str, secret: &str) {
-        if secret.len() < MIN_LEN {
+        if secret.chars().count() < MIN_LEN {
             return;
         }
         let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
@@ -117,100 +223,77 @@ impl Redactor {
             format!("{client_id}:{secret}"),
             format!("{}:{}", enc(client_id), enc(secret)),
         ] {
-            self.add(&STANDARD.encode(pair));
+            self.add_form(&STANDARD.encode(&pair));
+            self.add_form(&URL_SAFE_NO_PAD.encode(&pair));
         }
     }
 
     /// Takes in what another redactor strips (a further sign-in's code and tokens).
     pub fn extend(&mut self, other: &Self) {
-        for n in &other.needles {
-            if !self.needles.contains(n) {
-                self.needles.push(n.clone());
+        self.runs.extend(other.runs.iter().copied());
+        self.hex_runs.extend(other.hex_runs.iter().copied());
+        for s in &other.short {
+            if !self.short.contains(s) {
+                self.short.push(s.clone());
             }
         }
-        self.needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
     }
 
-    /// `text` with every form of every credential replaced by `[redacted]`, and a credential's
-    /// beginning at the very end too (server texts are cut at 160 characters for messages).
+    /// The byte ranges of `text` that hold a credential, as read with or without `decode`.
+    fn found(&self, text: &str, decode: bool, ranges: &mut Vec<(usize, usize)>) {
+        let units = view(text, decode);
+        let chars: Vec<char> = units.iter().map(|u| u.c).collect();
+        let mut covered = vec![false; units.len()];
+        cover(&self.runs, &chars, &mut covered);
+        cover(&self.hex_runs, &chars, &mut covered);
+        for s in &self.short {
+            for (at, run) in chars.windows(s.len()).enumerate() {
+                if run == s.as_slice() {
+                    covered[at..at + s.len()].fill(true);
+                }
+            }
+        }
+        let mut at = 0;
+        while at < units.len() {
+            if !covered[at] {
+                at += 1;
+                continue;
+            }
+            let first = at;
+            while at < units.len() && covered[at] {
+                at += 1;
+            }
+            ranges.push((units[first].start, units[at - 1].end));
+        }
+    }
+
+    /// `text` with every run of 8 or more characters of any form of any credential replaced by
+    /// `[redacted]`.
     pub fn clean(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for n in &self.needles {
-            if out.contains(n.as_str()) {
-                out = out.replace(n.as_str(), "[redacted]");
+        let mut ranges = Vec::new();
+        self.found(text, false, &mut ranges);
+        self.found(text, true, &mut ranges);
+        if ranges.is_empty() {
+            return text.to_owned();
+        }
+        ranges.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        // The end of the last range replaced: overlapping and touching ranges are one.
+        let mut done: Option<usize> = None;
+        for (start, end) in ranges {
+            match done {
+                Some(d) if start <= d => done = Some(d.max(end)),
+                _ => {
+                    out.push_str(&text[done.unwrap_or(0)..start]);
+                    out.push_str("[redacted]");
+                    done = Some(end);
+                }
             }
         }
-        for n in &self.needles {
-            if let Some(cut) = cut_tail(&out, n) {
-                out.truncate(cut);
-                out.push_str("[redacted]");
-            }
-        }
-        // A credential cut short inside a text (a message cut, then quoted): its first 12 or
-        // more characters, wherever they stand, go too.
-        for n in &self.needles {
-            out = cut_prefixes(&out, n);
-        }
+        out.push_str(&text[done.unwrap_or(0)..]);
         out
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_form_of_a_secret_is_removed() {
-        let secret = "Q1x8Q~a/b+c d";
-        let mut r = Redactor::default();
-        r.add(secret);
-        r.add_basic("00000001-1111-4000-8000-000000000001", secret);
-        let basic = STANDARD.encode(format!("00000001-1111-4000-8000-000000000001:{secret}"));
-        for form in [
-            secret.to_owned(),
-            "Q1x8Q%7Ea%2Fb%2Bc+d".to_owned(),
-            "Q1x8Q%7ea%2fb%2bc%20d".to_owned(),
-            "Q1x8Q~a%2Fb%2Bc%20d".to_owned(),
-            "Q1x8Q~a\\/b+c d".to_owned(),
-            basic,
-        ] {
-            let text = format!("client_secret={form}&code=x");
-            let cleaned = r.clean(&text);
-            assert_eq!(cleaned, "client_secret=[redacted]&code=x", "{form}");
-        }
-        assert_eq!(r.clean("nothing here"), "nothing here");
-        assert!(!format!("{r:?}").contains("Q1x"));
-    }
-
-    #[test]
-    fn a_credential_cut_off_at_the_end_is_removed_too() {
-        let mut r = Redactor::default();
-        r.add("Q1x8Q~ngrok.preflight-test-secret-value-01");
-        assert_eq!(
-            r.clean("bad request: client_secret=Q1x8Q%7Engrok.prefl"),
-            "bad request: client_secret=[redacted]"
-        );
-        assert_eq!(
-            r.clean("ends with Q1x8"),
-            "ends with Q1x8",
-            "too short to tell"
-        );
-    }
-
-    #[test]
-    fn a_credential_cut_short_inside_a_text_is_removed() {
-        let mut r = Redactor::default();
-        r.add("Q1x8Q~ngrok.preflight-test-secret-value-01");
-        assert_eq!(
-            r.clean("live: HTTP 500: client_secret=Q1x8Q%7Engrok.preflight-te; registration: x"),
-            "live: HTTP 500: client_secret=[redacted]; registration: x"
-        );
-    }
-
-    #[test]
-    fn short_values_are_left_alone() {
-        let mut r = Redactor::default();
-        r.add("ab");
-        assert_eq!(r.clean("ab cd"), "ab cd");
-    }
-}
+mod tests;

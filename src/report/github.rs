@@ -1,7 +1,8 @@
 //! GitHub Actions workflow commands (DESIGN.md §8.3): `::error` for each failing check,
 //! `::warning` for each warning (with `file=` where lint read a file), then one `::notice` with
 //! the totals. Values are escaped as the runner unescapes them (`NGROK.md` §6.2): in messages
-//! `%`, CR, LF; in properties also `:` and `,`; `%` first. GitHub shows 10 annotations of a type
+//! `%`, CR, LF; in properties also `:` and `,`; `%` first. Other control characters (NUL, BEL,
+//! ESC...) are shown as `\u{..}`, as in the human report. GitHub shows 10 annotations of a type
 //! per step: the 10th says how many more there are.
 
 use super::{RenderOptions, Report, total};
@@ -11,9 +12,10 @@ use std::io::{self, Write};
 /// Annotations GitHub shows per type and step.
 pub(super) const LIMIT: usize = 10;
 
-/// Escapes a message (`%`, CR, LF), `%` first.
+/// Escapes a message (`%`, CR, LF), `%` first; shows other control characters as `\u{..}`.
 pub(super) fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    super::text::controls_but_breaks(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -144,5 +146,9 @@ mod tests {
             "% first, so an escape is not unescaped twice"
         );
         assert_eq!(escape_property("a:b,c%\nd"), "a%3Ab%2Cc%25%0Ad");
+        assert_eq!(
+            escape_data("a\0b\u{1}\u{8}\u{b}\u{1b}[2J\u{7}"),
+            "a\\u{0}b\\u{1}\\u{8}\\u{b}\\u{1b}[2J\\u{7}"
+        );
     }
 }

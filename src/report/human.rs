@@ -28,22 +28,9 @@ impl Paint {
     }
 }
 
-/// `text` safe for a terminal: control characters (C0, DEL, C1, which start escape sequences
-/// that can rewrite the screen or the title) are shown as `\u{..}`, never sent raw. They come
-/// from registration fields (`displayName`) and from servers' texts.
+/// `text` safe for a terminal (see [`super::text`]).
 fn clean(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() {
-            out.push_str(&c.escape_unicode().to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
+    super::text::one_line(text)
 }
 
 pub(super) fn render(
@@ -135,18 +122,4 @@ pub(super) fn render(
         )?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::clean;
-
-    #[test]
-    fn escape_sequences_are_shown_not_sent() {
-        assert_eq!(clean("plain"), "plain");
-        assert_eq!(
-            clean("app\u{1b}]0;pwned\u{7}\u{9b}2J\r\n"),
-            "app\\u{1b}]0;pwned\\u{7}\\u{9b}2J\\u{d}\\u{a}"
-        );
-    }
 }

@@ -6,7 +6,10 @@ use super::{RenderOptions, Report, total};
 use crate::checks::Status;
 use std::io::{self, Write};
 
-/// Escapes text for XML attributes and content; drops characters XML 1.0 forbids.
+/// Escapes text for XML attributes and content; drops characters XML 1.0 forbids. Line breaks
+/// and tabs are written as character references: the report is often printed to a CI log, where
+/// a line that starts with attacker text (`::add-mask::` from a `displayName`) would be run as a
+/// workflow command; an XML reader gives the same text back.
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -16,7 +19,9 @@ fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
             c => out.push(c),
         }
@@ -110,5 +115,9 @@ mod tests {
     #[test]
     fn escapes_markup_and_drops_control_characters() {
         assert_eq!(esc("a<b>&\"'\u{1}c"), "a&lt;b&gt;&amp;&quot;&apos;c");
+        assert_eq!(
+            esc("x\n::add-mask::y\r\n\tz"),
+            "x&#10;::add-mask::y&#13;&#10;&#9;z"
+        );
     }
 }

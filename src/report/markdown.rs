@@ -1,16 +1,51 @@
 //! A GitHub-flavoured Markdown summary: per target, the failing and warning checks with their
 //! fix, then the totals. `--format markdown` prints it; with `GITHUB_STEP_SUMMARY` naming a file
 //! it is appended there whatever the format (DESIGN.md §8.3).
+//!
+//! Every text from a registration, a file name or a server is untrusted: a display name
+//! `![i](https://evil.example/t.png)` must not render as an image, `[l](…)` as a link, nor a
+//! backtick close a code span. Such text is escaped as GitHub-flavoured Markdown reads it
+//! (<https://github.github.com/gfm/#backslash-escapes>), or put in a code span whose fence is
+//! longer than any run of backticks in it (<https://github.github.com/gfm/#code-spans>).
 
 use super::{Report, total};
 use crate::checks::Status;
 use std::io::{self, Write};
 
-/// Text for a Markdown table cell: no line breaks, no `|`, no HTML tag.
+/// The characters that start Markdown inline syntax in the middle of a line: code spans,
+/// emphasis, links and images (`[`, `]`; `!` before `[`), raw HTML and autolinks (`<`),
+/// character references (`&`), table cells, GFM strikethrough, GitHub's math, and the
+/// backslash itself. (`>`, `#`, `-`, `+` act only at a line's start, which text here never is.)
+const ACTIVE: [char; 12] = ['\\', '`', '*', '_', '[', ']', '!', '<', '&', '|', '~', '$'];
+
+/// Untrusted text for a line of Markdown (a table cell, a paragraph): one line, control
+/// characters shown, every active character backslash-escaped (a `|` so escaped stays in its
+/// cell: <https://github.github.com/gfm/#tables-extension->).
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
-        .replace('<', "&lt;")
+    let line = s.replace(['\r', '\n'], " ");
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in super::text::one_line(&line).chars() {
+        if ACTIVE.contains(&c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Untrusted text as a code span: one line, control characters shown, fenced by one backtick
+/// more than its longest run of them, and padded where it starts or ends with one.
+fn code(s: &str) -> String {
+    let line = s.replace(['\r', '\n'], " ");
+    let line = super::text::one_line(&line);
+    let longest = line.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if line.starts_with('`') || line.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{line}{pad}{fence}")
 }
 
 fn icon(s: Status) -> &'static str {
@@ -36,8 +71,8 @@ pub(super) fn render(reports: &[Report], out: &mut dyn Write) -> io::Result<()> 
     )?;
     for r in reports {
         let head = match &r.target.source {
-            Some(src) => format!("{} `{}` ({})", r.mode.as_str(), cell(&r.label()), cell(src)),
-            None => format!("{} `{}`", r.mode.as_str(), cell(&r.label())),
+            Some(src) => format!("{} {} ({})", r.mode.as_str(), code(&r.label()), cell(src)),
+            None => format!("{} {}", r.mode.as_str(), code(&r.label())),
         };
         writeln!(
             out,
@@ -80,10 +115,25 @@ pub(super) fn render(reports: &[Report], out: &mut dyn Write) -> io::Result<()> 
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::{cell, code};
 
     #[test]
     fn cells_hold_one_line_of_text() {
-        assert_eq!(cell("a|b\nc<script>"), "a\\|b c&lt;script>");
+        assert_eq!(cell("a|b\nc<script>"), "a\\|b c\\<script>");
+        assert_eq!(cell("bel\u{7}nul\0"), "bel\\\\u{7}nul\\\\u{0}");
+    }
+
+    /// Issue 18: a display name rendered as an image or a link, or closed the code span.
+    #[test]
+    fn untrusted_text_renders_as_text() {
+        let name = "x` ![i](https://evil.example/t.png) [l](https://evil.example) ``";
+        let c = cell(name);
+        assert_eq!(
+            c,
+            "x\\` \\!\\[i\\](https://evil.example/t.png) \\[l\\](https://evil.example) \\`\\`"
+        );
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("``x"), "``` ``x ```");
+        assert_eq!(code("plain"), "`plain`");
     }
 }

@@ -7,10 +7,12 @@ mod human;
 mod junit;
 mod markdown;
 mod output;
+mod text;
 
 pub use crate::mode::Mode;
 pub use baseline::Earlier;
 pub use output::{Output, verdict};
+pub use text::one_line;
 
 use crate::checks::{Finding, Status};
 use serde::Serialize;

@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests: run the real binary, find fixtures.
 #![allow(dead_code, unreachable_pub)] // each test binary uses a different subset
 
+pub mod stand_in;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -333,7 +335,9 @@ impl Emu {
             .first()
             .map(|(_, v)| v.clone())
             .unwrap_or_else(|| {
-                oauth_preflight::registration::SecretValue::new("no-secret-configured")
+                // Random-looking, as Entra's are: a run of 8 of a credential's characters is
+                // redacted wherever it appears, so words in it would be cut out of reports.
+                oauth_preflight::registration::SecretValue::new("Q0x8Q~nS3cR7.zK4_pW9-mT2vL6yH5")
             });
         let mut flow = FlowConfig::new(
             &client_id(reg),
