@@ -1,6 +1,8 @@
 //! `app.exists` and `implicit.disabled`: the app's identity and its Authentication switches.
 
-use super::{CheckId, Finding, Inputs, aad, combine, portal, quoted};
+use super::{
+    CheckId, Finding, Inputs, aad, combine, combine_with, needs_registration, portal, quoted,
+};
 use crate::entra::aadsts;
 use crate::flow::evidence::Authorize;
 use crate::registration::{Registration, is_guid};
@@ -86,7 +88,9 @@ fn exists_static(reg: &Registration) -> Finding {
 pub(super) fn implicit_disabled(i: &Inputs<'_>) -> Finding {
     const ID: CheckId = CheckId::ImplicitDisabled;
     // A refusal this check owns (AADSTS700054) is judged live, beside the registration.
-    combine(ID, i, i.reg.map(implicit_static), aad::refused(i, ID))
+    combine_with(ID, i.reg.map(implicit_static), aad::refused(i, ID), || {
+        needs_registration(i)
+    })
 }
 
 fn implicit_static(reg: &Registration) -> Finding {
