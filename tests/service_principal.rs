@@ -233,6 +233,57 @@ fn a_lint_from_graph_equals_the_lint_of_the_files() {
     );
 }
 
+/// A `$select` answer served back by Graph is the same `$select` answer: the fields it lacks
+/// stay absent (skips naming them), not empty lists that would fail or pass (issue 14).
+#[test]
+fn a_lint_from_graph_of_a_select_answer_keeps_absent_fields_absent() {
+    let file = "fixtures/corpus/graph/select-id-appid-displayname-requiredresourceaccess.json";
+    let partial = oauth_preflight::registration::load_path(file)
+        .unwrap()
+        .remove(0);
+    let reader = reader();
+    let bg = common::background(vec![partial.clone(), reader.clone()], &[]);
+    let token = app_token(&bg, &reader);
+    let out = common::cli(
+        &[
+            "lint",
+            "--at",
+            AT,
+            "--format",
+            "json",
+            "--from-graph",
+            "--client-id",
+            partial.app_id.as_deref().unwrap(),
+            "--graph",
+            &bg.emu.emu.graph(),
+            "--ca-cert",
+            bg.ca.path().to_str().unwrap(),
+        ],
+        &[("OAUTH_PREFLIGHT_GRAPH_TOKEN", &token)],
+        None,
+    );
+    let from_file = common::cli(&["lint", "--at", AT, "--format", "json", file], &[], None);
+    // Graph also serves the service principal: its own checks are beside the application's.
+    let statuses = |o: &std::process::Output| -> Vec<(String, String)> {
+        checks_of(o)
+            .into_iter()
+            .filter(|(id, ..)| !id.starts_with("sp."))
+            .map(|(id, status, _, _)| (id, status))
+            .collect()
+    };
+    assert_eq!(
+        statuses(&out),
+        statuses(&from_file),
+        "{}",
+        common::stderr(&out)
+    );
+    assert!(
+        statuses(&out).contains(&("redirect.ngrok".into(), "skip".into())),
+        "{:?}",
+        statuses(&out)
+    );
+}
+
 /// The emulator answers Graph's directory reads in Graph's shapes: an entity with its
 /// `@odata.context`, a `$filter` list, and Graph's 404 and 403 error bodies.
 #[test]

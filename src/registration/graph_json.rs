@@ -28,7 +28,7 @@ impl Registration {
         let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
             d.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true))
         };
-        json!({
+        let mut app = json!({
             "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#applications/$entity",
             "id": self.object_id,
             "appId": self.app_id,
@@ -67,6 +67,30 @@ impl Registration {
             "verifiedPublisher": {
                 "verifiedPublisherId": if self.publisher_verified { Value::from("1") } else { Value::Null },
             },
-        })
+            "disabledByMicrosoftStatus": self.disabled_by_microsoft_status,
+        });
+        // What the registration did not hold is not served either (absent is not empty): the
+        // answer is the registration's own, as a `$select` answer would be.
+        let k = self.known;
+        let fields = app.as_object_mut().expect("an object");
+        for (known, field) in [
+            (k.permissions, "requiredResourceAccess"),
+            (k.secrets, "passwordCredentials"),
+            (k.token_version, "api"),
+            (self.audience != Audience::Missing, "signInAudience"),
+        ] {
+            if !known {
+                fields.remove(field);
+            }
+        }
+        if let Some(web) = fields.get_mut("web").and_then(Value::as_object_mut) {
+            if !k.web_redirects {
+                web.remove("redirectUris");
+            }
+            if !k.implicit {
+                web.remove("implicitGrantSettings");
+            }
+        }
+        app
     }
 }
