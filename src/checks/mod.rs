@@ -25,7 +25,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// The outcome of one check. Ordered by severity, worst last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Not evaluated: no evidence for it in this mode.
