@@ -1,4 +1,5 @@
-//! The `emulate` command: start the emulator, print the ready line, serve until SIGINT/SIGTERM.
+//! The `emulate` command: start the emulator, print the ready line, serve until SIGINT, SIGTERM
+//! or SIGHUP.
 
 use crate::emulator::{Emulator, EmulatorConfig, EmulatorError};
 use crate::exit::{Error, Exit};
@@ -31,6 +32,7 @@ pub fn run(
         .map_err(|e| Error::Incomplete(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
         let emulator = Emulator::start(config).await.map_err(start_error)?;
+        let stop = stop_signal();
         let (ca_path, temporary) = match ca_out {
             Some(p) => (p.to_owned(), false),
             None => {
@@ -61,7 +63,7 @@ pub fn run(
             // A closed stdout must not stop the server: the reader may have what it needed.
             let _ = writeln!(out, "{line}").and_then(|()| out.flush());
         }
-        wait_for_signal().await;
+        stop.await;
         emulator.shutdown().await;
         if temporary {
             let _ = std::fs::remove_file(&ca_path);
@@ -73,27 +75,38 @@ pub fn run(
     })
 }
 
-async fn wait_for_signal() {
+/// SIGINT, SIGTERM or SIGHUP (the terminal closed), each of which ends the serving cleanly.
+/// Registered when called, before the ready line tells anyone the emulator is there (a signal
+/// sent on reading it would otherwise kill the process, its files left behind); awaited later.
+fn stop_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
+        let mut int = signal(SignalKind::interrupt()).ok();
+        let mut term = signal(SignalKind::terminate()).ok();
+        let mut hup = signal(SignalKind::hangup()).ok();
+        async move {
+            tokio::select! {
+                () = next(&mut int) => {}
+                () = next(&mut term) => {}
+                () = next(&mut hup) => {}
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(unix)]
+async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+    match s {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
     }
 }
