@@ -94,6 +94,8 @@ pub struct GraphSource {
     pub graph: Url,
     pub token: SecretValue,
     pub http: reqwest::Client,
+    /// The client's time-out, to say so when it strikes.
+    pub timeout: Duration,
 }
 
 /// `lint`.
@@ -146,10 +148,13 @@ fn graph_source(args: &LintArgs) -> Result<GraphSource, Error> {
         client_id: id.to_ascii_lowercase(),
         graph: parse_url("--graph", graph)?,
         token,
-        http: flow::http_client(ca_pem.as_deref(), Duration::from_secs(30))
-            .map_err(Error::Usage)?,
+        http: flow::http_client(ca_pem.as_deref(), GRAPH_TIMEOUT).map_err(Error::Usage)?,
+        timeout: GRAPH_TIMEOUT,
     })
 }
+
+/// How long `lint --from-graph` waits for each Graph answer.
+const GRAPH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A CA bundle (`--ca-cert`, or the emulator's), read through a bounded reader.
 fn read_ca(path: &str) -> Result<Vec<u8>, Error> {

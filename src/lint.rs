@@ -31,33 +31,42 @@ fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error
         ),
     ] {
         let url = format!("{base}/v1.0/{path}");
-        let (status, body) =
-            runtime.block_on(async {
-                let r = source
-                    .http
-                    .get(&url)
-                    .bearer_auth(source.token.expose())
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        Error::Incomplete(format!("cannot read {url}: {}", e.without_url()))
-                    })?;
-                let status = r.status().as_u16();
-                // Bounded: an application object is a few KB.
-                let mut body = Vec::new();
-                let mut r = r;
-                while let Some(chunk) = r.chunk().await.map_err(|e| {
-                    Error::Incomplete(format!("cannot read {url}: {}", e.without_url()))
-                })? {
-                    if body.len() + chunk.len() > MAX_GRAPH_ANSWER {
-                        return Err(Error::Incomplete(format!(
-                            "{url} answered with more than 4 MiB"
-                        )));
-                    }
-                    body.extend_from_slice(&chunk);
+        // Say what happened: a time-out is not a "decoding" error.
+        let failed = |e: reqwest::Error| {
+            Error::Incomplete(if e.is_timeout() {
+                format!(
+                    "cannot read {url}: timed out after {} s",
+                    source.timeout.as_secs()
+                )
+            } else {
+                format!("cannot read {url}: {}", e.without_url())
+            })
+        };
+        let (status, location, body) = runtime.block_on(async {
+            let mut r = source
+                .http
+                .get(&url)
+                .bearer_auth(source.token.expose())
+                .send()
+                .await
+                .map_err(failed)?;
+            let status = r.status().as_u16();
+            let location = r
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            // Bounded: an application object is a few KB.
+            let mut body = Vec::new();
+            while let Some(chunk) = r.chunk().await.map_err(failed)? {
+                if body.len() + chunk.len() > MAX_GRAPH_ANSWER {
+                    return Err(Error::Incomplete(format!(
+                        "{url} answered with more than 4 MiB"
+                    )));
                 }
-                Ok::<_, Error>((status, body))
-            })?;
+                body.extend_from_slice(&chunk);
+            }
+            Ok::<_, Error>((status, location, body))
+        })?;
         // What the server said, cleaned of the token we sent (a proxy or a fake Graph may echo
         // it) and cut to one short line.
         let said =
@@ -97,6 +106,15 @@ fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error
                 return Err(Error::Incomplete(format!(
                     "Graph refused to read the {what} (HTTP 403 {}): the token needs Application.Read.All (an application permission granted by an administrator, or delegated)",
                     graph_error().code
+                )));
+            }
+            // Redirects are not followed (the token would go along).
+            s @ 300..=399 => {
+                return Err(Error::Incomplete(format!(
+                    "Graph answered {url} with HTTP {s}: redirected to {}, not followed",
+                    location
+                        .as_deref()
+                        .map_or_else(|| "nowhere (no Location)".into(), said)
                 )));
             }
             s => {

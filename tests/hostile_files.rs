@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -111,4 +111,72 @@ fn sighup_while_waiting_writes_the_report_and_exits_3() {
     );
     assert_eq!(common::check_of(r, "discovery.valid")["status"], "pass");
     assert_eq!(common::check_of(r, "id-token.valid")["status"], "skip");
+}
+
+/// A loopback "Graph" that answers each connection with `head`, then holds it open.
+fn graph_answering(head: &'static str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for tcp in listener.incoming() {
+            let Ok(mut tcp) = tcp else { return };
+            let mut buf = [0u8; 4096];
+            let _ = tcp.read(&mut buf);
+            let _ = tcp.write_all(head.as_bytes());
+            held.push(tcp);
+        }
+    });
+    base
+}
+
+fn lint_from(graph: &str) -> String {
+    use oauth_preflight::config::{GraphSource, LintConfig};
+    let timeout = Duration::from_secs(1);
+    let cfg = LintConfig {
+        files: Vec::new(),
+        opts: oauth_preflight::checks::LintOptions {
+            now: chrono::Utc::now(),
+            secret_min_days: 30,
+        },
+        policy: Vec::new(),
+        from_graph: Some(GraphSource {
+            client_id: GOOD_ID.into(),
+            graph: reqwest::Url::parse(graph).unwrap(),
+            token: oauth_preflight::registration::SecretValue::new("eyJ0eXAi.graph-token.sig"),
+            http: oauth_preflight::flow::http_client(None, timeout).unwrap(),
+            timeout,
+        }),
+        identities: Vec::new(),
+        denied_identities: Vec::new(),
+    };
+    oauth_preflight::lint::lint_files(&cfg)
+        .expect_err("Graph did not answer")
+        .to_string()
+}
+
+/// Regression (issue 18, item 16): `lint --from-graph` answered with a redirect said "with HTTP
+/// 301: " and nothing more; a stalled answer said "error decoding response body". Each says
+/// what happened now.
+#[test]
+fn a_graph_redirect_or_time_out_says_what_happened() {
+    let moved = graph_answering(
+        "HTTP/1.1 301 Moved Permanently\r\nLocation: https://graph.example.net/v1.0/elsewhere\r\nContent-Length: 0\r\n\r\n",
+    );
+    let e = lint_from(&moved);
+    assert!(
+        e.contains(
+            "HTTP 301: redirected to https://graph.example.net/v1.0/elsewhere, not followed"
+        ),
+        "{e}"
+    );
+    let stalled_body = graph_answering(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"appId\":",
+    );
+    let stalled_head = graph_answering("");
+    for base in [stalled_body, stalled_head] {
+        let e = lint_from(&base);
+        assert!(e.contains("timed out after 1 s"), "{e}");
+        assert!(!e.contains("decoding"), "{e}");
+    }
 }
