@@ -16,6 +16,7 @@ use crate::report::{Earlier, Format, Output};
 use chrono::{DateTime, Utc};
 use reqwest::Url;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 fn usage(msg: impl Into<String>) -> Error {
@@ -73,7 +74,9 @@ pub fn instant(at: Option<&str>) -> Result<DateTime<Utc>, Error> {
 /// The validated `lint` flags.
 #[derive(Debug)]
 pub struct LintConfig {
-    pub files: Vec<String>,
+    /// Each file as given, each directory's `*.json` files in name order; `-` is standard input.
+    /// A directory's names need not be UTF-8.
+    pub files: Vec<PathBuf>,
     pub opts: LintOptions,
     /// `--ngrok-policy`: every Microsoft auth action of it (each judged with the app it names).
     pub policy: Vec<OAuthAction>,
@@ -101,7 +104,7 @@ pub struct GraphSource {
 /// `lint`.
 pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
     Ok(LintConfig {
-        files: args.files.clone(),
+        files: expand(&args.files)?,
         opts: LintOptions {
             now: instant(args.at.as_deref())?,
             secret_min_days: i64::from(args.secret_min_days),
@@ -116,6 +119,35 @@ pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
         identities: args.identity.clone(),
         denied_identities: args.denied_identity.clone(),
     })
+}
+
+/// The files to lint: each file as given, each directory's `*.json` files in name order (read
+/// by their names as the system has them: a name need not be UTF-8).
+fn expand(args: &[String]) -> Result<Vec<PathBuf>, Error> {
+    let mut files = Vec::new();
+    for arg in args {
+        if arg == "-" || !std::path::Path::new(arg).is_dir() {
+            files.push(PathBuf::from(arg));
+            continue;
+        }
+        let entries = std::fs::read_dir(arg)
+            .map_err(|e| usage(format!("{arg}: cannot read the directory: {e}")))?;
+        let mut json: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.is_file()
+                    && p.extension()
+                        .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+            })
+            .collect();
+        if json.is_empty() {
+            return Err(usage(format!("{arg}: a directory with no *.json file")));
+        }
+        json.sort();
+        files.extend(json);
+    }
+    Ok(files)
 }
 
 fn graph_source(args: &LintArgs) -> Result<GraphSource, Error> {

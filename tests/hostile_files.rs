@@ -3,13 +3,21 @@
 
 mod common;
 
+use common::{cli, code, stderr, stdout};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const GOOD: &str = "good-multitenant.json";
 const GOOD_ID: &str = "00000001-1111-4000-8000-000000000001";
+
+/// A copy of `from` (relative to the crate root) at `dir/name`.
+fn copy(from: &str, dir: &Path, name: &str) -> PathBuf {
+    let to = dir.join(name);
+    std::fs::copy(common::root().join(from), &to).unwrap();
+    to
+}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
@@ -28,6 +36,35 @@ fn wait(child: &mut Child) -> std::process::ExitStatus {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Regression (issue 18, item 12): `lint DIR` failed the whole run ("no such file") on a file
+/// whose name is not UTF-8: it is read, and its name shown lossily.
+#[cfg(target_os = "linux")]
+#[test]
+fn lint_reads_a_directory_entry_whose_name_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.json");
+    std::fs::copy(
+        common::root().join(common::fixture(GOOD)),
+        dir.path().join(name),
+    )
+    .unwrap();
+    copy(&common::fixture("single-tenant.json"), dir.path(), "b.json");
+    let out = cli(&["lint", "--format", "json", s(dir.path())], &[], None);
+    assert_eq!(code(&out), 1, "single-tenant fails: {}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let sources: Vec<&str> = v["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["target"]["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources.len(), 2, "{sources:?}");
+    assert!(sources[0].ends_with("/b.json"), "{sources:?}");
+    assert!(sources[1].ends_with("/caf\u{FFFD}.json"), "{sources:?}");
+    assert_eq!(v["reports"][1]["target"]["client_id"], GOOD_ID);
 }
 
 /// Kills the child on drop, so a failed assertion leaves no process behind.
