@@ -79,6 +79,29 @@ impl Drop for Reaped {
     }
 }
 
+/// Regression (issue 18, item 14): a `GITHUB_STEP_SUMMARY` that cannot be written turned the
+/// verdict (0 or 1) into exit 2. It is a one-line warning now; the verdict stands.
+#[test]
+fn an_unwritable_step_summary_warns_and_keeps_the_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("missing/summary.md");
+    for (fixture, want) in [(GOOD, 0), ("single-tenant.json", 1)] {
+        let out = cli(
+            &["lint", &common::fixture(fixture)],
+            &[("GITHUB_STEP_SUMMARY", s(&summary))],
+            None,
+        );
+        let err = stderr(&out);
+        assert_eq!(code(&out), want, "{fixture}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with("warning: ") && err.contains("GITHUB_STEP_SUMMARY"),
+            "{err}"
+        );
+        assert!(!stdout(&out).is_empty(), "the report is still printed");
+    }
+}
+
 /// Regression (issue 18, item 15): SIGHUP (the terminal or SSH session closed) killed `run`
 /// while it waited for the sign-in and left a 0-byte `--output`. It is handled like SIGTERM:
 /// exit 3, the report written.

@@ -77,6 +77,8 @@ impl Output {
 
     /// Compares with the baseline, then writes every report: `--format` to `--output` or
     /// standard output, each `--report`, and the step summary.
+    /// A step summary that cannot be written is a warning on standard error: the verdict
+    /// stands.
     pub fn deliver(&self, reports: &mut [Report]) -> Result<(), Error> {
         if let Some(b) = &self.baseline {
             b.compare(reports, self.strict);
@@ -103,24 +105,32 @@ impl Output {
                 other => other.map_err(|e| output_error("standard output", e))?,
             }
         }
-        if let Some(path) = &self.step_summary {
-            let mut text = Vec::new();
-            render(reports, self.options(Format::Markdown), &mut text)
-                .map_err(|e| output_error(path, e))?;
-            if text.len() > MAX_SUMMARY {
-                cut_utf8(&mut text, MAX_SUMMARY);
-                text.extend_from_slice(
-                    b"\n\n(cut at 1000 KiB: GitHub shows no more; see the JSON report)\n",
-                );
-            }
-            std::fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(path)
-                .and_then(|mut f| f.write_all(&text))
-                .map_err(|e| output_error(path, e))?;
+        if let Some(path) = &self.step_summary
+            && let Err(e) = self.summarize(reports, path)
+        {
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: cannot append the step summary to {path} (GITHUB_STEP_SUMMARY): {e}; the verdict stands"
+            );
         }
         Ok(())
+    }
+
+    /// Appends the Markdown summary to the step summary file.
+    fn summarize(&self, reports: &[Report], path: &str) -> std::io::Result<()> {
+        let mut text = Vec::new();
+        render(reports, self.options(Format::Markdown), &mut text)?;
+        if text.len() > MAX_SUMMARY {
+            cut_utf8(&mut text, MAX_SUMMARY);
+            text.extend_from_slice(
+                b"\n\n(cut at 1000 KiB: GitHub shows no more; see the JSON report)\n",
+            );
+        }
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)?
+            .write_all(&text)
     }
 
     /// The exit code of these reports: a failing check (or a warning with `--strict`) is exit
