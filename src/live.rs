@@ -167,7 +167,7 @@ pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
 
 /// `run` or `probe`: the output checked first, the flow, the report written whatever happened.
 pub fn run(cfg: &LiveConfig, out: &Output) -> Result<Exit, Error> {
-    out.prepare()?;
+    let prepared = out.prepare()?;
     let outcome = runtime()?.block_on(async {
         let mut console = Terminal {
             tty: std::io::stderr().is_terminal(),
@@ -176,7 +176,7 @@ pub fn run(cfg: &LiveConfig, out: &Output) -> Result<Exit, Error> {
         check(cfg, &mut console).await
     });
     let mut reports = [outcome.report];
-    out.deliver(&mut reports)?;
+    out.deliver(&mut reports, prepared)?;
     match outcome.error {
         Some(e) => Err(e.into()),
         None => Ok(out.verdict(&reports)),
@@ -213,7 +213,7 @@ const CASES: [Case; 4] = [
 
 /// `demo`: the emulator in this process, the flow against it for each case.
 pub fn demo(out: &Output) -> Result<Exit, Error> {
-    out.prepare()?;
+    let prepared = out.prepare()?;
     let reports = runtime()?.block_on(async {
         let emulator = Emulator::start(EmulatorConfig::new(crate::fixtures::bundled_apps()))
             .await
@@ -260,6 +260,6 @@ pub fn demo(out: &Output) -> Result<Exit, Error> {
         Ok::<_, Error>(reports)
     })?;
     let mut reports = reports;
-    out.deliver(&mut reports)?;
+    out.deliver(&mut reports, prepared)?;
     Ok(Exit::Ok)
 }

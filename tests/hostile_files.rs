@@ -79,6 +79,68 @@ impl Drop for Reaped {
     }
 }
 
+/// Regression (issue 18, item 13): `--output FIFO` was created and closed before the flow (the
+/// check that the path can be written), which gave the reader end-of-file and an empty report;
+/// the real write then blocked for ever. The handle made before the flow is the one written.
+#[cfg(unix)]
+#[test]
+fn a_fifo_output_gets_the_report_not_an_early_end_of_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    // The reader, as a CI step would have it: open, read to end-of-file.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = fifo.clone();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text));
+        let _ = tx.send(text);
+    });
+    let reg = common::app(GOOD);
+    let bg = common::background(vec![reg.clone()], &[]);
+    let target = bg.target();
+    let mut args = vec![
+        "probe",
+        "--client-id",
+        GOOD_ID,
+        "--format",
+        "json",
+        "--output",
+        s(&fifo),
+    ];
+    args.extend(target.iter().map(String::as_str));
+    let mut child = Reaped(Some(
+        Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
+            .args(&args)
+            .current_dir(common::root())
+            .env("OAUTH_PREFLIGHT_CLIENT_SECRET", common::secret(&reg))
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    ));
+    let text = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the reader got nothing within 60 s");
+    assert!(
+        !text.is_empty(),
+        "the reader got end-of-file before the report"
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["reports"][0]["mode"], "probe");
+    let status = wait(child.0.as_mut().unwrap());
+    child.0 = None;
+    assert_eq!(status.code(), Some(0));
+}
+
 /// Regression (issue 18, item 14): a `GITHUB_STEP_SUMMARY` that cannot be written turned the
 /// verdict (0 or 1) into exit 2. It is a one-line warning now; the verdict stands.
 #[test]

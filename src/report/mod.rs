@@ -10,7 +10,7 @@ mod output;
 
 pub use crate::mode::Mode;
 pub use baseline::Earlier;
-pub use output::{Output, verdict};
+pub use output::{Output, Prepared, verdict};
 
 use crate::checks::{Finding, Status};
 use serde::Serialize;

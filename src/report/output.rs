@@ -1,7 +1,8 @@
 //! Where reports go (`--format`, `--output`, `--report`, the GitHub step summary) and the exit
 //! code they make (with `--baseline`, regressions only). The output file is
 //! checked, and created, before any network or browser step (DESIGN.md §8.1): a person must not
-//! sign in only to lose the report to a missing directory.
+//! sign in only to lose the report to a missing directory. Each output is opened once: the
+//! handle made before the flow is the one written.
 
 use super::{Earlier, Format, RenderOptions, Report, render};
 use crate::checks::Status;
@@ -58,12 +59,14 @@ impl Output {
 
     /// Creates (truncates) every report file now, so that a path that cannot be written fails
     /// before the flow: a missing directory, a directory, a read-only place. A character device
-    /// (e.g. `/dev/full`) gets one newline as a test write.
-    pub fn prepare(&self) -> Result<(), Error> {
-        for (_, path) in self.files() {
-            prepare_file(path)?;
-        }
-        Ok(())
+    /// (e.g. `/dev/full`) gets one newline as a test write. The files stay open until
+    /// [`Output::deliver`] writes them: closing a FIFO would end its reader.
+    pub fn prepare(&self) -> Result<Prepared, Error> {
+        let files = self
+            .files()
+            .map(|(_, path)| prepare_file(path))
+            .collect::<Result<_, _>>()?;
+        Ok(Prepared { files })
     }
 
     fn options(&self, format: Format) -> RenderOptions {
@@ -79,17 +82,14 @@ impl Output {
     /// standard output, each `--report`, and the step summary.
     /// A step summary that cannot be written is a warning on standard error: the verdict
     /// stands.
-    pub fn deliver(&self, reports: &mut [Report]) -> Result<(), Error> {
+    pub fn deliver(&self, reports: &mut [Report], prepared: Prepared) -> Result<(), Error> {
         if let Some(b) = &self.baseline {
             b.compare(reports, self.strict);
         }
-        for (format, path) in self.files() {
-            std::fs::File::create(path)
-                .and_then(|f| {
-                    let mut w = std::io::BufWriter::new(f);
-                    render(reports, self.options(format), &mut w)?;
-                    w.flush()
-                })
+        for ((format, path), file) in self.files().zip(prepared.files) {
+            let mut w = std::io::BufWriter::new(file);
+            render(reports, self.options(format), &mut w)
+                .and_then(|()| w.flush())
                 .map_err(|e| output_error(path, e))?;
         }
         if self.path.is_none() {
@@ -144,7 +144,14 @@ impl Output {
     }
 }
 
-fn prepare_file(path: &str) -> Result<(), Error> {
+/// The report files, open since [`Output::prepare`], in the order of `--output` then `--report`.
+#[derive(Debug)]
+#[must_use = "the reports are written through these files"]
+pub struct Prepared {
+    files: Vec<std::fs::File>,
+}
+
+fn prepare_file(path: &str) -> Result<std::fs::File, Error> {
     let meta = std::fs::metadata(path).ok();
     if meta.as_ref().is_some_and(std::fs::Metadata::is_dir) {
         return Err(output_error(
@@ -164,7 +171,7 @@ fn prepare_file(path: &str) -> Result<(), Error> {
             .and_then(|()| f.flush())
             .map_err(|e| output_error(path, e))?;
     }
-    Ok(())
+    Ok(f)
 }
 
 #[cfg(unix)]
