@@ -13,6 +13,7 @@ use crate::mode::Mode;
 use crate::ngrok::{self, OAuthAction};
 use crate::registration::{self, Capped, Registration, SecretValue, is_guid, read_capped};
 use crate::report::{Earlier, Format, Output};
+use crate::same_file::{Named, refuse_clashes};
 use chrono::{DateTime, Utc};
 use reqwest::Url;
 use std::net::SocketAddr;
@@ -51,6 +52,11 @@ pub fn output(g: &GlobalArgs) -> Result<Output, Error> {
         verbose: g.verbose,
         strict: g.strict,
         baseline,
+        inputs: g
+            .baseline
+            .iter()
+            .map(|p| Named::new("--baseline", p))
+            .collect(),
         step_summary: std::env::var("GITHUB_STEP_SUMMARY")
             .ok()
             .filter(|p| !p.is_empty()),
@@ -86,6 +92,8 @@ pub struct LintConfig {
     pub identities: Vec<String>,
     /// `--denied-identity EMAIL`: who the policy's rules must stop.
     pub denied_identities: Vec<String>,
+    /// Every file the flags name to read: no report may overwrite one.
+    pub inputs: Vec<Named>,
 }
 
 /// Microsoft Graph as the source of a registration (`lint --from-graph`).
@@ -103,8 +111,19 @@ pub struct GraphSource {
 
 /// `lint`.
 pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
+    let files = expand(&args.files)?;
+    let mut inputs: Vec<Named> = files
+        .iter()
+        .filter(|f| f.as_os_str() != "-")
+        .map(|f| Named::new("the file to lint", f))
+        .collect();
+    inputs.extend(named_inputs(&[
+        ("--ngrok-policy", &args.ngrok_policy),
+        ("--ca-cert", &args.ca_cert),
+        ("--emulator", &args.emulator),
+    ]));
     Ok(LintConfig {
-        files: expand(&args.files)?,
+        files,
         opts: LintOptions {
             now: instant(args.at.as_deref())?,
             secret_min_days: i64::from(args.secret_min_days),
@@ -115,10 +134,22 @@ pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
             }
             None => Vec::new(),
         },
-        from_graph: args.from_graph.then(|| graph_source(args)).transpose()?,
+        from_graph: args
+            .from_graph
+            .then(|| graph_source(args, &mut inputs))
+            .transpose()?,
         identities: args.identity.clone(),
         denied_identities: args.denied_identity.clone(),
+        inputs,
     })
+}
+
+/// The files of these flags that are given.
+fn named_inputs(flags: &[(&str, &Option<String>)]) -> Vec<Named> {
+    flags
+        .iter()
+        .filter_map(|(flag, path)| path.as_ref().map(|p| Named::new(*flag, p)))
+        .collect()
 }
 
 /// The files to lint: each file as given, each directory's `*.json` files in name order (read
@@ -150,7 +181,7 @@ fn expand(args: &[String]) -> Result<Vec<PathBuf>, Error> {
     Ok(files)
 }
 
-fn graph_source(args: &LintArgs) -> Result<GraphSource, Error> {
+fn graph_source(args: &LintArgs, inputs: &mut Vec<Named>) -> Result<GraphSource, Error> {
     let id = args.client_id.as_deref().unwrap_or_default();
     if !is_guid(id) {
         return Err(usage(format!(
@@ -168,6 +199,9 @@ fn graph_source(args: &LintArgs) -> Result<GraphSource, Error> {
         }
     };
     let emulator = args.emulator.as_deref().map(ready_line).transpose()?;
+    if let Some(e) = &emulator {
+        inputs.push(Named::new("the CA of --emulator", &e.ca_cert));
+    }
     let ca_cert = emulator
         .as_ref()
         .map(|e| e.ca_cert.clone())
@@ -329,7 +363,17 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
         return Err(usage("--http-timeout must be at least 1 second"));
     }
     let (scopes, scopes_from_policy) = scopes(args, policy.as_ref())?;
+    let mut inputs = named_inputs(&[
+        ("--ngrok-policy", &args.ngrok_policy),
+        ("--app", &args.app),
+        ("--client-secret-file", &args.client_secret_file),
+        ("--emulator", &args.emulator),
+        ("--ca-cert", &args.ca_cert),
+    ]);
     let emulator = args.emulator.as_deref().map(ready_line).transpose()?;
+    if let Some(e) = &emulator {
+        inputs.push(Named::new("the CA of --emulator", &e.ca_cert));
+    }
     let ca_cert = emulator
         .as_ref()
         .map(|e| e.ca_cert.clone())
@@ -389,6 +433,7 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
             secret_min_days: 30,
         },
         scopes_from_policy,
+        inputs,
     })
 }
 
@@ -514,6 +559,13 @@ pub fn emulate(args: &EmulateArgs, verbose: bool) -> Result<EmulatorConfig, Erro
             .map(|(_, r)| r)
             .collect()
     };
+    // What emulate writes must not replace what it read, nor each other.
+    let written = named_inputs(&[
+        ("--ca-out", &args.ca_out),
+        ("--ready-file", &args.ready_file),
+    ]);
+    let read: Vec<Named> = args.apps.iter().map(|a| Named::new("--app", a)).collect();
+    refuse_clashes(&written, &read).map_err(Error::Usage)?;
     let faults = Faults::parse(&args.faults).map_err(|e| usage(format!("--fault: {e}")))?;
     let mut config = EmulatorConfig::new(apps);
     config.listen = listen;

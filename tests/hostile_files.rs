@@ -23,6 +23,160 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// Regression (issue 18, item 10): `lint --output app.json app.json` emptied the input, then
+/// said it was empty; `--output` naming the policy replaced it and exited 0; two `--report`s on
+/// one path overwrote each other. Any output that is an input or another output, however
+/// spelled, is refused (exit 2, one line) before anything is written.
+#[test]
+fn a_report_never_overwrites_an_input_or_another_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let app = copy(&common::fixture(GOOD), d, "app.json");
+    let policy = copy("fixtures/policies/traffic-policy.yml", d, "policy.yml");
+    let apps = d.join("apps");
+    std::fs::create_dir(&apps).unwrap();
+    let in_dir = copy(&common::fixture(GOOD), &apps, "in-dir.json");
+    std::fs::create_dir(d.join("sub")).unwrap();
+    let respelled = d.join("sub/../app.json");
+    let baseline = d.join("baseline.json");
+    let out = cli(
+        &[
+            "lint",
+            "--format",
+            "json",
+            "--output",
+            s(&baseline),
+            s(&app),
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let secret = d.join("secret.txt");
+    std::fs::write(&secret, "Q1x8Q~hostile-files-test-secret-value-01\n").unwrap();
+    let ca = copy("src/emulator/keys/org-1.crt.pem", d, "ca.pem");
+    let ready = d.join("ready.json");
+    std::fs::write(
+        &ready,
+        format!(
+            r#"{{"authority":"https://127.0.0.1:9","graph":"https://127.0.0.1:9/graph","ca_cert":{:?}}}"#,
+            s(&ca)
+        ),
+    )
+    .unwrap();
+    let probe = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = ["probe", "--client-id", GOOD_ID].map(String::from).to_vec();
+        v.extend(extra.iter().map(|a| (*a).to_owned()));
+        v
+    };
+    let junit_app = format!("junit={}", s(&app));
+    let json_x = format!("json={}", s(&d.join("x.json")));
+    let junit_x = format!("junit={}", s(&d.join("sub/../x.json")));
+    let cases: Vec<(Vec<String>, &Path)> = vec![
+        (strs(&["lint", "--output", s(&app), s(&app)]), &app),
+        (strs(&["lint", "--report", &junit_app, s(&app)]), &app),
+        (strs(&["lint", "--output", s(&respelled), s(&app)]), &app),
+        (
+            strs(&[
+                "lint",
+                "--ngrok-policy",
+                s(&policy),
+                "--output",
+                s(&policy),
+                s(&app),
+            ]),
+            &policy,
+        ),
+        (strs(&["lint", "--output", s(&in_dir), s(&apps)]), &in_dir),
+        (
+            strs(&[
+                "lint",
+                "--baseline",
+                s(&baseline),
+                "--output",
+                s(&baseline),
+                s(&app),
+            ]),
+            &baseline,
+        ),
+        (probe(&["--app", s(&app), "--output", s(&app)]), &app),
+        (
+            probe(&["--client-secret-file", s(&secret), "--output", s(&secret)]),
+            &secret,
+        ),
+        (probe(&["--ca-cert", s(&ca), "--output", s(&ca)]), &ca),
+        (
+            probe(&["--emulator", s(&ready), "--output", s(&ready)]),
+            &ready,
+        ),
+        (
+            probe(&[
+                "--emulator",
+                s(&ready),
+                "--report",
+                &format!("junit={}", s(&ca)),
+            ]),
+            &ca,
+        ),
+        // (An unwritable ready file ends emulate where it once wrote the CA over its --app.)
+        (
+            strs(&[
+                "emulate",
+                "--app",
+                s(&app),
+                "--ca-out",
+                s(&app),
+                "--ready-file",
+                s(&d.join("missing/ready.json")),
+            ]),
+            &app,
+        ),
+    ];
+    for (args, victim) in cases {
+        let before = std::fs::read(victim).unwrap();
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = cli(
+            &argv,
+            &[("OAUTH_PREFLIGHT_CLIENT_SECRET", "Q1x8Q~hostile-files-env")],
+            None,
+        );
+        let err = stderr(&out);
+        assert_eq!(code(&out), 2, "{args:?}: {err}");
+        assert!(err.contains("refusing"), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert_eq!(std::fs::read(victim).unwrap(), before, "{args:?} wrote it");
+    }
+    // Two reports on one file: refused before either is made.
+    let out = cli(
+        &["lint", "--report", &json_x, "--report", &junit_x, s(&app)],
+        &[],
+        None,
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("the same file"), "{}", stderr(&out));
+    assert!(!d.join("x.json").exists());
+    // Distinct paths, and character devices, still work.
+    let out = cli(
+        &[
+            "lint",
+            "--report",
+            &json_x,
+            "--output",
+            "/dev/null",
+            "--report",
+            "junit=/dev/null",
+            s(&app),
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+fn strs(v: &[&str]) -> Vec<String> {
+    v.iter().map(|a| (*a).to_owned()).collect()
+}
+
 /// Waits up to 10 s for `child` to end.
 fn wait(child: &mut Child) -> std::process::ExitStatus {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -271,6 +425,7 @@ fn lint_from(graph: &str) -> String {
         }),
         identities: Vec::new(),
         denied_identities: Vec::new(),
+        inputs: Vec::new(),
     };
     oauth_preflight::lint::lint_files(&cfg)
         .expect_err("Graph did not answer")

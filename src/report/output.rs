@@ -1,12 +1,13 @@
 //! Where reports go (`--format`, `--output`, `--report`, the GitHub step summary) and the exit
 //! code they make (with `--baseline`, regressions only). The output file is
 //! checked, and created, before any network or browser step (DESIGN.md §8.1): a person must not
-//! sign in only to lose the report to a missing directory. Each output is opened once: the
-//! handle made before the flow is the one written.
+//! sign in only to lose the report to a missing directory. No output may be an input or another
+//! output, and each is opened once: the handle made before the flow is the one written.
 
 use super::{Earlier, Format, RenderOptions, Report, render};
 use crate::checks::Status;
 use crate::exit::{Error, Exit};
+use crate::same_file::{Named, refuse_clashes};
 use std::io::{IsTerminal, Write};
 
 /// The validated output flags.
@@ -21,6 +22,8 @@ pub struct Output {
     pub strict: bool,
     /// `--baseline FILE`, read.
     pub baseline: Option<Earlier>,
+    /// The files these flags read (`--baseline`): no report may overwrite them.
+    pub inputs: Vec<Named>,
     /// `GITHUB_STEP_SUMMARY`: a file the Markdown summary is appended to.
     pub step_summary: Option<String>,
 }
@@ -57,11 +60,27 @@ impl Output {
             .chain(self.reports.iter().map(|(f, p)| (*f, p.as_str())))
     }
 
-    /// Creates (truncates) every report file now, so that a path that cannot be written fails
-    /// before the flow: a missing directory, a directory, a read-only place. A character device
-    /// (e.g. `/dev/full`) gets one newline as a test write. The files stay open until
-    /// [`Output::deliver`] writes them: closing a FIFO would end its reader.
-    pub fn prepare(&self) -> Result<Prepared, Error> {
+    /// Every report file, named by its flag.
+    fn named(&self) -> Vec<Named> {
+        self.path
+            .iter()
+            .map(|p| Named::new("--output", p))
+            .chain(
+                self.reports
+                    .iter()
+                    .map(|(f, p)| Named::new(format!("--report {}=", f.as_str()), p)),
+            )
+            .collect()
+    }
+
+    /// Refuses a report file that is one of `inputs` (or of this output's own, the baseline) or
+    /// another report file, then creates (truncates) every report file now, so that a path that
+    /// cannot be written fails before the flow: a missing directory, a directory, a read-only
+    /// place. A character device (e.g. `/dev/full`) gets one newline as a test write. The files
+    /// stay open until [`Output::deliver`] writes them: closing a FIFO would end its reader.
+    pub fn prepare(&self, inputs: &[Named]) -> Result<Prepared, Error> {
+        let all: Vec<Named> = inputs.iter().chain(&self.inputs).cloned().collect();
+        refuse_clashes(&self.named(), &all).map_err(Error::Usage)?;
         let files = self
             .files()
             .map(|(_, path)| prepare_file(path))
