@@ -1,5 +1,7 @@
-//! Hostile input, continued: the files and processes around a run as they really are. Each test
-//! is named after the bug it pins; everything stays on loopback.
+//! Hostile input, continued: the files and processes around a run as they really are. A report
+//! path that is an input or another report, a FIFO, a link planted in /tmp, a file name that is
+//! not UTF-8, an unwritable step summary, a closed terminal (SIGHUP), a Graph that redirects or
+//! stalls. Each test is named after the bug it pins; everything stays on loopback.
 
 mod common;
 
@@ -189,6 +191,95 @@ fn wait(child: &mut Child) -> std::process::ExitStatus {
             panic!("did not stop within 10 s");
         }
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Regression (issue 18, item 11): without `--ca-out`, `emulate` wrote the predictable
+/// `/tmp/oauth-preflight-emulator-<pid>-ca.pem` and followed a link planted there. The CA goes
+/// to a new directory of its own (mode 0700), removed when the emulator stops.
+#[cfg(unix)]
+#[test]
+fn emulate_writes_its_ca_in_a_private_directory_and_follows_no_planted_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let victim = tmp.path().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    // The shell plants the link at the name its own pid gives, then becomes the emulator.
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            r#"ln -s "$1" "$TMPDIR/oauth-preflight-emulator-$$-ca.pem" && exec "$0" emulate"#,
+            env!("CARGO_BIN_EXE_oauth-preflight"),
+            s(&victim),
+        ])
+        .env("TMPDIR", tmp.path())
+        .current_dir(common::root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let kill = |signal: &str, child: &Child| {
+        Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap()
+    };
+    let ready: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| {
+        kill("-KILL", &child);
+        panic!("{e}: {line:?}")
+    });
+    let ca = PathBuf::from(ready["ca_cert"].as_str().unwrap());
+    let pem = std::fs::read_to_string(&ca).unwrap();
+    let private = ca.parent().unwrap().to_owned();
+    let mode = std::fs::metadata(&private).unwrap().permissions().mode() & 0o777;
+    assert!(kill("-TERM", &child).success());
+    assert_eq!(wait(&mut child).code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    assert!(private.starts_with(tmp.path()), "{}", ca.display());
+    assert_eq!(mode, 0o700, "{}", private.display());
+    assert!(
+        !private.exists(),
+        "the private directory outlived the emulator"
+    );
+}
+
+/// Regression (issue 18, item 11): when the ready file could not be written, `emulate` left its
+/// temporary CA in /tmp (and a `ready.json.tmp-<pid>` beside a ready file that is a directory).
+#[test]
+fn a_ready_file_that_cannot_be_written_leaves_no_temporary_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let place = tempfile::tempdir().unwrap();
+    let taken = place.path().join("taken");
+    std::fs::create_dir(&taken).unwrap();
+    for ready in [place.path().join("missing/ready.json"), taken] {
+        let out = Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
+            .args(["emulate", "--ready-file", s(&ready)])
+            .env("TMPDIR", tmp.path())
+            .current_dir(common::root())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("--ready-file"), "{err}");
+        let left = |d: &Path| -> Vec<String> {
+            std::fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(
+            left(tmp.path()),
+            Vec::<String>::new(),
+            "{}",
+            ready.display()
+        );
+        assert_eq!(left(place.path()), ["taken"], "{}", ready.display());
     }
 }
 
