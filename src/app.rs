@@ -27,9 +27,9 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Lint(args) => {
             let out = output(&cli, &args.out)?;
             let cfg = crate::config::lint(args)?;
-            out.prepare()?;
+            let prepared = out.prepare(&cfg.inputs)?;
             let mut reports = crate::lint::lint_files(&cfg)?;
-            out.deliver(&mut reports)?;
+            out.deliver(&mut reports, prepared)?;
             Ok(out.verdict(&reports))
         }
         Command::Emulate(args) => {

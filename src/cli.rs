@@ -71,7 +71,7 @@ pub enum Command {
     /// `/applications`, or the portal manifest.
     Lint(LintArgs),
     /// A local Microsoft identity platform (discovery, authorize, token, JWKS, Graph /me) for
-    /// your registrations, on loopback HTTPS, until SIGINT or SIGTERM.
+    /// your registrations, on loopback HTTPS, until SIGINT, SIGTERM or SIGHUP.
     Emulate(EmulateArgs),
     /// A real authorization-code flow (PKCE, state, nonce) against the app, with a one-shot local
     /// callback standing in for idp.ngrok.com; then every token and Graph check.

@@ -13,9 +13,11 @@ use crate::mode::Mode;
 use crate::ngrok::{self, OAuthAction};
 use crate::registration::{self, Capped, Registration, SecretValue, is_guid, read_capped};
 use crate::report::{Earlier, Format, Output};
+use crate::same_file::{Named, refuse_clashes};
 use chrono::{DateTime, Utc};
 use reqwest::Url;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 fn usage(msg: impl Into<String>) -> Error {
@@ -50,6 +52,11 @@ pub fn output(g: &GlobalArgs) -> Result<Output, Error> {
         verbose: g.verbose,
         strict: g.strict,
         baseline,
+        inputs: g
+            .baseline
+            .iter()
+            .map(|p| Named::new("--baseline", p))
+            .collect(),
         step_summary: std::env::var("GITHUB_STEP_SUMMARY")
             .ok()
             .filter(|p| !p.is_empty()),
@@ -73,7 +80,9 @@ pub fn instant(at: Option<&str>) -> Result<DateTime<Utc>, Error> {
 /// The validated `lint` flags.
 #[derive(Debug)]
 pub struct LintConfig {
-    pub files: Vec<String>,
+    /// Each file as given, each directory's `*.json` files in name order; `-` is standard input.
+    /// A directory's names need not be UTF-8.
+    pub files: Vec<PathBuf>,
     pub opts: LintOptions,
     /// `--ngrok-policy`: every Microsoft auth action of it (each judged with the app it names).
     pub policy: Vec<OAuthAction>,
@@ -83,6 +92,8 @@ pub struct LintConfig {
     pub identities: Vec<String>,
     /// `--denied-identity EMAIL`: who the policy's rules must stop.
     pub denied_identities: Vec<String>,
+    /// Every file the flags name to read: no report may overwrite one.
+    pub inputs: Vec<Named>,
 }
 
 /// Microsoft Graph as the source of a registration (`lint --from-graph`).
@@ -94,12 +105,25 @@ pub struct GraphSource {
     pub graph: Url,
     pub token: SecretValue,
     pub http: reqwest::Client,
+    /// The client's time-out, to say so when it strikes.
+    pub timeout: Duration,
 }
 
 /// `lint`.
 pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
+    let files = expand(&args.files)?;
+    let mut inputs: Vec<Named> = files
+        .iter()
+        .filter(|f| f.as_os_str() != "-")
+        .map(|f| Named::new("the file to lint", f))
+        .collect();
+    inputs.extend(named_inputs(&[
+        ("--ngrok-policy", &args.ngrok_policy),
+        ("--ca-cert", &args.ca_cert),
+        ("--emulator", &args.emulator),
+    ]));
     Ok(LintConfig {
-        files: args.files.clone(),
+        files,
         opts: LintOptions {
             now: instant(args.at.as_deref())?,
             secret_min_days: i64::from(args.secret_min_days),
@@ -110,13 +134,54 @@ pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
             }
             None => Vec::new(),
         },
-        from_graph: args.from_graph.then(|| graph_source(args)).transpose()?,
+        from_graph: args
+            .from_graph
+            .then(|| graph_source(args, &mut inputs))
+            .transpose()?,
         identities: args.identity.clone(),
         denied_identities: args.denied_identity.clone(),
+        inputs,
     })
 }
 
-fn graph_source(args: &LintArgs) -> Result<GraphSource, Error> {
+/// The files of these flags that are given.
+fn named_inputs(flags: &[(&str, &Option<String>)]) -> Vec<Named> {
+    flags
+        .iter()
+        .filter_map(|(flag, path)| path.as_ref().map(|p| Named::new(*flag, p)))
+        .collect()
+}
+
+/// The files to lint: each file as given, each directory's `*.json` files in name order (read
+/// by their names as the system has them: a name need not be UTF-8).
+fn expand(args: &[String]) -> Result<Vec<PathBuf>, Error> {
+    let mut files = Vec::new();
+    for arg in args {
+        if arg == "-" || !std::path::Path::new(arg).is_dir() {
+            files.push(PathBuf::from(arg));
+            continue;
+        }
+        let entries = std::fs::read_dir(arg)
+            .map_err(|e| usage(format!("{arg}: cannot read the directory: {e}")))?;
+        let mut json: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.is_file()
+                    && p.extension()
+                        .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+            })
+            .collect();
+        if json.is_empty() {
+            return Err(usage(format!("{arg}: a directory with no *.json file")));
+        }
+        json.sort();
+        files.extend(json);
+    }
+    Ok(files)
+}
+
+fn graph_source(args: &LintArgs, inputs: &mut Vec<Named>) -> Result<GraphSource, Error> {
     let id = args.client_id.as_deref().unwrap_or_default();
     if !is_guid(id) {
         return Err(usage(format!(
@@ -134,6 +199,9 @@ fn graph_source(args: &LintArgs) -> Result<GraphSource, Error> {
         }
     };
     let emulator = args.emulator.as_deref().map(ready_line).transpose()?;
+    if let Some(e) = &emulator {
+        inputs.push(Named::new("the CA of --emulator", &e.ca_cert));
+    }
     let ca_cert = emulator
         .as_ref()
         .map(|e| e.ca_cert.clone())
@@ -146,10 +214,13 @@ fn graph_source(args: &LintArgs) -> Result<GraphSource, Error> {
         client_id: id.to_ascii_lowercase(),
         graph: parse_url("--graph", graph)?,
         token,
-        http: flow::http_client(ca_pem.as_deref(), Duration::from_secs(30))
-            .map_err(Error::Usage)?,
+        http: flow::http_client(ca_pem.as_deref(), GRAPH_TIMEOUT).map_err(Error::Usage)?,
+        timeout: GRAPH_TIMEOUT,
     })
 }
+
+/// How long `lint --from-graph` waits for each Graph answer.
+const GRAPH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A CA bundle (`--ca-cert`, or the emulator's), read through a bounded reader.
 fn read_ca(path: &str) -> Result<Vec<u8>, Error> {
@@ -292,7 +363,17 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
         return Err(usage("--http-timeout must be at least 1 second"));
     }
     let (scopes, scopes_from_policy) = scopes(args, policy.as_ref())?;
+    let mut inputs = named_inputs(&[
+        ("--ngrok-policy", &args.ngrok_policy),
+        ("--app", &args.app),
+        ("--client-secret-file", &args.client_secret_file),
+        ("--emulator", &args.emulator),
+        ("--ca-cert", &args.ca_cert),
+    ]);
     let emulator = args.emulator.as_deref().map(ready_line).transpose()?;
+    if let Some(e) = &emulator {
+        inputs.push(Named::new("the CA of --emulator", &e.ca_cert));
+    }
     let ca_cert = emulator
         .as_ref()
         .map(|e| e.ca_cert.clone())
@@ -352,6 +433,7 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
             secret_min_days: 30,
         },
         scopes_from_policy,
+        inputs,
     })
 }
 
@@ -477,6 +559,13 @@ pub fn emulate(args: &EmulateArgs, verbose: bool) -> Result<EmulatorConfig, Erro
             .map(|(_, r)| r)
             .collect()
     };
+    // What emulate writes must not replace what it read, nor each other.
+    let written = named_inputs(&[
+        ("--ca-out", &args.ca_out),
+        ("--ready-file", &args.ready_file),
+    ]);
+    let read: Vec<Named> = args.apps.iter().map(|a| Named::new("--app", a)).collect();
+    refuse_clashes(&written, &read).map_err(Error::Usage)?;
     let faults = Faults::parse(&args.faults).map_err(|e| usage(format!("--fault: {e}")))?;
     let mut config = EmulatorConfig::new(apps);
     config.listen = listen;

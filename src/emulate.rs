@@ -1,4 +1,6 @@
-//! The `emulate` command: start the emulator, print the ready line, serve until SIGINT/SIGTERM.
+//! The `emulate` command: start the emulator, print the ready line, serve until SIGINT, SIGTERM
+//! or SIGHUP; then remove what it wrote for itself (the CA of a private temporary directory, the
+//! ready file).
 
 use crate::emulator::{Emulator, EmulatorConfig, EmulatorError};
 use crate::exit::{Error, Exit};
@@ -12,8 +14,9 @@ pub fn start_error(e: EmulatorError) -> Error {
     }
 }
 
-/// Runs `emulate` to completion; the CA goes to `ca_out` (else a temporary file), the ready
-/// line to standard output and, when asked, to `ready_file` (whole: written aside, then renamed).
+/// Runs `emulate` to completion; the CA goes to `ca_out` (else a file of a private temporary
+/// directory), the ready line to standard output and, when asked, to `ready_file` (whole:
+/// written aside, then renamed).
 pub fn run(
     config: EmulatorConfig,
     ca_out: Option<&str>,
@@ -31,19 +34,28 @@ pub fn run(
         .map_err(|e| Error::Incomplete(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
         let emulator = Emulator::start(config).await.map_err(start_error)?;
-        let (ca_path, temporary) = match ca_out {
-            Some(p) => (p.to_owned(), false),
+        let stop = stop_signal();
+        // Without --ca-out the CA goes to a directory made for this run (mode 0700, a name no
+        // one can guess), created new there: a file or link planted in /tmp is never followed.
+        // The directory goes when this block ends, whatever ends it.
+        let (ca_path, _private) = match ca_out {
+            Some(p) => {
+                std::fs::write(p, emulator.ca_pem()).map_err(|e| ca_error(p, &e))?;
+                (p.to_owned(), None)
+            }
             None => {
-                let p = std::env::temp_dir().join(format!(
-                    "oauth-preflight-emulator-{}-ca.pem",
-                    std::process::id()
-                ));
-                (p.to_string_lossy().into_owned(), true)
+                let dir = private_dir().map_err(|e| ca_error("a temporary directory", &e))?;
+                let p = dir.path().join("ca.pem");
+                let shown = p.to_string_lossy().into_owned();
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&p)
+                    .and_then(|mut f| f.write_all(emulator.ca_pem().as_bytes()))
+                    .map_err(|e| ca_error(&shown, &e))?;
+                (shown, Some(dir))
             }
         };
-        std::fs::write(&ca_path, emulator.ca_pem()).map_err(|e| {
-            Error::Usage(format!("cannot write the CA certificate to {ca_path}: {e}"))
-        })?;
         // Standard output names the CA as given; the ready file absolutely, so that it is found
         // from any directory the file is read in.
         let line = emulator.ready_line(&ca_path).to_string();
@@ -51,9 +63,7 @@ pub fn run(
             let absolute = std::fs::canonicalize(&ca_path)
                 .map_or_else(|_| ca_path.clone(), |p| p.to_string_lossy().into_owned());
             let file_line = emulator.ready_line(&absolute).to_string();
-            let tmp = format!("{path}.tmp-{}", std::process::id());
-            std::fs::write(&tmp, format!("{file_line}\n"))
-                .and_then(|()| std::fs::rename(&tmp, path))
+            write_whole(path, format!("{file_line}\n").as_bytes())
                 .map_err(|e| Error::Usage(format!("--ready-file {path}: {e}")))?;
         }
         {
@@ -61,11 +71,8 @@ pub fn run(
             // A closed stdout must not stop the server: the reader may have what it needed.
             let _ = writeln!(out, "{line}").and_then(|()| out.flush());
         }
-        wait_for_signal().await;
+        stop.await;
         emulator.shutdown().await;
-        if temporary {
-            let _ = std::fs::remove_file(&ca_path);
-        }
         if let Some(path) = ready_file {
             let _ = std::fs::remove_file(path);
         }
@@ -73,27 +80,69 @@ pub fn run(
     })
 }
 
-async fn wait_for_signal() {
+fn ca_error(place: &str, e: &std::io::Error) -> Error {
+    Error::Usage(format!("cannot write the CA certificate to {place}: {e}"))
+}
+
+/// A new directory under the system's temporary directory, for this process only.
+fn private_dir() -> std::io::Result<tempfile::TempDir> {
+    let mut b = tempfile::Builder::new();
+    b.prefix("oauth-preflight-emulator-");
+    #[cfg(unix)]
+    b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    b.tempdir()
+}
+
+/// Writes `path` whole: to a new file beside it, then renamed over it. The file aside is
+/// removed when anything fails.
+fn write_whole(path: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = std::path::Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut b = tempfile::Builder::new();
+    b.prefix(".oauth-preflight-ready-");
+    // As a file made by `write` would be (the umask applies): readers may be other users.
+    #[cfg(unix)]
+    b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = b.tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// SIGINT, SIGTERM or SIGHUP (the terminal closed), each of which ends the serving cleanly.
+/// Registered when called, before the ready line tells anyone the emulator is there (a signal
+/// sent on reading it would otherwise kill the process, its files left behind); awaited later.
+fn stop_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            (Ok(mut int), Ok(mut term)) => {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
+        let mut int = signal(SignalKind::interrupt()).ok();
+        let mut term = signal(SignalKind::terminate()).ok();
+        let mut hup = signal(SignalKind::hangup()).ok();
+        async move {
+            tokio::select! {
+                () = next(&mut int) => {}
+                () = next(&mut term) => {}
+                () = next(&mut hup) => {}
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(unix)]
+async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+    match s {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
     }
 }

@@ -22,3 +22,4 @@ pub mod mode;
 pub mod ngrok;
 pub mod registration;
 pub mod report;
+pub mod same_file;

@@ -5,8 +5,10 @@ use crate::checks::{self, CheckId, Finding, Inputs, Status};
 use crate::config::{GraphSource, LintConfig};
 use crate::exit::Error;
 use crate::ngrok::OAuthAction;
-use crate::registration::{self, Registration, is_guid};
+use crate::registration::{self, LoadError, MAX_INPUT_BYTES, Registration, is_guid};
 use crate::report::{Mode, Report, Target};
+use std::io::Read;
+use std::path::Path;
 
 /// Graph answers larger than this are refused.
 const MAX_GRAPH_ANSWER: usize = 4 << 20;
@@ -31,33 +33,42 @@ fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error
         ),
     ] {
         let url = format!("{base}/v1.0/{path}");
-        let (status, body) =
-            runtime.block_on(async {
-                let r = source
-                    .http
-                    .get(&url)
-                    .bearer_auth(source.token.expose())
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        Error::Incomplete(format!("cannot read {url}: {}", e.without_url()))
-                    })?;
-                let status = r.status().as_u16();
-                // Bounded: an application object is a few KB.
-                let mut body = Vec::new();
-                let mut r = r;
-                while let Some(chunk) = r.chunk().await.map_err(|e| {
-                    Error::Incomplete(format!("cannot read {url}: {}", e.without_url()))
-                })? {
-                    if body.len() + chunk.len() > MAX_GRAPH_ANSWER {
-                        return Err(Error::Incomplete(format!(
-                            "{url} answered with more than 4 MiB"
-                        )));
-                    }
-                    body.extend_from_slice(&chunk);
+        // Say what happened: a time-out is not a "decoding" error.
+        let failed = |e: reqwest::Error| {
+            Error::Incomplete(if e.is_timeout() {
+                format!(
+                    "cannot read {url}: timed out after {} s",
+                    source.timeout.as_secs()
+                )
+            } else {
+                format!("cannot read {url}: {}", e.without_url())
+            })
+        };
+        let (status, location, body) = runtime.block_on(async {
+            let mut r = source
+                .http
+                .get(&url)
+                .bearer_auth(source.token.expose())
+                .send()
+                .await
+                .map_err(failed)?;
+            let status = r.status().as_u16();
+            let location = r
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            // Bounded: an application object is a few KB.
+            let mut body = Vec::new();
+            while let Some(chunk) = r.chunk().await.map_err(failed)? {
+                if body.len() + chunk.len() > MAX_GRAPH_ANSWER {
+                    return Err(Error::Incomplete(format!(
+                        "{url} answered with more than 4 MiB"
+                    )));
                 }
-                Ok::<_, Error>((status, body))
-            })?;
+                body.extend_from_slice(&chunk);
+            }
+            Ok::<_, Error>((status, location, body))
+        })?;
         // What the server said, cleaned of the token we sent (a proxy or a fake Graph may echo
         // it) and cut to one short line.
         let said =
@@ -99,6 +110,15 @@ fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error
                     graph_error().code
                 )));
             }
+            // Redirects are not followed (the token would go along).
+            s @ 300..=399 => {
+                return Err(Error::Incomplete(format!(
+                    "Graph answered {url} with HTTP {s}: redirected to {}, not followed",
+                    location
+                        .as_deref()
+                        .map_or_else(|| "nowhere (no Location)".into(), said)
+                )));
+            }
             s => {
                 return Err(Error::Incomplete(format!(
                     "Graph answered {url} with HTTP {s}: {}",
@@ -110,35 +130,29 @@ fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error
     Ok(out)
 }
 
-/// The files to lint: each file as given, each directory's `*.json` files in name order.
-fn expand(args: &[String]) -> Result<Vec<String>, Error> {
-    let mut files = Vec::new();
-    for arg in args {
-        if arg == "-" || !std::path::Path::new(arg).is_dir() {
-            files.push(arg.clone());
-            continue;
-        }
-        let entries = std::fs::read_dir(arg)
-            .map_err(|e| Error::Usage(format!("{arg}: cannot read the directory: {e}")))?;
-        let mut json: Vec<String> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.is_file()
-                    && p.extension()
-                        .is_some_and(|x| x.eq_ignore_ascii_case("json"))
-            })
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect();
-        if json.is_empty() {
-            return Err(Error::Usage(format!(
-                "{arg}: a directory with no *.json file"
-            )));
-        }
-        json.sort();
-        files.extend(json);
+/// The registrations of one file to lint, and the name it is shown by. A name that is not
+/// UTF-8 (a directory's entry) is read by the system's name for it and shown lossily.
+fn load(file: &Path) -> Result<(String, Vec<Registration>), Error> {
+    let shown = file.to_string_lossy().into_owned();
+    if let Some(path) = file.to_str() {
+        return Ok((shown, registration::load_path(path)?));
     }
-    Ok(files)
+    let io = |message: String| LoadError::Io {
+        source_name: shown.clone(),
+        message,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| io(format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(io(format!("larger than {} MiB", MAX_INPUT_BYTES >> 20)).into());
+    }
+    let regs = registration::parse_bytes(&bytes).map_err(|error| LoadError::Parse {
+        source_name: shown.clone(),
+        error,
+    })?;
+    Ok((shown, regs))
 }
 
 /// Lints every app of every file (a directory: its `*.json` files), in order. Stops at the first file that cannot be read.
@@ -146,10 +160,9 @@ fn expand(args: &[String]) -> Result<Vec<String>, Error> {
 /// for its literal secret).
 pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
     let mut loaded = Vec::new();
-    for file in &expand(&cfg.files)? {
-        for reg in registration::load_path(file)? {
-            loaded.push((file.clone(), reg));
-        }
+    for file in &cfg.files {
+        let (shown, regs) = load(file)?;
+        loaded.extend(regs.into_iter().map(|reg| (shown.clone(), reg)));
     }
     if let Some(source) = &cfg.from_graph {
         loaded.extend(from_graph(source)?);

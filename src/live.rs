@@ -10,6 +10,7 @@ use crate::flow::{self, Console, FlowConfig, FlowError};
 use crate::ngrok::OAuthAction;
 use crate::registration::Registration;
 use crate::report::{self, Output, Report, Target};
+use crate::same_file::Named;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::time::Duration;
 
@@ -97,6 +98,8 @@ pub struct LiveConfig {
     pub lint: LintOptions,
     /// The requested scopes came from the policy (a missing scope is fixed there).
     pub scopes_from_policy: bool,
+    /// Every file the flags name to read: no report may overwrite one.
+    pub inputs: Vec<Named>,
 }
 
 impl LiveConfig {
@@ -111,6 +114,7 @@ impl LiveConfig {
                 secret_min_days: 30,
             },
             scopes_from_policy: false,
+            inputs: Vec::new(),
         }
     }
 }
@@ -167,7 +171,7 @@ pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
 
 /// `run` or `probe`: the output checked first, the flow, the report written whatever happened.
 pub fn run(cfg: &LiveConfig, out: &Output) -> Result<Exit, Error> {
-    out.prepare()?;
+    let prepared = out.prepare(&cfg.inputs)?;
     let outcome = runtime()?.block_on(async {
         let mut console = Terminal {
             tty: std::io::stderr().is_terminal(),
@@ -176,7 +180,7 @@ pub fn run(cfg: &LiveConfig, out: &Output) -> Result<Exit, Error> {
         check(cfg, &mut console).await
     });
     let mut reports = [outcome.report];
-    out.deliver(&mut reports)?;
+    out.deliver(&mut reports, prepared)?;
     match outcome.error {
         Some(e) => Err(e.into()),
         None => Ok(out.verdict(&reports)),
@@ -213,7 +217,7 @@ const CASES: [Case; 4] = [
 
 /// `demo`: the emulator in this process, the flow against it for each case.
 pub fn demo(out: &Output) -> Result<Exit, Error> {
-    out.prepare()?;
+    let prepared = out.prepare(&[])?;
     let reports = runtime()?.block_on(async {
         let emulator = Emulator::start(EmulatorConfig::new(crate::fixtures::bundled_apps()))
             .await
@@ -260,6 +264,6 @@ pub fn demo(out: &Output) -> Result<Exit, Error> {
         Ok::<_, Error>(reports)
     })?;
     let mut reports = reports;
-    out.deliver(&mut reports)?;
+    out.deliver(&mut reports, prepared)?;
     Ok(Exit::Ok)
 }

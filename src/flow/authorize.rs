@@ -211,13 +211,16 @@ fn pasted(line: &str, redirect: &reqwest::Url) -> Result<Vec<(String, String)>, 
     Ok(q)
 }
 
-/// Ctrl-C (SIGINT) or SIGTERM (`kill`, a CI runner's cancel), registered as soon as it is made:
-/// both end the wait cleanly, the report written (exit 3).
+/// Ctrl-C (SIGINT), SIGTERM (`kill`, a CI runner's cancel) or SIGHUP (the terminal or the SSH
+/// session closed), registered as soon as it is made: each ends the wait cleanly, the report
+/// written (exit 3).
 struct Interrupt {
     #[cfg(unix)]
     interrupt: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
     terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    hangup: Option<tokio::signal::unix::Signal>,
 }
 
 #[cfg(unix)]
@@ -238,6 +241,7 @@ impl Interrupt {
             Self {
                 interrupt: signal(SignalKind::interrupt()).ok(),
                 terminate: signal(SignalKind::terminate()).ok(),
+                hangup: signal(SignalKind::hangup()).ok(),
             }
         }
         #[cfg(not(unix))]
@@ -249,6 +253,7 @@ impl Interrupt {
         tokio::select! {
             () = next(&mut self.interrupt) => {}
             () = next(&mut self.terminate) => {}
+            () = next(&mut self.hangup) => {}
         }
         #[cfg(not(unix))]
         {

@@ -12,7 +12,7 @@ pub enum Opener {
     PrintOnly,
     /// This command's words; the URL is appended, or replaces `{url}`.
     Command(Vec<String>),
-    /// `$BROWSER`, else `xdg-open` / `open` / `start`.
+    /// `$BROWSER`, else `xdg-open` / `open` / `rundll32 url.dll,FileProtocolHandler`.
     System,
     /// An HTTP user agent in this process that follows redirects (demo, tests).
     Agent(reqwest::Client),
@@ -61,21 +61,26 @@ pub fn command_line(words: &[String], url: &str) -> Vec<String> {
     }
 }
 
-fn system_words() -> Result<Vec<String>, String> {
-    if let Some(b) = std::env::var("BROWSER")
-        .ok()
-        .filter(|b| !b.trim().is_empty())
-    {
-        return split(&b);
+/// The system's way to open `url` on `os` (as `std::env::consts::OS` names it): `$BROWSER`
+/// (`browser`) where set, else `open` (macOS), `rundll32 url.dll,FileProtocolHandler`
+/// (Windows), `xdg-open` (elsewhere). The whole argument vector, the URL one argument of it.
+///
+/// No shell runs, on Windows either: `cmd /C start "" URL` hands the URL to cmd.exe, which cuts
+/// it at its first `&` (every authorize URL has several) and runs the rest as commands.
+pub fn system_command(os: &str, browser: Option<&str>, url: &str) -> Result<Vec<String>, String> {
+    if let Some(b) = browser.filter(|b| !b.trim().is_empty()) {
+        return Ok(command_line(&split(b)?, url));
     }
-    let words: &[&str] = if cfg!(target_os = "macos") {
-        &["open"]
-    } else if cfg!(windows) {
-        &["cmd", "/C", "start", ""]
-    } else {
-        &["xdg-open"]
+    let words: &[&str] = match os {
+        "macos" => &["open"],
+        "windows" => &["rundll32", "url.dll,FileProtocolHandler"],
+        _ => &["xdg-open"],
     };
-    Ok(words.iter().map(|w| (*w).to_owned()).collect())
+    Ok(words
+        .iter()
+        .map(|w| (*w).to_owned())
+        .chain(std::iter::once(url.to_owned()))
+        .collect())
 }
 
 /// A browser started for one flow; reaped when the flow ends.
@@ -110,7 +115,7 @@ pub fn open(opener: &Opener, url: &str) -> Result<Launched, String> {
         child: None,
         agent: None,
     };
-    let words = match opener {
+    let line = match opener {
         Opener::PrintOnly => return Ok(launched),
         Opener::Agent(client) => {
             let (client, url) = (client.clone(), url.to_owned());
@@ -135,10 +140,13 @@ pub fn open(opener: &Opener, url: &str) -> Result<Launched, String> {
             }));
             return Ok(launched);
         }
-        Opener::Command(words) => words.clone(),
-        Opener::System => system_words()?,
+        Opener::Command(words) => command_line(words, url),
+        Opener::System => system_command(
+            std::env::consts::OS,
+            std::env::var("BROWSER").ok().as_deref(),
+            url,
+        )?,
     };
-    let line = command_line(&words, url);
     let child = Command::new(&line[0])
         .args(&line[1..])
         .stdin(Stdio::null())
@@ -174,5 +182,41 @@ mod tests {
             Opener::from_flags(Some("x"), true),
             Ok(Opener::PrintOnly)
         ));
+    }
+
+    /// Regression: on Windows the URL went through `cmd /C start`, which ends a command at
+    /// `&`: the browser got `...authorize?client_id=...` and cmd.exe ran `response_type=code`.
+    #[test]
+    fn the_system_opener_gets_the_whole_url_as_one_argument_and_no_shell() {
+        let url = "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=x&response_type=code&scope=openid%20User.Read";
+        for (os, want) in [
+            (
+                "windows",
+                &["rundll32", "url.dll,FileProtocolHandler", url][..],
+            ),
+            ("macos", &["open", url][..]),
+            ("linux", &["xdg-open", url][..]),
+            ("freebsd", &["xdg-open", url][..]),
+        ] {
+            let argv = system_command(os, None, url).unwrap();
+            assert_eq!(argv, want, "{os}");
+            assert!(
+                !argv.iter().any(|w| w.eq_ignore_ascii_case("cmd")
+                    || w.eq_ignore_ascii_case("cmd.exe")
+                    || w.eq_ignore_ascii_case("start")),
+                "{os}: {argv:?}"
+            );
+            // A blank $BROWSER is no browser.
+            assert_eq!(system_command(os, Some("  "), url).unwrap(), want, "{os}");
+        }
+        assert_eq!(
+            system_command("windows", Some("firefox -P work {url}"), url).unwrap(),
+            ["firefox", "-P", "work", url]
+        );
+        assert_eq!(
+            system_command("linux", Some("w3m"), url).unwrap(),
+            ["w3m", url]
+        );
+        assert!(system_command("linux", Some("'unclosed"), url).is_err());
     }
 }

@@ -11,7 +11,7 @@ mod text;
 
 pub use crate::mode::Mode;
 pub use baseline::Earlier;
-pub use output::{Output, verdict};
+pub use output::{Output, Prepared, verdict};
 pub use text::one_line;
 
 use crate::checks::{Finding, Status};

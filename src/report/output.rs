@@ -1,11 +1,13 @@
 //! Where reports go (`--format`, `--output`, `--report`, the GitHub step summary) and the exit
 //! code they make (with `--baseline`, regressions only). The output file is
 //! checked, and created, before any network or browser step (DESIGN.md §8.1): a person must not
-//! sign in only to lose the report to a missing directory.
+//! sign in only to lose the report to a missing directory. No output may be an input or another
+//! output, and each is opened once: the handle made before the flow is the one written.
 
 use super::{Earlier, Format, RenderOptions, Report, render};
 use crate::checks::Status;
 use crate::exit::{Error, Exit};
+use crate::same_file::{Named, refuse_clashes};
 use std::io::{IsTerminal, Write};
 
 /// The validated output flags.
@@ -20,6 +22,8 @@ pub struct Output {
     pub strict: bool,
     /// `--baseline FILE`, read.
     pub baseline: Option<Earlier>,
+    /// The files these flags read (`--baseline`): no report may overwrite them.
+    pub inputs: Vec<Named>,
     /// `GITHUB_STEP_SUMMARY`: a file the Markdown summary is appended to.
     pub step_summary: Option<String>,
 }
@@ -56,14 +60,32 @@ impl Output {
             .chain(self.reports.iter().map(|(f, p)| (*f, p.as_str())))
     }
 
-    /// Creates (truncates) every report file now, so that a path that cannot be written fails
-    /// before the flow: a missing directory, a directory, a read-only place. A character device
-    /// (e.g. `/dev/full`) gets one newline as a test write.
-    pub fn prepare(&self) -> Result<(), Error> {
-        for (_, path) in self.files() {
-            prepare_file(path)?;
-        }
-        Ok(())
+    /// Every report file, named by its flag.
+    fn named(&self) -> Vec<Named> {
+        self.path
+            .iter()
+            .map(|p| Named::new("--output", p))
+            .chain(
+                self.reports
+                    .iter()
+                    .map(|(f, p)| Named::new(format!("--report {}=", f.as_str()), p)),
+            )
+            .collect()
+    }
+
+    /// Refuses a report file that is one of `inputs` (or of this output's own, the baseline) or
+    /// another report file, then creates (truncates) every report file now, so that a path that
+    /// cannot be written fails before the flow: a missing directory, a directory, a read-only
+    /// place. A character device (e.g. `/dev/full`) gets one newline as a test write. The files
+    /// stay open until [`Output::deliver`] writes them: closing a FIFO would end its reader.
+    pub fn prepare(&self, inputs: &[Named]) -> Result<Prepared, Error> {
+        let all: Vec<Named> = inputs.iter().chain(&self.inputs).cloned().collect();
+        refuse_clashes(&self.named(), &all).map_err(Error::Usage)?;
+        let files = self
+            .files()
+            .map(|(_, path)| prepare_file(path))
+            .collect::<Result<_, _>>()?;
+        Ok(Prepared { files })
     }
 
     fn options(&self, format: Format) -> RenderOptions {
@@ -77,17 +99,16 @@ impl Output {
 
     /// Compares with the baseline, then writes every report: `--format` to `--output` or
     /// standard output, each `--report`, and the step summary.
-    pub fn deliver(&self, reports: &mut [Report]) -> Result<(), Error> {
+    /// A step summary that cannot be written is a warning on standard error: the verdict
+    /// stands.
+    pub fn deliver(&self, reports: &mut [Report], prepared: Prepared) -> Result<(), Error> {
         if let Some(b) = &self.baseline {
             b.compare(reports, self.strict);
         }
-        for (format, path) in self.files() {
-            std::fs::File::create(path)
-                .and_then(|f| {
-                    let mut w = std::io::BufWriter::new(f);
-                    render(reports, self.options(format), &mut w)?;
-                    w.flush()
-                })
+        for ((format, path), file) in self.files().zip(prepared.files) {
+            let mut w = std::io::BufWriter::new(file);
+            render(reports, self.options(format), &mut w)
+                .and_then(|()| w.flush())
                 .map_err(|e| output_error(path, e))?;
         }
         if self.path.is_none() {
@@ -103,24 +124,32 @@ impl Output {
                 other => other.map_err(|e| output_error("standard output", e))?,
             }
         }
-        if let Some(path) = &self.step_summary {
-            let mut text = Vec::new();
-            render(reports, self.options(Format::Markdown), &mut text)
-                .map_err(|e| output_error(path, e))?;
-            if text.len() > MAX_SUMMARY {
-                cut_utf8(&mut text, MAX_SUMMARY);
-                text.extend_from_slice(
-                    b"\n\n(cut at 1000 KiB: GitHub shows no more; see the JSON report)\n",
-                );
-            }
-            std::fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(path)
-                .and_then(|mut f| f.write_all(&text))
-                .map_err(|e| output_error(path, e))?;
+        if let Some(path) = &self.step_summary
+            && let Err(e) = self.summarize(reports, path)
+        {
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: cannot append the step summary to {path} (GITHUB_STEP_SUMMARY): {e}; the verdict stands"
+            );
         }
         Ok(())
+    }
+
+    /// Appends the Markdown summary to the step summary file.
+    fn summarize(&self, reports: &[Report], path: &str) -> std::io::Result<()> {
+        let mut text = Vec::new();
+        render(reports, self.options(Format::Markdown), &mut text)?;
+        if text.len() > MAX_SUMMARY {
+            cut_utf8(&mut text, MAX_SUMMARY);
+            text.extend_from_slice(
+                b"\n\n(cut at 1000 KiB: GitHub shows no more; see the JSON report)\n",
+            );
+        }
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)?
+            .write_all(&text)
     }
 
     /// The exit code of these reports: a failing check (or a warning with `--strict`) is exit
@@ -134,7 +163,14 @@ impl Output {
     }
 }
 
-fn prepare_file(path: &str) -> Result<(), Error> {
+/// The report files, open since [`Output::prepare`], in the order of `--output` then `--report`.
+#[derive(Debug)]
+#[must_use = "the reports are written through these files"]
+pub struct Prepared {
+    files: Vec<std::fs::File>,
+}
+
+fn prepare_file(path: &str) -> Result<std::fs::File, Error> {
     let meta = std::fs::metadata(path).ok();
     if meta.as_ref().is_some_and(std::fs::Metadata::is_dir) {
         return Err(output_error(
@@ -154,7 +190,7 @@ fn prepare_file(path: &str) -> Result<(), Error> {
             .and_then(|()| f.flush())
             .map_err(|e| output_error(path, e))?;
     }
-    Ok(())
+    Ok(f)
 }
 
 #[cfg(unix)]
