@@ -215,14 +215,12 @@ pub struct TargetArgs {
     /// Scopes to request [default: "openid profile email User.Read", or the policy's].
     #[arg(long)]
     pub scopes: Option<String>,
-    /// Redirect URI; a loopback one gets a one-shot local server (port 0: any free port),
-    /// `https://idp.ngrok.com/oauth2/callback` switches to paste-back mode.
-    #[arg(
-        long,
-        value_name = "URI",
-        default_value = "http://localhost:8765/oauth2/callback"
-    )]
-    pub redirect_uri: String,
+    /// Redirect URI [default: run http://localhost:8765/oauth2/callback, probe
+    /// https://idp.ngrok.com/oauth2/callback]. With run, a loopback one gets a one-shot local
+    /// server (port 0: any free port) and ngrok's switches to paste-back mode; probe follows no
+    /// redirect, so it needs no callback: ngrok's URI, as registered per ngrok's guide.
+    #[arg(long, value_name = "URI")]
+    pub redirect_uri: Option<String>,
     /// Identity platform base URL.
     #[arg(
         long,

@@ -322,7 +322,14 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
     );
     flow.mode = mode;
     flow.scopes = scopes;
-    flow.redirect_uri = redirect_uri(&args.redirect_uri)?;
+    // probe follows no redirect: ngrok's own URI is the one the registration must have, and no
+    // local callback is needed (DESIGN.md §9.2); run receives the code on this machine.
+    let default_redirect = if mode == Mode::Probe {
+        crate::entra::NGROK_CALLBACK
+    } else {
+        flow::DEFAULT_REDIRECT
+    };
+    flow.redirect_uri = redirect_uri(args.redirect_uri.as_deref().unwrap_or(default_redirect))?;
     flow.tenant = tenant;
     flow.probe_tenant = app.as_ref().and_then(|a| a.publisher_domain.clone());
     let accounts = usize::from(args.accounts.unwrap_or(0))
