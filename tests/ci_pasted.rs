@@ -52,3 +52,84 @@ fn a_registration_made_as_ngroks_guide_says_passes_probe() {
     let local = common::check_of(&v["reports"][0], "redirect.local");
     assert_eq!(local["status"], "fail", "{local}");
 }
+
+/// The runner's unescaping of a workflow command's message (NGROK.md §6.2): `%25` last.
+fn unescape_data(s: &str) -> String {
+    s.replace("%0D", "\r")
+        .replace("%0A", "\n")
+        .replace("%25", "%")
+}
+
+/// `--format github` and the Markdown summary said "remove the misplaced or mistyped entries
+/// named above" and named nothing: they carried the title and the fix, not the evidence.
+#[test]
+fn github_annotations_and_the_markdown_summary_carry_the_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    // A near miss whose evidence holds what must be escaped: `%`, `|`, a line break.
+    let odd = dir.path().join("odd.json");
+    std::fs::write(
+        &odd,
+        serde_json::json!({
+            "appId": "0000001b-1111-4000-8000-00000000001b",
+            "displayName": "odd",
+            "signInAudience": "AzureADMultipleOrgs",
+            "web": {"redirectUris": ["https://idp.ngrok.com/oauth2/callback/|100%\nx"],
+                    "implicitGrantSettings": {}},
+            "requiredResourceAccess": [],
+            "passwordCredentials": [],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let summary = dir.path().join("summary.md");
+    for file in [
+        common::fixture("redirect-trailing-slash.json"),
+        odd.to_str().unwrap().to_owned(),
+    ] {
+        let json = common::run(&["lint", "--at", common::AT, "--format", "json", &file]);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+        let failing: Vec<&serde_json::Value> = v["reports"][0]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] == "fail")
+            .collect();
+        assert!(!failing.is_empty());
+        let out = cli(
+            &["lint", "--at", common::AT, "--format", "github", &file],
+            &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())],
+            None,
+        );
+        assert_eq!(code(&out), 1);
+        let text = stdout(&out);
+        let markdown = std::fs::read_to_string(&summary).unwrap();
+        for c in failing {
+            let id = c["id"].as_str().unwrap();
+            let evidence = c["evidence"].as_str().unwrap().trim_end_matches('.');
+            let line = text
+                .lines()
+                .find(|l| l.contains(&format!("title={id}::")))
+                .unwrap_or_else(|| panic!("no annotation for {id}: {text}"));
+            let message = unescape_data(line.split_once("::").unwrap().1);
+            let message = message.split_once("::").unwrap().1;
+            let at = message
+                .find(&format!("Evidence: {evidence}"))
+                .unwrap_or_else(|| panic!("{id}: {evidence:?} not in {message:?}"));
+            if let Some(fix) = message.find(". Fix: ") {
+                assert!(at < fix, "the evidence comes before the fix: {message}");
+            }
+            let cell = evidence
+                .replace('|', "\\|")
+                .replace(['\r', '\n'], " ")
+                .replace('<', "&lt;");
+            assert!(
+                markdown.contains(&format!(" | {cell}")),
+                "{id}: {cell:?} not in {markdown}"
+            );
+        }
+        assert!(
+            markdown.contains("| check | status | finding | evidence | fix |"),
+            "{markdown}"
+        );
+    }
+}

@@ -1,6 +1,6 @@
 //! A GitHub-flavoured Markdown summary: per target, the failing and warning checks with their
-//! fix, then the totals. `--format markdown` prints it; with `GITHUB_STEP_SUMMARY` naming a file
-//! it is appended there whatever the format (DESIGN.md §8.3).
+//! evidence and fix, then the totals. `--format markdown` prints it; with `GITHUB_STEP_SUMMARY`
+//! naming a file it is appended there whatever the format (DESIGN.md §8.3).
 
 use super::{Report, total};
 use crate::checks::Status;
@@ -56,8 +56,8 @@ pub(super) fn render(reports: &[Report], out: &mut dyn Write) -> io::Result<()> 
             writeln!(out, "No failing or warning check.\n")?;
             continue;
         }
-        writeln!(out, "| check | status | finding | fix |")?;
-        writeln!(out, "| --- | --- | --- | --- |")?;
+        writeln!(out, "| check | status | finding | evidence | fix |")?;
+        writeln!(out, "| --- | --- | --- | --- | --- |")?;
         for f in attention {
             let mark = if f.baseline_regressed() {
                 " (regressed)"
@@ -66,10 +66,11 @@ pub(super) fn render(reports: &[Report], out: &mut dyn Write) -> io::Result<()> 
             };
             writeln!(
                 out,
-                "| `{}` | {}{mark} | {} | {} |",
+                "| `{}` | {}{mark} | {} | {} | {} |",
                 f.id,
                 icon(f.status),
                 cell(&f.title),
+                cell(&f.evidence),
                 cell(f.fix.as_deref().unwrap_or(""))
             )?;
         }
