@@ -133,3 +133,76 @@ fn github_annotations_and_the_markdown_summary_carry_the_evidence() {
         );
     }
 }
+
+/// `--baseline` printed "1 fail" and exited 0, and no line said why: the failure was
+/// unchanged since the baseline. Now the last line says so (human, markdown, the notice).
+#[test]
+fn a_baseline_that_holds_every_failure_says_so_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let good =
+        std::fs::read_to_string(common::root().join(common::fixture("good-multitenant.json")))
+            .unwrap();
+    let broken = dir.path().join("broken.json");
+    std::fs::write(
+        &broken,
+        good.replacen(
+            "\"https://idp.ngrok.com/oauth2/callback\"",
+            "\"https://idp.ngrok.com/oauth2/callback/\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let (broken, base) = (
+        broken.to_str().unwrap().to_owned(),
+        dir.path().join("base.json").to_str().unwrap().to_owned(),
+    );
+    let first = common::run(&[
+        "lint",
+        "--at",
+        common::AT,
+        "--report",
+        &format!("json={base}"),
+        &broken,
+    ]);
+    assert_eq!(code(&first), 1);
+    let said = "1 failing check unchanged since the baseline (redirect.ngrok)";
+    for format in ["human", "markdown", "github"] {
+        let out = common::run(&[
+            "lint",
+            "--at",
+            common::AT,
+            "--baseline",
+            &base,
+            "--format",
+            format,
+            &broken,
+        ]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let text = stdout(&out);
+        let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+        assert!(last.contains(said), "{format}: {text}");
+    }
+    // Without the baseline, or with a regression, no such line.
+    let plain = common::run(&["lint", "--at", common::AT, &broken]);
+    assert!(!stdout(&plain).contains("unchanged since the baseline"));
+    let good_file = common::fixture("good-multitenant.json");
+    let good_base = dir.path().join("good.json").to_str().unwrap().to_owned();
+    common::run(&[
+        "lint",
+        "--at",
+        common::AT,
+        "--report",
+        &format!("json={good_base}"),
+        &good_file,
+    ]);
+    let regressed = common::run(&[
+        "lint",
+        "--at",
+        common::AT,
+        "--baseline",
+        &good_base,
+        &broken,
+    ]);
+    assert_eq!(code(&regressed), 1);
+    assert!(!stdout(&regressed).contains("unchanged since the baseline"));
+}

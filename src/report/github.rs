@@ -118,11 +118,14 @@ pub(super) fn render(
     emit(out, "error", &fails, several, "failing checks", room)?;
     emit(out, "warning", &warns, several, "warnings", LIMIT)?;
     let s = total(reports);
-    let strict = if opts.strict {
-        " (--strict: warnings fail)"
+    let mut strict = if opts.strict {
+        " (--strict: warnings fail)".to_owned()
     } else {
-        ""
+        String::new()
     };
+    if let Some(line) = super::baseline::all_failing_unchanged(reports, opts.strict) {
+        strict.push_str(&format!("; {line}"));
+    }
     writeln!(
         out,
         "::notice title=oauth-preflight::{}",

@@ -22,7 +22,7 @@ fn icon(s: Status) -> &'static str {
     }
 }
 
-pub(super) fn render(reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(reports: &[Report], strict: bool, out: &mut dyn Write) -> io::Result<()> {
     let s = total(reports);
     writeln!(out, "## oauth-preflight\n")?;
     writeln!(
@@ -75,6 +75,9 @@ pub(super) fn render(reports: &[Report], out: &mut dyn Write) -> io::Result<()> 
             )?;
         }
         writeln!(out)?;
+    }
+    if let Some(line) = super::baseline::all_failing_unchanged(reports, strict) {
+        writeln!(out, "**Baseline:** {line}.\n")?;
     }
     Ok(())
 }
