@@ -166,6 +166,12 @@ pub struct EmulateArgs {
     /// Registration JSON to serve (repeatable); without it, the bundled fixture apps.
     #[arg(long = "app", value_name = "FILE")]
     pub apps: Vec<String>,
+    /// A client secret Value for an app whose JSON has none (a real export: no x-emulator), read
+    /// from the environment variable ENVVAR (repeatable). It is bound to the app's newest
+    /// passwordCredentials entry whose hint starts it, so an expired one is refused as Entra
+    /// refuses it (AADSTS7000222).
+    #[arg(long, value_name = "CLIENT_ID=ENVVAR")]
+    pub app_secret: Vec<String>,
     /// Address to listen on (loopback only); port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: String,

@@ -484,6 +484,10 @@ pub fn emulate(args: &EmulateArgs, verbose: bool) -> Result<EmulatorConfig, Erro
             .map(|(_, r)| r)
             .collect()
     };
+    let mut apps = apps;
+    for spec in &args.app_secret {
+        app_secret(&mut apps, spec)?;
+    }
     let faults = Faults::parse(&args.faults).map_err(|e| usage(format!("--fault: {e}")))?;
     let mut config = EmulatorConfig::new(apps);
     config.listen = listen;
@@ -492,6 +496,41 @@ pub fn emulate(args: &EmulateArgs, verbose: bool) -> Result<EmulatorConfig, Erro
     config.generate_keys = args.generate_keys;
     config.log_requests = args.verbose || verbose;
     Ok(config)
+}
+
+/// `--app-secret CLIENT_ID=ENVVAR`: the Value from the environment, given to that app. The
+/// variable's name is shown in errors, never its value.
+fn app_secret(apps: &mut [Registration], spec: &str) -> Result<(), Error> {
+    let (id, var) = spec.split_once('=').ok_or_else(|| {
+        usage(format!(
+            "--app-secret {}: write CLIENT_ID=ENVVAR, the environment variable holding the secret's Value",
+            registration::show_id(spec)
+        ))
+    })?;
+    if !is_guid(id) {
+        return Err(usage(format!(
+            "--app-secret: {} is not a GUID (the app's Application (client) ID)",
+            registration::show_id(id)
+        )));
+    }
+    let value = match std::env::var(var) {
+        Ok(v) if !v.is_empty() => SecretValue::new(v),
+        _ => {
+            return Err(usage(format!(
+                "--app-secret {id}={var}: {var} is not set (or empty): export {var}='<the secret Value>'"
+            )));
+        }
+    };
+    let reg = apps
+        .iter_mut()
+        .find(|r| {
+            r.app_id
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(id))
+        })
+        .ok_or_else(|| usage(format!("--app-secret {id}: no app served has that appId")))?;
+    crate::emulator::app_secret::bind(reg, value);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -206,3 +206,168 @@ fn a_baseline_that_holds_every_failure_says_so_last() {
     assert_eq!(code(&regressed), 1);
     assert!(!stdout(&regressed).contains("unchanged since the baseline"));
 }
+
+/// `emulate` started with `args` (and `env`), once its ready file is written; killed on drop.
+struct Emulate {
+    child: std::process::Child,
+    ready: std::path::PathBuf,
+}
+
+impl Emulate {
+    fn start(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let ready = dir.join("ready.json");
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_oauth-preflight"));
+        cmd.arg("emulate")
+            .args(["--ready-file", ready.to_str().unwrap()])
+            .args(args)
+            .current_dir(common::root())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().unwrap();
+        for _ in 0..400 {
+            if ready.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        assert!(ready.exists(), "emulate did not get ready");
+        Self { child, ready }
+    }
+
+    /// Stops it (SIGTERM) and returns what it said on standard error.
+    fn stop(mut self) -> String {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let mut err = String::new();
+        use std::io::Read;
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        let _ = self.child.wait();
+        err
+    }
+}
+
+/// `emulate --app` on `az ad app show` output (no `x-emulator`) refused every secret with
+/// AADSTS7000215 and said nothing. It now says at start which apps no secret can get through,
+/// and `--app-secret CLIENT_ID=ENVVAR` gives it the Value, bound to the secret its hint names.
+#[test]
+fn the_emulator_takes_a_real_exports_secret_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut export: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join(common::fixture("guide-exact.json"))).unwrap(),
+    )
+    .unwrap();
+    export.as_object_mut().unwrap().remove("x-emulator");
+    let file = dir.path().join("export.json");
+    std::fs::write(&file, export.to_string()).unwrap();
+    let file = file.to_str().unwrap();
+    let reg = common::app("guide-exact.json");
+    let (id, secret) = (reg.app_id.clone().unwrap(), common::secret(&reg));
+    let probe = |ready: &std::path::Path, value: &str| {
+        cli(
+            &["probe", "--client-id", &id, "--format", "json"],
+            &[
+                ("OAUTH_PREFLIGHT_CLIENT_SECRET", value),
+                ("OAUTH_PREFLIGHT_EMULATOR", ready.to_str().unwrap()),
+            ],
+            None,
+        )
+    };
+    let secret_valid = |out: &std::process::Output| {
+        let v: serde_json::Value = serde_json::from_str(&stdout(out)).unwrap();
+        common::check_of(&v["reports"][0], "secret.valid").clone()
+    };
+
+    // Without a Value: said at start, and the secret is refused.
+    let emu = Emulate::start(dir.path(), &["--app", file], &[]);
+    let out = probe(&emu.ready, &secret);
+    assert_eq!(code(&out), 1);
+    assert!(
+        secret_valid(&out)["title"]
+            .as_str()
+            .unwrap()
+            .contains("7000215")
+    );
+    let said = emu.stop();
+    assert!(
+        said.contains(&format!(
+            "no secret is accepted for ngrok login (as ngrok's guide says) ({id})"
+        )) && said.contains(&format!("--app-secret {id}=ENVVAR")),
+        "{said}"
+    );
+
+    // With it: accepted, and the Value is shown nowhere.
+    let emu = Emulate::start(
+        dir.path(),
+        &["--app", file, "--app-secret", &format!("{id}=GUIDE_SECRET")],
+        &[("GUIDE_SECRET", &secret)],
+    );
+    let good = probe(&emu.ready, &secret);
+    assert_eq!(code(&good), 0, "{}{}", stdout(&good), stderr(&good));
+    assert_eq!(secret_valid(&good)["status"], "pass");
+    let wrong = probe(&emu.ready, "G7u8Q~another-value-of-the-same-length-xx");
+    assert_eq!(code(&wrong), 1);
+    let said = emu.stop();
+    assert!(!said.contains("no secret is accepted"), "{said}");
+    assert!(!said.contains(&secret));
+
+    // Bound to the newest secret its hint names: an expired one is refused as expired.
+    let mut expired = export.clone();
+    expired["passwordCredentials"][0]["endDateTime"] = "2025-01-01T00:00:00Z".into();
+    std::fs::write(dir.path().join("expired.json"), expired.to_string()).unwrap();
+    let emu = Emulate::start(
+        dir.path(),
+        &[
+            "--app",
+            dir.path().join("expired.json").to_str().unwrap(),
+            "--app-secret",
+            &format!("{id}=GUIDE_SECRET"),
+        ],
+        &[("GUIDE_SECRET", &secret)],
+    );
+    let out = probe(&emu.ready, &secret);
+    assert_eq!(code(&out), 1);
+    assert!(
+        secret_valid(&out)["title"]
+            .as_str()
+            .unwrap()
+            .contains("7000222")
+    );
+    assert!(emu.stop().contains("expired"));
+
+    // Mistakes are usage errors that name the variable, never a value.
+    for (spec, env, says) in [
+        (
+            format!("{id}=UNSET_VAR_FOR_TEST"),
+            vec![],
+            "UNSET_VAR_FOR_TEST is not set",
+        ),
+        (
+            "not-a-guid=GUIDE_SECRET".to_owned(),
+            vec![("GUIDE_SECRET", secret.as_str())],
+            "not a GUID",
+        ),
+        (id.clone(), vec![], "CLIENT_ID=ENVVAR"),
+        (
+            "00000000-1111-4000-8000-000000000000=GUIDE_SECRET".to_owned(),
+            vec![("GUIDE_SECRET", secret.as_str())],
+            "no app served has that appId",
+        ),
+    ] {
+        let out = cli(
+            &["emulate", "--app", file, "--app-secret", &spec],
+            &env,
+            None,
+        );
+        common::assert_exit(&out, 2, says);
+        assert!(!stderr(&out).contains(&secret));
+    }
+}
