@@ -106,6 +106,7 @@ pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
         },
         policy: match args.ngrok_policy.as_deref() {
             Some(p) => {
+                not_a_directory(p)?;
                 ngrok::load_all(p, args.endpoint.as_deref()).map_err(|e| usage(e.to_string()))?
             }
             None => Vec::new(),
@@ -162,8 +163,21 @@ fn read_ca(path: &str) -> Result<Vec<u8>, Error> {
 }
 
 fn policy(path: Option<&str>, endpoint: Option<&str>) -> Result<Option<OAuthAction>, Error> {
-    path.map(|p| ngrok::load(p, endpoint).map_err(|e| usage(e.to_string())))
-        .transpose()
+    path.map(|p| {
+        not_a_directory(p)?;
+        ngrok::load(p, endpoint).map_err(|e| usage(e.to_string()))
+    })
+    .transpose()
+}
+
+/// `--ngrok-policy` names one file: a directory is said as such, not as an OS error.
+fn not_a_directory(path: &str) -> Result<(), Error> {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(usage(format!(
+            "--ngrok-policy {path}: is a directory; a file is expected (a Traffic Policy, an ngrok agent config, Kubernetes manifests or the ngrok API's endpoint JSON)"
+        )));
+    }
+    Ok(())
 }
 
 /// `run`.

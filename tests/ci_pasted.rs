@@ -371,3 +371,126 @@ fn the_emulator_takes_a_real_exports_secret_from_the_environment() {
         assert!(!stderr(&out).contains(&secret));
     }
 }
+
+/// The README's completion and man page lines failed on a fresh account (the directories did
+/// not exist). They run here as written, in an empty home (zsh's `$fpath` aside).
+#[test]
+fn the_readmes_completion_lines_work_on_a_fresh_account() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let block = readme
+        .split("```sh\n")
+        .find(|b| b.contains("completions bash"))
+        .and_then(|b| b.split("```").next())
+        .unwrap();
+    let script: Vec<&str> = block.lines().filter(|l| !l.contains("fpath")).collect();
+    let home = tempfile::tempdir().unwrap();
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_oauth-preflight"))
+        .parent()
+        .unwrap();
+    let out = std::process::Command::new("bash")
+        .args([
+            "-e",
+            "-c",
+            &script.join("\n").replace("&& man oauth-preflight", ""),
+        ])
+        .env("HOME", home.path())
+        .env(
+            "PATH",
+            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in [
+        ".local/share/bash-completion/completions/oauth-preflight",
+        ".config/fish/completions/oauth-preflight.fish",
+        ".local/share/man/man1/oauth-preflight.1",
+    ] {
+        let text = std::fs::read_to_string(home.path().join(file)).unwrap();
+        assert!(text.contains("lint"), "{file}");
+    }
+}
+
+/// The man page cited oauth-preflight-lint(1) and the like, which nothing produces. It is one
+/// page now, with every command's flags, and cites none.
+#[test]
+fn the_man_page_cites_no_page_and_holds_every_command() {
+    let out = common::run(&["manpage"]);
+    assert_eq!(code(&out), 0);
+    let man = stdout(&out);
+    assert!(!man.contains("(1)"), "cites a page: {man}");
+    for cmd in [
+        "lint",
+        "emulate",
+        "run",
+        "probe",
+        "demo",
+        "explain",
+        "completions",
+        "manpage",
+    ] {
+        assert!(
+            man.contains(&format!(".SS \"oauth\\-preflight {cmd}\"")),
+            "{cmd}"
+        );
+    }
+    for flag in [
+        "app\\-secret",
+        "redirect\\-uri",
+        "ngrok\\-policy",
+        "baseline",
+    ] {
+        assert!(man.contains(&format!("\\-\\-{flag}")), "{flag}");
+    }
+    assert_eq!(man.matches(".ds Aq").count(), 2, "one preamble");
+}
+
+/// `explain --help` said "human or json" and listed five formats; `emulate --help` left out
+/// `graph-echoes-token`; `--ngrok-policy DIR` said "Is a directory (os error 21)".
+#[test]
+fn help_lists_what_is_taken_and_a_directory_is_named_as_such() {
+    let flat = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let help = stdout(&common::run(&["explain", "--help"]));
+    assert!(
+        flat(&help).contains("[possible values: human, json]"),
+        "{help}"
+    );
+    assert!(
+        !help.contains("junit:") && !help.contains("github:"),
+        "{help}"
+    );
+
+    for (short, long) in [("-h", false), ("--help", true)] {
+        let help = stdout(&common::run(&["emulate", short]));
+        for f in oauth_preflight::emulator::Fault::ALL {
+            assert!(help.contains(f.name()), "{short} lacks {}", f.name());
+            if long {
+                assert!(flat(&help).contains(&f.doc()[..20]), "{}", f.name());
+            }
+        }
+    }
+
+    let app = common::fixture("good-multitenant.json");
+    for args in [
+        vec!["lint", "--ngrok-policy", "fixtures/policies", app.as_str()],
+        vec![
+            "probe",
+            "--client-id",
+            "00000001-1111-4000-8000-000000000001",
+            "--ngrok-policy",
+            "fixtures/policies",
+        ],
+    ] {
+        let out = common::run(&args);
+        common::assert_exit(
+            &out,
+            2,
+            "--ngrok-policy fixtures/policies: is a directory; a file is expected",
+        );
+        assert!(!stderr(&out).contains("os error"), "{}", stderr(&out));
+    }
+}
