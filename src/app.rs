@@ -60,12 +60,12 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         }
         Command::Manpage => {
             let mut buf = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-                .render(&mut buf)
-                .map_err(|source| Error::Output {
+            crate::manpage::render(<Cli as clap::CommandFactory>::command(), &mut buf).map_err(
+                |source| Error::Output {
                     path: "the man page".into(),
                     source,
-                })?;
+                },
+            )?;
             print(&buf)
         }
     }

@@ -2,6 +2,7 @@
 //! They are validated once into typed configuration; nothing downstream reads them (STYLE.md §2).
 
 use crate::report::Format;
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
 /// Will this Microsoft Entra app registration work as the custom OAuth app behind ngrok?
@@ -166,6 +167,12 @@ pub struct EmulateArgs {
     /// Registration JSON to serve (repeatable); without it, the bundled fixture apps.
     #[arg(long = "app", value_name = "FILE")]
     pub apps: Vec<String>,
+    /// A client secret Value for an app whose JSON has none (a real export: no x-emulator), read
+    /// from the environment variable ENVVAR (repeatable). It is bound to the app's newest
+    /// passwordCredentials entry whose hint starts it, so an expired one is refused as Entra
+    /// refuses it (AADSTS7000222).
+    #[arg(long, value_name = "CLIENT_ID=ENVVAR")]
+    pub app_secret: Vec<String>,
     /// Address to listen on (loopback only); port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: String,
@@ -175,10 +182,8 @@ pub struct EmulateArgs {
     /// The user who signs in when a request has no login_hint (default alice@contoso.example).
     #[arg(long, value_name = "UPN")]
     pub user: Option<String>,
-    /// Inject a fault (repeatable): id-token-bad-signature, id-token-alg-none, id-token-wrong-aud,
-    /// id-token-wrong-iss, id-token-expired, id-token-nonce-mismatch, id-token-no-kid,
-    /// key-rotation, graph-down, token-endpoint-html-500, slow-token-endpoint[=SECS].
-    #[arg(long = "fault", value_name = "NAME")]
+    // The help lists every fault the emulator has (`Fault::ALL`), so that none is left out.
+    #[arg(long = "fault", value_name = "NAME", help = fault_help(false), long_help = fault_help(true))]
     pub faults: Vec<String>,
     /// Sign with freshly generated RSA keys instead of the embedded test keys.
     #[arg(long)]
@@ -191,6 +196,26 @@ pub struct EmulateArgs {
     /// secret, code or token).
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+/// `--fault`'s help from the emulator's own list: the names (`long`: one per line, with what
+/// each does).
+fn fault_help(long: bool) -> String {
+    use crate::emulator::Fault;
+    let name = |f: Fault| match f {
+        Fault::SlowTokenEndpoint => format!("{}[=SECS]", f.name()),
+        _ => f.name().to_owned(),
+    };
+    if long {
+        let mut text = "Inject a fault (repeatable):\n".to_owned();
+        for f in Fault::ALL {
+            text.push_str(&format!("\n- {}: {}", name(*f), f.doc()));
+        }
+        text
+    } else {
+        let names: Vec<String> = Fault::ALL.iter().map(|f| name(*f)).collect();
+        format!("Inject a fault (repeatable): {}", names.join(", "))
+    }
 }
 
 /// Where and as whom the live flow runs (`run` and `probe`).
@@ -215,14 +240,12 @@ pub struct TargetArgs {
     /// Scopes to request [default: "openid profile email User.Read", or the policy's].
     #[arg(long)]
     pub scopes: Option<String>,
-    /// Redirect URI; a loopback one gets a one-shot local server (port 0: any free port),
-    /// `https://idp.ngrok.com/oauth2/callback` switches to paste-back mode.
-    #[arg(
-        long,
-        value_name = "URI",
-        default_value = "http://localhost:8765/oauth2/callback"
-    )]
-    pub redirect_uri: String,
+    /// Redirect URI [default: run `http://localhost:8765/oauth2/callback`, probe
+    /// `https://idp.ngrok.com/oauth2/callback`]. With run, a loopback one gets a one-shot local
+    /// server (port 0: any free port) and ngrok's switches to paste-back mode; probe follows no
+    /// redirect, so it needs no callback: ngrok's URI, as registered per ngrok's guide.
+    #[arg(long, value_name = "URI")]
+    pub redirect_uri: Option<String>,
     /// Identity platform base URL.
     #[arg(
         long,
@@ -313,7 +336,13 @@ pub struct ExplainArgs {
     /// AADSTS codes (50011, AADSTS50011) or a pasted error text: every code in it is explained.
     #[arg(required = true, value_name = "CODE|TEXT")]
     pub what: Vec<String>,
-    /// human or json.
-    #[arg(long, value_enum)]
+    /// Output format: human, or json (one JSON object per line, one line per code). The report
+    /// formats (junit, github, markdown) do not apply.
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        value_parser = clap::builder::PossibleValuesParser::new(["human", "json"])
+            .map(|s| Format::parse(&s).unwrap_or_default())
+    )]
     pub format: Option<Format>,
 }

@@ -130,6 +130,7 @@ pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
         },
         policy: match args.ngrok_policy.as_deref() {
             Some(p) => {
+                not_a_directory(p)?;
                 ngrok::load_all(p, args.endpoint.as_deref()).map_err(|e| usage(e.to_string()))?
             }
             None => Vec::new(),
@@ -233,8 +234,21 @@ fn read_ca(path: &str) -> Result<Vec<u8>, Error> {
 }
 
 fn policy(path: Option<&str>, endpoint: Option<&str>) -> Result<Option<OAuthAction>, Error> {
-    path.map(|p| ngrok::load(p, endpoint).map_err(|e| usage(e.to_string())))
-        .transpose()
+    path.map(|p| {
+        not_a_directory(p)?;
+        ngrok::load(p, endpoint).map_err(|e| usage(e.to_string()))
+    })
+    .transpose()
+}
+
+/// `--ngrok-policy` names one file: a directory is said as such, not as an OS error.
+fn not_a_directory(path: &str) -> Result<(), Error> {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(usage(format!(
+            "--ngrok-policy {path}: is a directory; a file is expected (a Traffic Policy, an ngrok agent config, Kubernetes manifests or the ngrok API's endpoint JSON)"
+        )));
+    }
+    Ok(())
 }
 
 /// `run`.
@@ -403,7 +417,14 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
     );
     flow.mode = mode;
     flow.scopes = scopes;
-    flow.redirect_uri = redirect_uri(&args.redirect_uri)?;
+    // probe follows no redirect: ngrok's own URI is the one the registration must have, and no
+    // local callback is needed (DESIGN.md §9.2); run receives the code on this machine.
+    let default_redirect = if mode == Mode::Probe {
+        crate::entra::NGROK_CALLBACK
+    } else {
+        flow::DEFAULT_REDIRECT
+    };
+    flow.redirect_uri = redirect_uri(args.redirect_uri.as_deref().unwrap_or(default_redirect))?;
     flow.tenant = tenant;
     flow.probe_tenant = app.as_ref().and_then(|a| a.publisher_domain.clone());
     let accounts = usize::from(args.accounts.unwrap_or(0))
@@ -566,6 +587,10 @@ pub fn emulate(args: &EmulateArgs, verbose: bool) -> Result<EmulatorConfig, Erro
     ]);
     let read: Vec<Named> = args.apps.iter().map(|a| Named::new("--app", a)).collect();
     refuse_clashes(&written, &read).map_err(Error::Usage)?;
+    let mut apps = apps;
+    for spec in &args.app_secret {
+        app_secret(&mut apps, spec)?;
+    }
     let faults = Faults::parse(&args.faults).map_err(|e| usage(format!("--fault: {e}")))?;
     let mut config = EmulatorConfig::new(apps);
     config.listen = listen;
@@ -574,6 +599,41 @@ pub fn emulate(args: &EmulateArgs, verbose: bool) -> Result<EmulatorConfig, Erro
     config.generate_keys = args.generate_keys;
     config.log_requests = args.verbose || verbose;
     Ok(config)
+}
+
+/// `--app-secret CLIENT_ID=ENVVAR`: the Value from the environment, given to that app. The
+/// variable's name is shown in errors, never its value.
+fn app_secret(apps: &mut [Registration], spec: &str) -> Result<(), Error> {
+    let (id, var) = spec.split_once('=').ok_or_else(|| {
+        usage(format!(
+            "--app-secret {}: write CLIENT_ID=ENVVAR, the environment variable holding the secret's Value",
+            registration::show_id(spec)
+        ))
+    })?;
+    if !is_guid(id) {
+        return Err(usage(format!(
+            "--app-secret: {} is not a GUID (the app's Application (client) ID)",
+            registration::show_id(id)
+        )));
+    }
+    let value = match std::env::var(var) {
+        Ok(v) if !v.is_empty() => SecretValue::new(v),
+        _ => {
+            return Err(usage(format!(
+                "--app-secret {id}={var}: {var} is not set (or empty): export {var}='<the secret Value>'"
+            )));
+        }
+    };
+    let reg = apps
+        .iter_mut()
+        .find(|r| {
+            r.app_id
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(id))
+        })
+        .ok_or_else(|| usage(format!("--app-secret {id}: no app served has that appId")))?;
+    crate::emulator::app_secret::bind(reg, value);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -32,8 +32,13 @@ pub fn run(
         .enable_all()
         .build()
         .map_err(|e| Error::Incomplete(format!("cannot start the async runtime: {e}")))?;
+    let secretless = secretless_apps(&config.apps);
     runtime.block_on(async {
         let emulator = Emulator::start(config).await.map_err(start_error)?;
+        // Said before the ready line, so that a refused secret is not a surprise.
+        for line in &secretless {
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
         let stop = stop_signal();
         // Without --ca-out the CA goes to a directory made for this run (mode 0700, a name no
         // one can guess), created new there: a file or link planted in /tmp is never followed.
@@ -109,6 +114,37 @@ fn write_whole(path: &str, bytes: &[u8]) -> std::io::Result<()> {
     tmp.write_all(bytes)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Which apps no secret can get through, and why (a real export carries no Value), one line
+/// each.
+fn secretless_apps(apps: &[crate::registration::Registration]) -> Vec<String> {
+    let now = chrono::Utc::now();
+    apps.iter()
+        // An enterprise app alone: no application, no secrets.
+        .filter(|reg| reg.shape != crate::registration::Shape::ServicePrincipal)
+        .filter_map(|reg| {
+            let why = crate::emulator::app_secret::none_acceptable(reg, now)?;
+            Some(format!(
+                "emulate: no secret is accepted for {} ({}): {why}",
+                printable(reg.label()),
+                reg.app_id.as_deref().unwrap_or("no appId")
+            ))
+        })
+        .collect()
+}
+
+/// `text` with control characters shown as `\u{..}`: a display name must not drive the terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// SIGINT, SIGTERM or SIGHUP (the terminal closed), each of which ends the serving cleanly.

@@ -28,6 +28,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../fixtures/apps/graph-list.json"),
     ),
     (
+        "guide-exact.json",
+        include_str!("../fixtures/apps/guide-exact.json"),
+    ),
+    (
         "implicit-on.json",
         include_str!("../fixtures/apps/implicit-on.json"),
     ),

@@ -18,6 +18,7 @@ pub mod fixtures;
 pub mod flow;
 pub mod lint;
 pub mod live;
+pub mod manpage;
 pub mod mode;
 pub mod ngrok;
 pub mod registration;

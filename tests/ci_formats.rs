@@ -324,6 +324,10 @@ fn explain_takes_every_code_and_refuses_report_formats() {
     for format in ["junit", "github", "markdown"] {
         let out = run(&["explain", "--format", format, "50011"]);
         assert_eq!(code(&out), 2, "{format}");
+        assert!(stderr(&out).contains("human, json"), "{}", stderr(&out));
+        // Given before the command, as a report flag, it is refused too.
+        let out = run(&["--format", format, "explain", "50011"]);
+        assert_eq!(code(&out), 2, "{format}");
         assert!(stderr(&out).contains("human or json"), "{}", stderr(&out));
     }
 }

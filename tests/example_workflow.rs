@@ -1,11 +1,13 @@
-//! `examples/github-actions.yml`, the workflow users copy, runs as written: each step that calls
-//! oauth-preflight is run by bash, with the step's own environment (repository variables and
-//! secrets filled in), against the emulator (`OAUTH_PREFLIGHT_EMULATOR`, the one line that
-//! differs from GitHub), with a step summary file as GitHub gives. CI also checks the file with
-//! actionlint (`.ci/run`).
+//! `examples/github-actions.yml`, the workflow users copy, runs as written: its steps in order,
+//! with the runner's `if:` rules (a step without one runs only while the job succeeds), the
+//! repository's variables and secrets filled in, each `uses: OWNER/oauth-preflight@…` step as
+//! this repository's `action.yml` run by `common::action`, against the emulator (the job's
+//! `OAUTH_PREFLIGHT_EMULATOR`, the one thing that differs from GitHub), and what the last step
+//! uploads checked. CI also checks the file with actionlint (`.ci/run`).
 
 mod common;
 
+use common::action::{ActionRun, Runner};
 use std::collections::BTreeMap;
 
 fn workflow() -> serde_yaml_ng::Value {
@@ -26,118 +28,217 @@ fn fill(value: &str, vars: &BTreeMap<&str, String>) -> String {
     out
 }
 
-#[test]
-fn the_example_workflow_runs_as_written_against_the_emulator() {
-    let reg = common::app("good-multitenant.json");
+/// What the job did.
+struct Job {
+    runner: Runner,
+    /// Per step id: its run of the action.
+    actions: BTreeMap<String, ActionRun>,
+    /// The names of the steps that ran.
+    ran: Vec<String>,
+    uploaded: Vec<std::path::PathBuf>,
+    ok: bool,
+}
+
+/// Runs the example's job for registration fixture `app`, committed as its real export would be
+/// (no `x-emulator`), with the repository's variables and secrets set for it.
+fn run_example(dir: &std::path::Path, app: &str) -> (Job, String) {
+    let reg = common::app(app);
     let bg = common::background(vec![reg.clone()], &[]);
-    let work = tempfile::tempdir().unwrap();
-    std::fs::create_dir(work.path().join("entra")).unwrap();
-    std::fs::copy(
-        common::fixture("good-multitenant.json"),
-        work.path().join("entra/app.json"),
+    let mut runner = Runner::new(dir);
+    std::fs::create_dir(runner.workspace.join("entra")).unwrap();
+    let mut export: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join(common::fixture(app))).unwrap(),
     )
     .unwrap();
-    let ready = work.path().join("ready.json");
-    std::fs::write(
-        &ready,
-        serde_json::json!({
-            "authority": bg.emu.emu.authority(),
-            "graph": bg.emu.emu.graph(),
-            "ca_cert": bg.ca.path(),
-        })
-        .to_string(),
-    )
-    .unwrap();
-    let summary = work.path().join("summary.md");
+    export.as_object_mut().unwrap().remove("x-emulator");
+    std::fs::write(runner.workspace.join("entra/app.json"), export.to_string()).unwrap();
+    let ready = dir.join("ready.json");
+    bg.ready_file(&ready);
+    runner.env.insert(
+        "OAUTH_PREFLIGHT_EMULATOR".into(),
+        ready.display().to_string(),
+    );
+    let secret = common::secret(&reg);
     let vars: BTreeMap<&str, String> = [
-        ("vars.ENTRA_CLIENT_ID", reg.app_id.clone().unwrap()),
+        ("vars.ENTRA_CLIENT_ID", common::client_id(&reg)),
         ("vars.ENTRA_TENANT", "contoso.example".to_owned()),
-        ("secrets.ENTRA_CLIENT_SECRET", common::secret(&reg)),
+        ("secrets.ENTRA_CLIENT_SECRET", secret.clone()),
     ]
     .into_iter()
     .collect();
-    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_oauth-preflight"))
-        .parent()
-        .unwrap()
-        .to_owned();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
 
     let wf = workflow();
     let steps = wf["jobs"]["preflight"]["steps"].as_sequence().unwrap();
-    let mut ran = 0;
+    let mut job = Job {
+        runner,
+        actions: BTreeMap::new(),
+        ran: Vec::new(),
+        uploaded: Vec::new(),
+        ok: true,
+    };
     for step in steps {
-        let Some(run) = step["run"].as_str() else {
-            continue;
+        let uses = step["uses"].as_str().expect("every step uses an action");
+        let name = step["name"].as_str().unwrap_or(uses).to_owned();
+        let runs = match step["if"].as_str() {
+            None => job.ok,
+            Some("always()") => true,
+            Some(other) => panic!("{name}: a condition the test does not know: {other}"),
         };
-        if !run.starts_with("oauth-preflight ") {
-            continue; // the install step: the test runs the binary it built
+        if !runs {
+            continue;
         }
-        let mut cmd = std::process::Command::new("bash");
-        cmd.args(["-e", "-c", run])
-            .current_dir(work.path())
-            .env("PATH", &path)
-            .env("GITHUB_STEP_SUMMARY", &summary)
-            .env("OAUTH_PREFLIGHT_EMULATOR", &ready)
-            .env_remove("OAUTH_PREFLIGHT_CLIENT_SECRET");
-        if let Some(env) = step["env"].as_mapping() {
-            for (k, v) in env {
-                cmd.env(k.as_str().unwrap(), fill(v.as_str().unwrap(), &vars));
+        job.ran.push(name.clone());
+        assert!(step["run"].is_null() && step["env"].is_null(), "{name}");
+        if uses.starts_with("actions/checkout@") {
+            continue; // the workspace is laid out above
+        }
+        if uses.starts_with("actions/upload-artifact@") {
+            let path = step["with"]["path"].as_str().unwrap().trim();
+            let dir = job.runner.workspace.join(path);
+            for e in std::fs::read_dir(&dir).unwrap() {
+                job.uploaded.push(e.unwrap().path());
             }
+            continue;
         }
-        let out = cmd.output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let name = step["name"].as_str().unwrap_or(run);
         assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{name}: {stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
+            uses, "OWNER/oauth-preflight@v1",
+            "{name}: this repository's action, OWNER to be replaced"
+        );
+        let with: BTreeMap<String, String> = step["with"]
+            .as_mapping()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().unwrap().to_owned(),
+                    fill(v.as_str().unwrap(), &vars),
+                )
+            })
+            .collect();
+        let run = job.runner.run_action(&with);
+        job.ok &= run.ok;
+        job.actions
+            .insert(step["id"].as_str().unwrap().to_owned(), run);
+    }
+    (job, secret)
+}
+
+/// The example failed a correct app: probe asked for a local callback that ngrok's guide never
+/// registers. An app made as the guide says passes every step, and every report is kept.
+#[test]
+fn the_example_workflow_passes_an_app_made_as_ngroks_guide_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let (job, secret) = run_example(dir.path(), "guide-exact.json");
+    assert!(job.ok, "{:?}", job.actions);
+    assert_eq!(job.ran.len(), 4, "{:?}", job.ran);
+    for id in ["lint", "probe"] {
+        let run = &job.actions[id];
+        assert_eq!(run.outputs["fail-count"], "0", "{id}: {run:?}");
+        assert!(
+            run.stdout.lines().all(|l| l.starts_with("::")),
+            "{id}: only workflow commands: {}",
+            run.stdout
         );
         assert!(
-            stdout.lines().all(|l| l.starts_with("::")),
-            "{name}: only workflow commands: {stdout}"
+            run.stdout
+                .contains("::notice title=oauth-preflight::1 target(s):"),
+            "{id}: {}",
+            run.stdout
         );
-        assert!(
-            stdout.contains("::notice title=oauth-preflight::1 target(s):"),
-            "{name}: {stdout}"
-        );
-        assert!(!stdout.contains(&common::secret(&reg)));
-        ran += 1;
+        assert!(!run.stdout.contains("redirect.local::AADSTS50011"));
+        assert!(!run.stdout.contains(&secret) && !run.stderr.contains(&secret));
     }
-    assert_eq!(ran, 2, "lint and probe");
-    // What the last step uploads is there.
-    let upload = steps
-        .iter()
-        .find(|s| {
-            s["uses"]
-                .as_str()
-                .is_some_and(|u| u.starts_with("actions/upload-artifact"))
-        })
-        .unwrap();
-    for file in upload["with"]["path"]
-        .as_str()
-        .unwrap()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-    {
-        let text = std::fs::read_to_string(work.path().join(file))
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert!(!text.is_empty(), "{file}");
-    }
-    let probe: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(work.path().join("probe.json")).unwrap())
-            .unwrap();
+    assert_eq!(job.actions["probe"].masks, [secret.as_str()]);
+    let probe: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&job.actions["probe"].outputs["report-json"]).unwrap(),
+    )
+    .unwrap();
     assert_eq!(probe["reports"][0]["mode"], "probe");
     assert_eq!(probe["reports"][0]["summary"]["fail"], 0);
-    let summary = std::fs::read_to_string(&summary).unwrap();
+    let mut uploaded: Vec<String> = job
+        .uploaded
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    uploaded.sort();
+    assert_eq!(
+        uploaded,
+        ["lint.json", "lint.xml", "probe.json", "probe.xml"]
+    );
+    for f in &job.uploaded {
+        assert!(std::fs::metadata(f).unwrap().len() > 0, "{}", f.display());
+    }
+    let summary = std::fs::read_to_string(&job.runner.summary).unwrap();
     assert_eq!(
         summary.matches("## oauth-preflight").count(),
         2,
         "{summary}"
     );
+    for file in job.runner.files() {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        assert!(!text.contains(&secret), "{}", file.display());
+    }
+}
+
+/// The probe step had no `if: always()`: a failing lint hid the sign-in's verdict. Now lint
+/// fails the job and probe and the upload still run.
+#[test]
+fn a_failing_lint_does_not_hide_the_probe_nor_the_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let (job, _) = run_example(dir.path(), "redirect-trailing-slash.json");
+    assert!(!job.ok);
+    assert_eq!(job.ran.len(), 4, "{:?}", job.ran);
+    let lint = &job.actions["lint"];
+    assert_eq!(lint.failed_code, Some(1));
+    assert_eq!(lint.outputs["fail-count"], "1");
+    // The annotation names what is wrong (the evidence), not only what to do.
+    assert!(
+        lint.stdout.contains("has a trailing slash"),
+        "{}",
+        lint.stdout
+    );
+    let probe = &job.actions["probe"];
+    assert_eq!(probe.failed_code, Some(1), "{probe:?}");
+    assert!(
+        probe.stdout.contains("title=redirect.ngrok::"),
+        "{}",
+        probe.stdout
+    );
+    assert_eq!(job.uploaded.len(), 4);
+}
+
+/// Every step that reports runs `if: always()`, and the `with:` of the action steps are inputs
+/// of action.yml (the runner only warns about an unknown one).
+#[test]
+fn the_example_reports_always_and_passes_only_known_inputs() {
+    let wf = workflow();
+    let steps = wf["jobs"]["preflight"]["steps"].as_sequence().unwrap();
+    let action: serde_yaml_ng::Value = serde_yaml_ng::from_str(
+        &std::fs::read_to_string(common::root().join("action.yml")).unwrap(),
+    )
+    .unwrap();
+    let first_action = steps
+        .iter()
+        .position(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.contains("/oauth-preflight@"))
+        })
+        .unwrap();
+    for step in &steps[first_action + 1..] {
+        assert_eq!(step["if"], "always()", "{step:?}");
+    }
+    for step in steps {
+        if step["uses"]
+            .as_str()
+            .is_some_and(|u| u.contains("/oauth-preflight@"))
+        {
+            for key in step["with"].as_mapping().unwrap().keys() {
+                assert!(
+                    action["inputs"].as_mapping().unwrap().contains_key(key),
+                    "{key:?}"
+                );
+            }
+        }
+    }
 }

@@ -68,13 +68,15 @@ pub(super) fn local(i: &Inputs<'_>) -> Finding {
         return Finding::skip(ID, needs_live(i));
     };
     if asked.redirect == RedirectRole::Ngrok {
-        return Finding::skip(
-            ID,
+        let why = if asked.mode == crate::mode::Mode::Probe {
             format!(
-                "the flow used ngrok's redirect URI (paste-back): see {}",
-                CheckId::RedirectNgrok
-            ),
-        );
+                "probe used ngrok's redirect URI and needs no local callback (--redirect-uri {} tests one)",
+                crate::flow::DEFAULT_REDIRECT
+            )
+        } else {
+            "the flow used ngrok's redirect URI (paste-back)".to_owned()
+        };
+        return Finding::skip(ID, format!("{why}: see {}", CheckId::RedirectNgrok));
     }
     aad::refused(i, ID)
         .or_else(|| judge_answer(ID, ev.authorize.as_ref()?, &asked.redirect_uri))

@@ -5,6 +5,7 @@
 //! registration it behaves as Microsoft does for that registration, misconfigurations included,
 //! so every live check can be tested offline. It depends on `registration` and `entra` only.
 
+pub mod app_secret;
 mod authorize;
 mod codes;
 mod directory;

@@ -1,9 +1,10 @@
 //! GitHub Actions workflow commands (DESIGN.md §8.3): `::error` for each failing check,
-//! `::warning` for each warning (with `file=` where lint read a file), then one `::notice` with
-//! the totals. Values are escaped as the runner unescapes them (`NGROK.md` §6.2): in messages
-//! `%`, CR, LF; in properties also `:` and `,`; `%` first. Other control characters (NUL, BEL,
-//! ESC...) are shown as `\u{..}`, as in the human report. GitHub shows 10 annotations of a type
-//! per step: the 10th says how many more there are.
+//! `::warning` for each warning (with `file=` where lint read a file; the message carries the
+//! title, the evidence and the fix), then one `::notice` with the totals. Values are escaped as
+//! the runner unescapes them (`NGROK.md` §6.2): in messages `%`, CR, LF; in properties also `:`
+//! and `,`; `%` first. Other control characters (NUL, BEL, ESC...) are shown as `\u{..}`, as in
+//! the human report. GitHub shows 10 annotations of a type per step: the 10th says how many more
+//! there are.
 
 use super::{RenderOptions, Report, total};
 use crate::checks::{Finding, Status};
@@ -47,6 +48,11 @@ fn command(kind: &str, a: &Annotation<'_>, several: bool) -> String {
     let mut message = f.title.clone();
     if several {
         message = format!("{} ({message})", a.report.label());
+    }
+    // The evidence names what the fix refers to ("the entries named above").
+    if !f.evidence.is_empty() {
+        let evidence = f.evidence.trim_end_matches('.');
+        message = format!("{}. Evidence: {evidence}", message.trim_end_matches('.'));
     }
     if let Some(fix) = &f.fix {
         message = format!("{}. Fix: {fix}", message.trim_end_matches('.'));
@@ -114,11 +120,14 @@ pub(super) fn render(
     emit(out, "error", &fails, several, "failing checks", room)?;
     emit(out, "warning", &warns, several, "warnings", LIMIT)?;
     let s = total(reports);
-    let strict = if opts.strict {
-        " (--strict: warnings fail)"
+    let mut strict = if opts.strict {
+        " (--strict: warnings fail)".to_owned()
     } else {
-        ""
+        String::new()
     };
+    if let Some(line) = super::baseline::all_failing_unchanged(reports, opts.strict) {
+        strict.push_str(&format!("; {line}"));
+    }
     writeln!(
         out,
         "::notice title=oauth-preflight::{}",

@@ -121,5 +121,8 @@ pub(super) fn render(
             s.skip
         )?;
     }
+    if let Some(line) = super::baseline::all_failing_unchanged(reports, opts.strict) {
+        writeln!(out, "{line}")?;
+    }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! A GitHub-flavoured Markdown summary: per target, the failing and warning checks with their
-//! fix, then the totals. `--format markdown` prints it; with `GITHUB_STEP_SUMMARY` naming a file
-//! it is appended there whatever the format (DESIGN.md §8.3).
+//! evidence and fix, then the totals. `--format markdown` prints it; with `GITHUB_STEP_SUMMARY`
+//! naming a file it is appended there whatever the format (DESIGN.md §8.3).
 //!
 //! Every text from a registration, a file name or a server is untrusted: a display name
 //! `![i](https://evil.example/t.png)` must not render as an image, `[l](…)` as a link, nor a
@@ -57,7 +57,7 @@ fn icon(s: Status) -> &'static str {
     }
 }
 
-pub(super) fn render(reports: &[Report], out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn render(reports: &[Report], strict: bool, out: &mut dyn Write) -> io::Result<()> {
     let s = total(reports);
     writeln!(out, "## oauth-preflight\n")?;
     writeln!(
@@ -91,8 +91,8 @@ pub(super) fn render(reports: &[Report], out: &mut dyn Write) -> io::Result<()> 
             writeln!(out, "No failing or warning check.\n")?;
             continue;
         }
-        writeln!(out, "| check | status | finding | fix |")?;
-        writeln!(out, "| --- | --- | --- | --- |")?;
+        writeln!(out, "| check | status | finding | evidence | fix |")?;
+        writeln!(out, "| --- | --- | --- | --- | --- |")?;
         for f in attention {
             let mark = if f.baseline_regressed() {
                 " (regressed)"
@@ -101,14 +101,18 @@ pub(super) fn render(reports: &[Report], out: &mut dyn Write) -> io::Result<()> 
             };
             writeln!(
                 out,
-                "| `{}` | {}{mark} | {} | {} |",
+                "| `{}` | {}{mark} | {} | {} | {} |",
                 f.id,
                 icon(f.status),
                 cell(&f.title),
+                cell(&f.evidence),
                 cell(f.fix.as_deref().unwrap_or(""))
             )?;
         }
         writeln!(out)?;
+    }
+    if let Some(line) = super::baseline::all_failing_unchanged(reports, strict) {
+        writeln!(out, "**Baseline:** {line}.\n")?;
     }
     Ok(())
 }

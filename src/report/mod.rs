@@ -251,6 +251,6 @@ pub fn render(reports: &[Report], opts: RenderOptions, out: &mut dyn Write) -> i
         }
         Format::Junit => junit::render(reports, opts, out),
         Format::Github => github::render(reports, opts, out),
-        Format::Markdown => markdown::render(reports, out),
+        Format::Markdown => markdown::render(reports, opts.strict, out),
     }
 }

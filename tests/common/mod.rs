@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: run the real binary, find fixtures.
 #![allow(dead_code, unreachable_pub)] // each test binary uses a different subset
 
+pub mod action;
 pub mod stand_in;
 
 use std::path::{Path, PathBuf};
@@ -444,6 +445,17 @@ pub fn background(apps: Vec<Registration>, faults: &[&str]) -> Background {
 }
 
 impl Background {
+    /// Writes the ready line `emulate --ready-file` would write for this emulator to `path`
+    /// (what `--emulator` and `OAUTH_PREFLIGHT_EMULATOR` read).
+    pub fn ready_file(&self, path: &Path) {
+        let line = serde_json::json!({
+            "authority": self.emu.emu.authority(),
+            "graph": self.emu.emu.graph(),
+            "ca_cert": self.ca.path(),
+        });
+        std::fs::write(path, line.to_string()).unwrap();
+    }
+
     /// `--authority`, `--graph` and `--ca-cert` for this emulator.
     pub fn target(&self) -> Vec<String> {
         vec![
