@@ -138,9 +138,14 @@ pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
     // any encoding (the secret, the code, the PKCE verifier, the tokens).
     let redact = |text: &str| ev.redactor.clean(text);
     for f in &mut findings {
-        for text in [Some(&mut f.title), Some(&mut f.evidence), f.fix.as_mut()]
-            .into_iter()
-            .flatten()
+        for text in [
+            Some(&mut f.title),
+            Some(&mut f.evidence),
+            f.fix.as_mut(),
+            f.fix_command.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
         {
             *text = redact(text);
         }

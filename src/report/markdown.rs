@@ -105,12 +105,22 @@ pub(super) fn render(reports: &[Report], out: &mut dyn Write) -> io::Result<()> 
                 f.id,
                 icon(f.status),
                 cell(&f.title),
-                cell(f.fix.as_deref().unwrap_or(""))
+                fix_cell(f)
             )?;
         }
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// The fix, and its command as a code span (a `|` in it escaped, as GFM splits cells at one
+/// even inside a code span: <https://github.github.com/gfm/#example-200>).
+fn fix_cell(f: &crate::checks::Finding) -> String {
+    let fix = cell(f.fix.as_deref().unwrap_or(""));
+    match &f.fix_command {
+        Some(cmd) => format!("{fix}. Command: {}", code(cmd).replace('|', "\\|")),
+        None => fix,
+    }
 }
 
 #[cfg(test)]
