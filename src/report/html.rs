@@ -158,13 +158,11 @@ fn folded(out: &mut String, r: &Report, status: Status, what: &str, verbose: boo
     out.push_str("</ul></details>\n");
 }
 
-/// What a target is: client id, authority, tenant, the file, the ngrok action.
+/// Where a target was checked (its label names the app): authority, tenant, the file, the
+/// ngrok action.
 fn meta(r: &Report) -> String {
     let t = &r.target;
     let mut parts = Vec::new();
-    if let Some(id) = &t.client_id {
-        parts.push(format!("client id {id}"));
-    }
     if let Some(a) = &t.authority {
         parts.push(format!("via {a}"));
     }
@@ -271,6 +269,14 @@ pub fn verdict_page(report: &Report) -> String {
         meta(report),
         counts(s)
     );
+    // Who signed in, as ngrok would see them sign in.
+    if let Some(who) = report
+        .checks
+        .iter()
+        .find(|f| f.id == crate::checks::CheckId::TenancySignedIn && f.status == Status::Pass)
+    {
+        let _ = writeln!(out, "<p class=\"meta\">{}</p>", esc(&who.title));
+    }
     if let Some(e) = &report.error {
         let _ = writeln!(
             out,
