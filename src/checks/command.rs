@@ -66,15 +66,7 @@ fn command(f: &Finding, i: &Inputs<'_>) -> Option<String> {
             }
             add_redirect(i.reg?, &asked.redirect_uri)
         }
-        CheckId::TenancyMultitenant => match i.reg.map(|r| &r.audience) {
-            Some(a) if a.is_multitenant() => None,
-            // Personal accounts stay in, with the v2 tokens Entra then requires.
-            Some(Audience::PersonalOnly) => update(
-                "--sign-in-audience AzureADandPersonalMicrosoftAccount --set api.requestedAccessTokenVersion=2",
-            ),
-            Some(Audience::Missing) | None if live_code != Some(50194) => None,
-            _ => update("--sign-in-audience AzureADMultipleOrgs"),
-        },
+        CheckId::TenancyMultitenant => audience(i, live_code),
         CheckId::TenancyTokenVersion => {
             let reg = i.reg?;
             if !reg.audience.allows_personal() || reg.requested_access_token_version == Some(2) {
@@ -82,31 +74,8 @@ fn command(f: &Finding, i: &Inputs<'_>) -> Option<String> {
             }
             update("--set api.requestedAccessTokenVersion=2")
         }
-        CheckId::ScopesUserRead => {
-            let reg = i.reg?;
-            if !reg.known.permissions || has_user_read_scope(reg) || i.scopes_from_policy {
-                return None;
-            }
-            Some(format!(
-                "az ad app permission add --id {} --api {GRAPH_APP_ID} --api-permissions {USER_READ_ID}=Scope",
-                app_id(i)?
-            ))
-        }
-        CheckId::ScopesAdminConsent => {
-            let needs = i.reg.is_some_and(|r| {
-                r.permissions.iter().any(|p| {
-                    p.resource_app_id == GRAPH_APP_ID
-                        && entra::graph_scope_by_id(&p.id).is_some_and(|s| s.admin_consent)
-                })
-            }) || matches!(live_code, Some(90094 | 65001));
-            if !needs {
-                return None;
-            }
-            Some(format!(
-                "az ad app permission admin-consent --id {}",
-                app_id(i)?
-            ))
-        }
+        CheckId::ScopesUserRead => user_read(i),
+        CheckId::ScopesAdminConsent => admin_consent(i, live_code),
         CheckId::SecretPresent => i.reg.and(new_secret(i)),
         CheckId::SecretValid if f.status == Status::Fail => match live_code {
             Some(c) if !SECRET_CODES.contains(&c) => None,
@@ -124,6 +93,51 @@ fn command(f: &Finding, i: &Inputs<'_>) -> Option<String> {
         // ngrok.policy: the fix is an edit of the policy file, said in `fix`.
         _ => None,
     }
+}
+
+/// `--sign-in-audience`: any organisation's users, and personal accounts where they were in.
+fn audience(i: &Inputs<'_>, live_code: Option<u32>) -> Option<String> {
+    let args = match i.reg.map(|r| &r.audience) {
+        Some(a) if a.is_multitenant() => return None,
+        // Personal accounts stay in, with the v2 tokens Entra then requires.
+        Some(Audience::PersonalOnly) => {
+            "--sign-in-audience AzureADandPersonalMicrosoftAccount --set api.requestedAccessTokenVersion=2"
+        }
+        Some(Audience::Missing) | None if live_code != Some(50194) => return None,
+        _ => "--sign-in-audience AzureADMultipleOrgs",
+    };
+    Some(format!("az ad app update --id {} {args}", app_id(i)?))
+}
+
+/// Graph's delegated User.Read added to the app, where the registration lacks any permission
+/// that reads `/me` (not when the request, e.g. the policy's `scopes`, is the place to fix).
+fn user_read(i: &Inputs<'_>) -> Option<String> {
+    let reg = i.reg?;
+    if !reg.known.permissions || has_user_read_scope(reg) || i.scopes_from_policy {
+        return None;
+    }
+    Some(format!(
+        "az ad app permission add --id {} --api {GRAPH_APP_ID} --api-permissions {USER_READ_ID}=Scope",
+        app_id(i)?
+    ))
+}
+
+/// Admin consent in the home tenant, for a configured scope that needs it or a live refusal
+/// for want of it (AADSTS90094, 65001).
+fn admin_consent(i: &Inputs<'_>, live_code: Option<u32>) -> Option<String> {
+    let needs = i.reg.is_some_and(|r| {
+        r.permissions.iter().any(|p| {
+            p.resource_app_id == GRAPH_APP_ID
+                && entra::graph_scope_by_id(&p.id).is_some_and(|s| s.admin_consent)
+        })
+    }) || matches!(live_code, Some(90094 | 65001));
+    if !needs {
+        return None;
+    }
+    Some(format!(
+        "az ad app permission admin-consent --id {}",
+        app_id(i)?
+    ))
 }
 
 /// `az ad sp update ... accountEnabled=true` for an enterprise app that was disabled (not by

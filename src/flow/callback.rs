@@ -322,7 +322,39 @@ async fn answer(shared: &Shared, uri: &http::Uri) -> Response<Full<Bytes>> {
             "oauth-preflight already has the answer of this sign-in.",
         );
     };
-    let (status, good, title, body) = match (get("code"), get("error")) {
+    let (status, good, title, body) = note(&query);
+    // Taken before the shot is handed over, so that no verdict can be shown before this
+    // answer waits for it.
+    let verdict = shared
+        .page
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    let _ = tx.send(query);
+    let Some(verdict) = verdict else {
+        return page(status, good, title, &body);
+    };
+    // The checks run now: this answer waits for their verdict, up to --timeout.
+    match tokio::time::timeout(shared.wait, verdict).await {
+        Ok(Ok(html)) => respond(StatusCode::OK, html),
+        Ok(Err(_)) => page(status, good, title, &body),
+        Err(_) => page(
+            status,
+            good,
+            title,
+            &format!(
+                "{body} The checks did not finish within {} s (--timeout): the verdict is in the terminal.",
+                shared.wait.as_secs()
+            ),
+        ),
+    }
+}
+
+/// What the tab says of the shot when no verdict comes: its status, whether it went well, a
+/// title and a line.
+fn note(query: &Shot) -> (StatusCode, bool, &'static str, String) {
+    let get = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    match (get("code"), get("error")) {
         (_, Some(error)) => (
             StatusCode::OK,
             false,
@@ -348,29 +380,6 @@ async fn answer(shared: &Shared, uri: &http::Uri) -> Response<Full<Bytes>> {
             false,
             "No code",
             "The redirect carried neither a code nor an error.".to_owned(),
-        ),
-    };
-    let _ = tx.send(query);
-    let verdict = shared
-        .page
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .take();
-    let Some(verdict) = verdict else {
-        return page(status, good, title, &body);
-    };
-    // The checks run now: this answer waits for their verdict, up to --timeout.
-    match tokio::time::timeout(shared.wait, verdict).await {
-        Ok(Ok(html)) => respond(StatusCode::OK, html),
-        Ok(Err(_)) => page(status, good, title, &body),
-        Err(_) => page(
-            status,
-            good,
-            title,
-            &format!(
-                "{body} The checks did not finish within {} s (--timeout): the verdict is in the terminal.",
-                shared.wait.as_secs()
-            ),
         ),
     }
 }
