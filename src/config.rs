@@ -36,7 +36,7 @@ pub fn output(g: &GlobalArgs) -> Result<Output, Error> {
         })?;
         let format = Format::parse(name).ok_or_else(|| {
             usage(format!(
-                "--report {spec:?}: {name:?} is not a format (human, json, junit, github, markdown)"
+                "--report {spec:?}: {name:?} is not a format (human, json, junit, github, markdown, html)"
             ))
         })?;
         if path.is_empty() {

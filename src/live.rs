@@ -127,9 +127,12 @@ pub struct Outcome {
     pub error: Option<FlowError>,
 }
 
-/// Runs the flow of `cfg` and judges every check id of its mode (DESIGN.md §8.1).
+/// Runs the flow of `cfg` and judges every check id of its mode (DESIGN.md §8.1). Where the
+/// sign-in came back to the one-shot callback, the browser's tab, still waiting, shows the
+/// verdict (DESIGN.md §9.3): the page is made here and passed into the flow's [`flow::Tab`],
+/// so that `flow` never sees the checks (DESIGN.md §2).
 pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
-    let ev = flow::run(&cfg.flow, console).await;
+    let (ev, tab) = flow::run_in_tab(&cfg.flow, console).await;
     let inputs = checks::Inputs {
         reg: cfg.app.as_ref(),
         policy: cfg.policy.as_ref(),
@@ -142,9 +145,14 @@ pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
     // any encoding (the secret, the code, the PKCE verifier, the tokens).
     let redact = |text: &str| ev.redactor.clean(text);
     for f in &mut findings {
-        for text in [Some(&mut f.title), Some(&mut f.evidence), f.fix.as_mut()]
-            .into_iter()
-            .flatten()
+        for text in [
+            Some(&mut f.title),
+            Some(&mut f.evidence),
+            f.fix.as_mut(),
+            f.fix_command.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
         {
             *text = redact(text);
         }
@@ -165,6 +173,9 @@ pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
     });
     if let Some(e) = &error {
         report = report.with_error(e.to_string());
+    }
+    if let Some(tab) = tab {
+        tab.show(report::verdict_page(&report)).await;
     }
     Outcome { report, error }
 }

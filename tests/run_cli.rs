@@ -150,7 +150,11 @@ fn run_with_a_real_http_user_agent_and_the_loopback_callback() {
     let args = strs(&args);
     let (child, url) = spawn_for_url(&args, &common::secret(&reg));
     let page = bg.rt.block_on(follow(&bg.emu.http, url));
-    assert!(page.contains("Signed in"), "{page}");
+    // The tab waits for the verdict (DESIGN.md §9.3).
+    assert!(
+        page.contains(r#"<h1 class="ok">All "#) && page.contains(" checks pass"),
+        "{page}"
+    );
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let report = String::from_utf8(out.stdout).unwrap();
@@ -558,7 +562,7 @@ fn junk_connections_cannot_keep_the_genuine_callback_out() {
         .await
     });
     let page = page.expect("the genuine callback was not served within 30 s");
-    assert!(page.contains("Signed in"), "{page}");
+    assert!(page.contains(" checks pass"), "{page}");
     let out = child.wait_with_output().unwrap();
     assert_eq!(
         out.status.code(),
@@ -624,9 +628,10 @@ fn a_refused_sign_in_is_not_shown_as_a_success() {
             .await
             .unwrap()
     });
-    assert!(page.contains("Microsoft refused the sign-in"), "{page}");
+    // The verdict names the refusal.
+    assert!(page.contains("AADSTS65004"), "{page}");
     assert!(
-        page.contains(r#"class="bad""#) && !page.contains(r#"class="ok""#),
+        page.contains(r#"<h1 class="bad">1 check fails</h1>"#) && !page.contains(r#"class="ok""#),
         "{page}"
     );
     let out = child.wait_with_output().unwrap();

@@ -6,6 +6,7 @@
 
 mod aad;
 mod app;
+mod command;
 mod graph;
 mod ngrok;
 mod redirect;
@@ -200,6 +201,10 @@ pub struct Finding {
     pub evidence: String,
     /// Where to click in the portal and which manifest field to set; `None` when passing.
     pub fix: Option<String>,
+    /// The fix as a command to type (Azure CLI), where one exists (DESIGN.md §9.3): every
+    /// untrusted value in it quoted for a POSIX shell, never a secret. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix_command: Option<String>,
     pub docs: &'static str,
     /// The identity a per-identity finding is about (`ngrok.access`: one finding per
     /// `--identity` / `--denied-identity`, DESIGN.md §9.1); absent for the others.
@@ -218,6 +223,7 @@ impl Finding {
             title,
             evidence,
             fix: None,
+            fix_command: None,
             docs: id.docs(),
             identity: None,
             baseline: None,
@@ -462,7 +468,7 @@ pub fn judge_one(id: CheckId, i: &Inputs<'_>) -> Finding {
         CheckId::NgrokAccess => ngrok::access(i),
     };
     debug_assert_eq!(f.id, id);
-    f
+    command::attach(f, i)
 }
 
 /// Why a check that reads the registration only was not judged.

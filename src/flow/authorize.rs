@@ -168,13 +168,9 @@ pub(super) async fn wait_for_browser(
             },
         }
     };
-    if let Some(l) = launched {
-        // Let a command browser render our page (Chromium screenshots after load).
-        let grace = Duration::from_secs(10);
-        tokio::task::spawn_blocking(move || l.finish(grace))
-            .await
-            .ok();
-    }
+    // The browser's page waits for the verdict: the browser gets its grace once the tab has it
+    // (`callback::Tab`), not now.
+    cb.launched = launched;
     Ok(shot)
 }
 

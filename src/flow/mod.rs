@@ -20,6 +20,7 @@ mod redeem;
 mod tokens;
 
 pub use authorize::MAX_PASTE;
+pub use callback::{CSP, Tab};
 pub use config::{DEFAULT_REDIRECT, DEFAULT_SCOPES, FlowConfig};
 pub use evidence::Evidence;
 pub use http::client as http_client;
@@ -58,10 +59,23 @@ pub trait Console: Send {
 /// Runs the flow of `cfg` as far as it goes and returns what it saw. Never fails: an error is
 /// part of the evidence, so that the report of what was seen is still written. With further
 /// accounts (`--accounts`), each signs in after the first, whatever the first one's outcome.
+/// The browser's tab is told that the verdict is in the terminal.
 pub async fn run(cfg: &FlowConfig, console: &mut dyn Console) -> Evidence {
-    let mut ev = one(cfg, console).await;
+    let (ev, tab) = run_in_tab(cfg, console).await;
+    if let Some(tab) = tab {
+        tab.close().await;
+    }
+    ev
+}
+
+/// [`run`], and the browser's tab of the (last) sign-in that came back to the one-shot
+/// callback, still waiting: show the verdict in it with [`Tab::show`] (DESIGN.md §9.3). `flow`
+/// judges nothing, so the page comes from whoever does. The tab of an earlier sign-in
+/// (`--accounts`) is told the verdict is in the terminal before the next one starts.
+pub async fn run_in_tab(cfg: &FlowConfig, console: &mut dyn Console) -> (Evidence, Option<Tab>) {
+    let (mut ev, mut tab) = one(cfg, console).await;
     if ev.error.is_some() {
-        return ev;
+        return (ev, tab);
     }
     let n = cfg.more_accounts.len() + 1;
     for (i, hint) in cfg.more_accounts.iter().enumerate() {
@@ -77,14 +91,19 @@ pub async fn run(cfg: &FlowConfig, console: &mut dyn Console) -> Evidence {
         next.login_hint.clone_from(hint);
         next.more_accounts.clear();
         next.select_account = true;
-        let sub = Box::pin(one(&next, console)).await;
+        // The next sign-in listens on the same port.
+        if let Some(t) = tab.take() {
+            t.close().await;
+        }
+        let (sub, sub_tab) = Box::pin(one(&next, console)).await;
+        tab = sub_tab;
         ev.redactor.extend(&sub.redactor);
         ev.other_accounts.push(evidence::AccountTry {
             hint: hint.clone(),
             outcome: account_outcome(sub),
         });
     }
-    ev
+    (ev, tab)
 }
 
 /// What a further sign-in's evidence says about its account.
@@ -110,8 +129,8 @@ fn account_outcome(sub: Evidence) -> evidence::AccountOutcome {
     }
 }
 
-/// One sign-in: the flow of `cfg` for its `login_hint`.
-async fn one(cfg: &FlowConfig, console: &mut dyn Console) -> Evidence {
+/// One sign-in: the flow of `cfg` for its `login_hint`, and its tab where one came back.
+async fn one(cfg: &FlowConfig, console: &mut dyn Console) -> (Evidence, Option<Tab>) {
     let mut ev = Evidence {
         asked: Some(Asked {
             mode: cfg.mode,
@@ -125,10 +144,11 @@ async fn one(cfg: &FlowConfig, console: &mut dyn Console) -> Evidence {
     };
     ev.redactor.add(cfg.secret.expose());
     ev.redactor.add_basic(&cfg.client_id, cfg.secret.expose());
-    if let Err(e) = steps(cfg, console, &mut ev).await {
+    let mut tab = None;
+    if let Err(e) = steps(cfg, console, &mut ev, &mut tab).await {
         ev.error = Some(e);
     }
-    ev
+    (ev, tab)
 }
 
 /// The redirect URI as a person would register it: port 0 ("any free port") is not shown, as
@@ -145,6 +165,7 @@ async fn steps(
     cfg: &FlowConfig,
     console: &mut dyn Console,
     ev: &mut Evidence,
+    tab: &mut Option<Tab>,
 ) -> Result<(), FlowError> {
     let Some(d) = discover(cfg, ev).await? else {
         return Ok(());
@@ -153,7 +174,7 @@ async fn steps(
     ev.redactor.add(req.verifier.secret());
     // The redirect: a one-shot server on loopback (run), or the URI as given.
     let mut server = if cfg.mode == Mode::Run && cfg.loopback_redirect() {
-        Some(callback::bind(&cfg.redirect_uri, req.state.secret()).await?)
+        Some(callback::bind(&cfg.redirect_uri, req.state.secret(), cfg.wait).await?)
     } else {
         None
     };
@@ -170,7 +191,11 @@ async fn steps(
     let result =
         authorize_and_exchange(cfg, console, ev, &d, &req, &redirect_uri, &mut server).await;
     if let Some(s) = server {
-        s.close().await;
+        if s.got_shot() {
+            *tab = Some(s.into_tab());
+        } else {
+            s.close().await;
+        }
     }
     result
 }

@@ -90,6 +90,9 @@ pub(super) fn render(
             }
             if let Some(fix) = &f.fix {
                 writeln!(out, "         fix: {}", clean(fix))?;
+                if let Some(cmd) = &f.fix_command {
+                    writeln!(out, "         command: {}", clean(cmd))?;
+                }
                 writeln!(out, "         docs: {}", f.docs)?;
             }
         }

@@ -106,7 +106,7 @@ pub(super) fn render(reports: &[Report], strict: bool, out: &mut dyn Write) -> i
                 icon(f.status),
                 cell(&f.title),
                 cell(&f.evidence),
-                cell(f.fix.as_deref().unwrap_or(""))
+                fix_cell(f)
             )?;
         }
         writeln!(out)?;
@@ -115,6 +115,16 @@ pub(super) fn render(reports: &[Report], strict: bool, out: &mut dyn Write) -> i
         writeln!(out, "**Baseline:** {line}.\n")?;
     }
     Ok(())
+}
+
+/// The fix, and its command as a code span (a `|` in it escaped, as GFM splits cells at one
+/// even inside a code span: <https://github.github.com/gfm/#example-200>).
+fn fix_cell(f: &crate::checks::Finding) -> String {
+    let fix = cell(f.fix.as_deref().unwrap_or(""));
+    match &f.fix_command {
+        Some(cmd) => format!("{fix}. Command: {}", code(cmd).replace('|', "\\|")),
+        None => fix,
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! Reports: findings grouped per target, rendered as human text, JSON (`oauth-preflight/report/v1`,
-//! DESIGN.md §5) or JUnit XML, and written where `--output` says.
+//! DESIGN.md §5), JUnit XML, GitHub workflow commands, Markdown or HTML (DESIGN.md §9.3), and
+//! written where `--output` says. The HTML verdict page of `run`'s browser tab is made here too.
 
 mod baseline;
 mod github;
+mod html;
 mod human;
 mod junit;
 mod markdown;
@@ -11,6 +13,7 @@ mod text;
 
 pub use crate::mode::Mode;
 pub use baseline::Earlier;
+pub use html::verdict_page;
 pub use output::{Output, Prepared, verdict};
 pub use text::one_line;
 
@@ -174,6 +177,9 @@ pub enum Format {
     Github,
     /// A GitHub-flavoured Markdown summary (what `GITHUB_STEP_SUMMARY` gets).
     Markdown,
+    /// One self-contained HTML page (no script, no external asset): per target the failing
+    /// checks first, with the portal path and the command; it prints and reads on a phone.
+    Html,
 }
 
 impl Format {
@@ -185,6 +191,7 @@ impl Format {
             Self::Junit => "junit",
             Self::Github => "github",
             Self::Markdown => "markdown",
+            Self::Html => "html",
         }
     }
 
@@ -196,6 +203,7 @@ impl Format {
             Self::Junit,
             Self::Github,
             Self::Markdown,
+            Self::Html,
         ]
         .into_iter()
         .find(|f| f.as_str() == name)
@@ -252,5 +260,6 @@ pub fn render(reports: &[Report], opts: RenderOptions, out: &mut dyn Write) -> i
         Format::Junit => junit::render(reports, opts, out),
         Format::Github => github::render(reports, opts, out),
         Format::Markdown => markdown::render(reports, opts.strict, out),
+        Format::Html => html::render(reports, opts.verbose, out),
     }
 }
