@@ -5,6 +5,11 @@ use crate::report::Format;
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand};
 
+/// Where `--client-secret-env` looks by default.
+pub const SECRET_ENV: &str = "OAUTH_PREFLIGHT_CLIENT_SECRET";
+/// Where `--graph-token-env` looks by default.
+pub const GRAPH_TOKEN_ENV: &str = "OAUTH_PREFLIGHT_GRAPH_TOKEN";
+
 /// Will this Microsoft Entra app registration work as the custom OAuth app behind ngrok?
 #[derive(Debug, Parser)]
 #[command(name = "oauth-preflight", version, about, propagate_version = true)]
@@ -120,14 +125,14 @@ pub struct LintArgs {
     #[arg(
         long,
         value_name = "VAR",
-        default_value = "OAUTH_PREFLIGHT_GRAPH_TOKEN"
+        default_value = GRAPH_TOKEN_ENV
     )]
     pub graph_token_env: String,
     /// With --from-graph: Microsoft Graph base URL.
     #[arg(
         long,
         value_name = "URL",
-        default_value = "https://graph.microsoft.com"
+        default_value = crate::entra::GRAPH_URL
     )]
     pub graph: String,
     /// With --from-graph: extra trust root (PEM), e.g. the emulator's CA.
@@ -141,7 +146,7 @@ pub struct LintArgs {
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
     /// Warn when the newest client secret expires within this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    #[arg(long, value_name = "DAYS", default_value_t = crate::checks::DEFAULT_SECRET_MIN_DAYS)]
     pub secret_min_days: u32,
     /// ngrok Traffic Policy (a policy file, an agent config, Kubernetes manifests or the ngrok
     /// API's endpoint JSON): check its Microsoft oauth action against the app it names (client
@@ -231,7 +236,7 @@ pub struct TargetArgs {
     #[arg(
         long,
         value_name = "VAR",
-        default_value = "OAUTH_PREFLIGHT_CLIENT_SECRET"
+        default_value = SECRET_ENV
     )]
     pub client_secret_env: String,
     /// File holding the client secret's Value (first line).
@@ -250,14 +255,14 @@ pub struct TargetArgs {
     #[arg(
         long,
         value_name = "URL",
-        default_value = "https://login.microsoftonline.com"
+        default_value = crate::flow::config::DEFAULT_AUTHORITY
     )]
     pub authority: String,
     /// Microsoft Graph base URL.
     #[arg(
         long,
         value_name = "URL",
-        default_value = "https://graph.microsoft.com"
+        default_value = crate::entra::GRAPH_URL
     )]
     pub graph: String,
     /// Extra trust root (PEM), e.g. the emulator's CA.

@@ -2,13 +2,12 @@
 //! low and high args): parsed URLs and instants, the tenant, the client id as a GUID, the secret
 //! from its source, the CA-trusting HTTP client, the output. Nothing below reads clap structs.
 
-use crate::checks::LintOptions;
+use crate::checks::{self, LintOptions};
 use crate::cli::{EmulateArgs, GlobalArgs, LintArgs, ProbeArgs, RunArgs, TargetArgs};
 use crate::emulator::{EmulatorConfig, Faults};
 use crate::exit::Error;
 use crate::flow::browser::Opener;
 use crate::flow::{self, FlowConfig};
-use crate::live::LiveConfig;
 use crate::mode::Mode;
 use crate::ngrok::{self, OAuthAction};
 use crate::registration::{self, Capped, Registration, SecretValue, is_guid, read_capped};
@@ -451,7 +450,7 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
         policy,
         lint: LintOptions {
             now: instant(args.at.as_deref())?,
-            secret_min_days: 30,
+            secret_min_days: checks::DEFAULT_SECRET_MIN_DAYS.into(),
         },
         scopes_from_policy,
         inputs,
@@ -673,5 +672,38 @@ mod tests {
         let e =
             first_line_secret("f", "\nQ1x8Q~ngrok-preflight-unit-test-value-0001\n").unwrap_err();
         assert!(e.to_string().contains("first line is empty"), "{e}");
+    }
+}
+
+/// A validated `run` or `probe`: the flow, and what judges it besides the live evidence.
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    pub flow: FlowConfig,
+    /// `--app`: the registration, whose static checks join the live ones.
+    pub app: Option<Registration>,
+    /// `--ngrok-policy`: its `oauth` action.
+    pub policy: Option<OAuthAction>,
+    /// "Now" for the registration's checks (`--at`).
+    pub lint: LintOptions,
+    /// The requested scopes came from the policy (a missing scope is fixed there).
+    pub scopes_from_policy: bool,
+    /// Every file the flags name to read: no report may overwrite one.
+    pub inputs: Vec<Named>,
+}
+
+impl LiveConfig {
+    /// A flow with nothing else to judge it by.
+    pub fn new(flow: FlowConfig) -> Self {
+        Self {
+            flow,
+            app: None,
+            policy: None,
+            lint: LintOptions {
+                now: Utc::now(),
+                secret_min_days: checks::DEFAULT_SECRET_MIN_DAYS.into(),
+            },
+            scopes_from_policy: false,
+            inputs: Vec::new(),
+        }
     }
 }

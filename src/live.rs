@@ -2,15 +2,12 @@
 //! The flow gathers evidence, the checks judge it, the report is written even when the flow
 //! could not complete (exit 3), with the error in it.
 
-use crate::checks::{self, LintOptions};
+use crate::checks;
 use crate::emulator::{Emulator, EmulatorConfig};
 use crate::exit::{Error, Exit};
 use crate::flow::browser::Opener;
 use crate::flow::{self, Console, FlowConfig, FlowError};
-use crate::ngrok::OAuthAction;
-use crate::registration::Registration;
 use crate::report::{self, Output, Report, Target};
-use crate::same_file::Named;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::time::Duration;
 
@@ -86,38 +83,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(|e| Error::Incomplete(format!("cannot start the async runtime: {e}")))
 }
 
-/// A validated `run` or `probe`: the flow, and what judges it besides the live evidence.
-#[derive(Debug, Clone)]
-pub struct LiveConfig {
-    pub flow: FlowConfig,
-    /// `--app`: the registration, whose static checks join the live ones.
-    pub app: Option<Registration>,
-    /// `--ngrok-policy`: its `oauth` action.
-    pub policy: Option<OAuthAction>,
-    /// "Now" for the registration's checks (`--at`).
-    pub lint: LintOptions,
-    /// The requested scopes came from the policy (a missing scope is fixed there).
-    pub scopes_from_policy: bool,
-    /// Every file the flags name to read: no report may overwrite one.
-    pub inputs: Vec<Named>,
-}
-
-impl LiveConfig {
-    /// A flow with nothing else to judge it by.
-    pub fn new(flow: FlowConfig) -> Self {
-        Self {
-            flow,
-            app: None,
-            policy: None,
-            lint: LintOptions {
-                now: chrono::Utc::now(),
-                secret_min_days: 30,
-            },
-            scopes_from_policy: false,
-            inputs: Vec::new(),
-        }
-    }
-}
+pub use crate::config::LiveConfig;
 
 /// What one live run produced: its report (written even when the run could not complete) and
 /// the error that stopped it.

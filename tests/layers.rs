@@ -163,7 +163,7 @@ fn no_module_imports_one_above_it() {
         ("lint", &["app", "live", "emulate"]),
         ("live", &["app", "lint", "emulate"]),
         ("emulate", &["app", "lint", "live"]),
-        ("config", &["app"]),
+        ("config", &["app", "lint", "live", "emulate"]),
     ];
     let mut files = Vec::new();
     sources(&src, &mut files);

@@ -282,6 +282,9 @@ impl Finding {
     }
 }
 
+/// Warn when the newest secret expires within this many days, unless `--secret-min-days` says.
+pub const DEFAULT_SECRET_MIN_DAYS: u32 = 30;
+
 /// Inputs of the static checks besides the registration.
 #[derive(Debug, Clone, Copy)]
 pub struct LintOptions {
@@ -567,7 +570,7 @@ mod tests {
         let reg = crate::registration::parse_bytes(br#"{"appId":"x"}"#).unwrap();
         let opts = LintOptions {
             now: Utc::now(),
-            secret_min_days: 30,
+            secret_min_days: DEFAULT_SECRET_MIN_DAYS.into(),
         };
         for &id in CheckId::ALL {
             assert_eq!(CheckId::parse(id.as_str()), Some(id));
