@@ -180,6 +180,7 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
                 file.clone()
             }),
             shape: Some(reg.shape.as_str()),
+            address: reg.address.clone(),
             ..Target::default()
         };
         // Each Microsoft auth action naming this app is a target of its own.

@@ -315,6 +315,7 @@ fn normalise(mut raw: RawApp, at: &str) -> Result<Registration, ParseError> {
         token_version: raw.api.is_some() || raw.access_token_accepted_version.is_some(),
         permissions: raw.required_resource_access.is_some(),
         secrets: raw.password_credentials.is_some(),
+        undecided: Vec::new(),
     };
     let app_disabled = if shape == Shape::ServicePrincipal {
         None
@@ -375,6 +376,7 @@ fn normalise(mut raw: RawApp, at: &str) -> Result<Registration, ParseError> {
             .and_then(|v| v.verified_publisher_id)
             .is_some_and(|id| !id.is_empty()),
         service_principal: sp,
+        address: None,
     })
 }
 

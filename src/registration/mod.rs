@@ -307,7 +307,7 @@ pub struct ServicePrincipal {
 /// Which of the fields the checks read the input really holds. A Graph `$select` answer or a
 /// trimmed export lacks some: a check that needs one is a `skip` naming it, never a pass on an
 /// empty default (DESIGN.md §9.1: absent is not empty).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Known {
     /// Web redirect URIs (`web.redirectUris`, `replyUrlsWithType`, `replyUrls`).
     pub web_redirects: bool,
@@ -319,6 +319,10 @@ pub struct Known {
     pub permissions: bool,
     /// `passwordCredentials`.
     pub secrets: bool,
+    /// Fields the input names without deciding their value yet: Terraform's "known after
+    /// apply", an unresolved ARM template expression (DESIGN.md §9.4). A check that needs one
+    /// is a `skip` that says so, never a pass or a fail.
+    pub undecided: Vec<Undecided>,
 }
 
 impl Known {
@@ -329,7 +333,55 @@ impl Known {
         token_version: true,
         permissions: true,
         secrets: true,
+        undecided: Vec::new(),
     };
+
+    /// Why `field` has no value yet, if it has none.
+    pub fn undecided(&self, field: Field) -> Option<&Undecided> {
+        self.undecided.iter().find(|u| u.field == field)
+    }
+}
+
+/// A registration field that checks read, named for [`Undecided`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The Application (client) ID.
+    AppId,
+    /// `signInAudience`.
+    Audience,
+    /// Web redirect URIs.
+    WebRedirects,
+    /// The implicit-grant switches.
+    Implicit,
+    /// The requested access-token version.
+    TokenVersion,
+    /// `requiredResourceAccess`.
+    Permissions,
+    /// Client secrets and their expiry.
+    Secrets,
+    /// The service principal's `accountEnabled`.
+    SpEnabled,
+    /// The service principal's `appRoleAssignmentRequired`.
+    SpAssignment,
+}
+
+/// A field whose value the input does not decide: it is in the file, but only the apply
+/// (Terraform) or the deployment (ARM) will give it a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undecided {
+    pub field: Field,
+    /// The field as the input names it, with the resource it is in when that is another
+    /// resource than the target's (`azuread_application_password.ngrok.end_date`).
+    pub name: String,
+    /// Why, and what to lint instead: "known after apply (...)".
+    pub reason: String,
+}
+
+impl Undecided {
+    /// "`name` is `reason`", for a `skip`.
+    pub fn describe(&self) -> String {
+        format!("{} is {}", self.name, self.reason)
+    }
 }
 
 /// One app registration, normalised.
@@ -360,6 +412,9 @@ pub struct Registration {
     /// The service principal of the same appId, read beside the application (or alone, with
     /// the `ServicePrincipal` shape).
     pub service_principal: Option<ServicePrincipal>,
+    /// Where the registration is declared as code: the Terraform resource address
+    /// (`module.auth.azuread_application.this`) or the ARM template's symbolic name.
+    pub address: Option<String>,
 }
 
 impl Registration {

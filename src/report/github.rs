@@ -46,6 +46,10 @@ fn command(kind: &str, a: &Annotation<'_>, several: bool) -> String {
     if several {
         message = format!("{} ({message})", a.report.label());
     }
+    // Terraform or ARM: the resource in the file.
+    if let Some(address) = &a.report.target.address {
+        message = format!("{address}: {message}");
+    }
     if let Some(fix) = &f.fix {
         message = format!("{}. Fix: {fix}", message.trim_end_matches('.'));
     }
