@@ -7,6 +7,7 @@
 mod graph_json;
 mod load;
 mod raw;
+mod terraform;
 
 pub use load::{
     Capped, LoadError, MAX_INPUT_BYTES, join_service_principals, load_path, parse_bytes,
@@ -31,6 +32,11 @@ pub enum Shape {
     /// A service principal (enterprise app) alone: `az ad sp show`, Graph `servicePrincipal`,
     /// with no application object of the same appId beside it.
     ServicePrincipal,
+    /// Terraform's `azuread_application` (`terraform show -json` of a plan or of state).
+    TerraformApplication,
+    /// Terraform's `azuread_application_registration` with the split resources beside it
+    /// (`azuread_application_redirect_uris`, `_api_access`, `_password`).
+    TerraformRegistration,
 }
 
 impl Shape {
@@ -38,6 +44,7 @@ impl Shape {
     pub fn audience_field(self) -> &'static str {
         match self {
             Self::LegacyManifest => "availableToOtherTenants",
+            Self::TerraformApplication | Self::TerraformRegistration => "sign_in_audience",
             _ => "signInAudience",
         }
     }
@@ -46,6 +53,8 @@ impl Shape {
     pub fn token_version_field(self) -> &'static str {
         match self {
             Self::GraphApplication => "api.requestedAccessTokenVersion",
+            Self::TerraformApplication => "api.requested_access_token_version",
+            Self::TerraformRegistration => "requested_access_token_version",
             _ => "accessTokenAcceptedVersion",
         }
     }
@@ -56,6 +65,18 @@ impl Shape {
             (Self::GraphApplication, Platform::Web) => "web.redirectUris",
             (Self::GraphApplication, Platform::Spa) => "spa.redirectUris",
             (Self::GraphApplication, Platform::PublicClient) => "publicClient.redirectUris",
+            (Self::TerraformApplication, Platform::Web) => "web.redirect_uris",
+            (Self::TerraformApplication, Platform::Spa) => "single_page_application.redirect_uris",
+            (Self::TerraformApplication, Platform::PublicClient) => "public_client.redirect_uris",
+            (Self::TerraformRegistration, Platform::Web) => {
+                "azuread_application_redirect_uris (type = \"Web\")"
+            }
+            (Self::TerraformRegistration, Platform::Spa) => {
+                "azuread_application_redirect_uris (type = \"SPA\")"
+            }
+            (Self::TerraformRegistration, Platform::PublicClient) => {
+                "azuread_application_redirect_uris (type = \"PublicClient\")"
+            }
             (Self::AadManifest, Platform::Web) => "replyUrlsWithType[type=Web]",
             (Self::AadManifest, Platform::Spa) => "replyUrlsWithType[type=Spa]",
             (Self::AadManifest, Platform::PublicClient) => {
@@ -72,6 +93,14 @@ impl Shape {
                 "web.implicitGrantSettings.enableIdTokenIssuance",
                 "web.implicitGrantSettings.enableAccessTokenIssuance",
             ),
+            Self::TerraformApplication => (
+                "web.implicit_grant.id_token_issuance_enabled",
+                "web.implicit_grant.access_token_issuance_enabled",
+            ),
+            Self::TerraformRegistration => (
+                "implicit_id_token_issuance_enabled",
+                "implicit_access_token_issuance_enabled",
+            ),
             _ => ("oauth2AllowIdTokenImplicitFlow", "oauth2AllowImplicitFlow"),
         }
     }
@@ -80,6 +109,7 @@ impl Shape {
     pub fn secret_end_field(self) -> &'static str {
         match self {
             Self::GraphApplication => "passwordCredentials[].endDateTime",
+            Self::TerraformApplication | Self::TerraformRegistration => "end_date",
             _ => "passwordCredentials[].endDate",
         }
     }
@@ -91,6 +121,8 @@ impl Shape {
             Self::AadManifest => "aad-manifest",
             Self::LegacyManifest => "legacy-manifest",
             Self::ServicePrincipal => "graph-service-principal",
+            Self::TerraformApplication => "terraform-azuread-application",
+            Self::TerraformRegistration => "terraform-azuread-application-registration",
         }
     }
 }
@@ -418,6 +450,37 @@ pub struct Registration {
 }
 
 impl Registration {
+    /// A registration declared as code at `address`, with nothing known of it yet.
+    fn declared(shape: Shape, address: &str) -> Self {
+        Self {
+            shape,
+            app_id: None,
+            object_id: None,
+            display_name: None,
+            publisher_domain: None,
+            audience: Audience::Missing,
+            requested_access_token_version: None,
+            redirect_uris: Vec::new(),
+            implicit: Implicit::default(),
+            permissions: Vec::new(),
+            password_credentials: Vec::new(),
+            key_credential_count: 0,
+            publisher_verified: false,
+            known: Known {
+                web_redirects: false,
+                implicit: false,
+                token_version: false,
+                permissions: false,
+                secrets: false,
+                undecided: Vec::new(),
+            },
+            disabled_by_microsoft_status: None,
+            emulator: EmulatorExtras::default(),
+            service_principal: None,
+            address: Some(address.to_owned()),
+        }
+    }
+
     /// Redirect URIs registered under `platform`.
     pub fn redirects(&self, platform: Platform) -> impl Iterator<Item = &str> {
         self.redirect_uris
