@@ -114,7 +114,10 @@ fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error
 /// next apply or deployment undoes them (DESIGN.md §9.4). The policy's own checks are not.
 fn fix_in_code(findings: &mut [Finding], reg: &Registration) {
     let Some(address) = &reg.address else { return };
-    let (tool, next) = ("Terraform", "terraform apply");
+    let (tool, next) = match reg.shape {
+        registration::Shape::ArmTemplate => ("the template (Bicep)", "deployment"),
+        _ => ("Terraform", "terraform apply"),
+    };
     for f in findings.iter_mut().filter(|f| {
         !matches!(
             f.id,

@@ -1,5 +1,5 @@
 //! `lint` of the registration as code (DESIGN.md §9.4): Terraform JSON (`terraform show -json`
-//! of a plan or of state), through the real binary. The
+//! of a plan or of state) and ARM templates compiled from Bicep, through the real binary. The
 //! same checks and ids as for `az ad app show`: a plan and the app it creates agree, fixture for
 //! fixture; a value only the apply or the deployment decides is a skip that says so.
 
@@ -30,9 +30,12 @@ fn statuses(report: &Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
-/// A skip because the apply decides the value.
+/// A skip because the apply or the deployment decides the value.
 fn undecided(evidence: &str) -> bool {
     evidence.contains("known after apply")
+        || evidence.contains("template expression")
+        || evidence.contains("when the template is deployed")
+        || evidence.contains("Bicep does not create application passwords")
 }
 
 /// (code fixture, the `az ad app show` fixture of the app it makes)
@@ -73,6 +76,24 @@ const PAIRS: &[(&str, &str)] = &[
     ("terraform/sp-disabled.plan.json", "sp-disabled.json"),
     (
         "terraform/sp-assignment-required.plan.json",
+        "sp-assignment-required.json",
+    ),
+    ("bicep/good.json", "good-multitenant.json"),
+    ("bicep/module.json", "good-multitenant.json"),
+    ("bicep/single-tenant.json", "single-tenant.json"),
+    ("bicep/redirect-other-host.json", "redirect-other-host.json"),
+    (
+        "bicep/redirect-trailing-slash.json",
+        "redirect-trailing-slash.json",
+    ),
+    ("bicep/redirect-spa.json", "redirect-spa.json"),
+    ("bicep/no-user-read.json", "no-user-read.json"),
+    ("bicep/admin-consent-scope.json", "admin-consent-scope.json"),
+    ("bicep/implicit-on.json", "implicit-on.json"),
+    ("bicep/personal-v1-tokens.json", "personal-v1-tokens.json"),
+    ("bicep/sp-disabled.json", "sp-disabled.json"),
+    (
+        "bicep/sp-assignment-required.json",
         "sp-assignment-required.json",
     ),
 ];
@@ -141,6 +162,38 @@ fn known_after_apply_is_a_skip_that_says_so() {
     assert_eq!(common::check_of(r, "tenancy.multitenant")["status"], "pass");
     assert_eq!(common::check_of(r, "implicit.disabled")["status"], "pass");
     assert_eq!(r["target"]["shape"], "terraform-azuread-application");
+}
+
+#[test]
+fn unresolved_template_expressions_are_skips() {
+    let (_, v) = lint_json("fixtures/bicep/unresolved-expressions.json");
+    let r = &v["reports"][0];
+    let redirect = common::check_of(r, "redirect.ngrok");
+    assert_eq!(redirect["status"], "skip");
+    assert!(
+        redirect["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("[format('https://{0}/oauth2/callback', parameters('idpHost'))]"),
+        "{redirect}"
+    );
+    for id in ["tenancy.multitenant", "tenancy.token-version"] {
+        let c = common::check_of(r, id);
+        assert_eq!(c["status"], "skip", "{c}");
+        assert!(
+            c["evidence"]
+                .as_str()
+                .unwrap()
+                .contains("parameters('audience')")
+        );
+    }
+    let secret = common::check_of(r, "secret.present");
+    assert!(secret["evidence"].as_str().unwrap().contains("Bicep"));
+    assert_eq!(r["target"]["address"], "ngrokApp");
+    assert_eq!(r["target"]["shape"], "arm-template");
+    // The service principal joined its application through `reference('ngrokApp')`.
+    assert_eq!(v["reports"].as_array().unwrap().len(), 1);
+    assert_eq!(common::check_of(r, "sp.enabled")["status"], "pass");
 }
 
 #[test]
@@ -235,6 +288,11 @@ fn every_format_names_the_resource() {
     assert!(human.contains(" at azuread_application.ngrok"), "{human}");
     insta::assert_snapshot!("terraform-redirect-trailing-slash.human", human);
     insta::assert_snapshot!("terraform-redirect-trailing-slash.github", github);
+    let (_, json) = lint_json("fixtures/bicep/module.json");
+    insta::assert_json_snapshot!("bicep-module.json", json, {
+        ".generated_at" => "[generated_at]",
+        ".tool.version" => "[version]",
+    });
 }
 
 fn temp_json(text: &str) -> tempfile::NamedTempFile {
@@ -269,6 +327,14 @@ fn a_plan_with_no_entra_application_is_exit_2_naming_what_was_found() {
     input_error(
         empty_state.path().to_str().unwrap(),
         "a Terraform state with no resources",
+    );
+    let arm = temp_json(
+        r#"{"$schema":"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#","contentVersion":"1.0.0.0",
+            "resources":[{"type":"Microsoft.Storage/storageAccounts","apiVersion":"2023-05-01","name":"st"}]}"#,
+    );
+    input_error(
+        arm.path().to_str().unwrap(),
+        "no Microsoft.Graph/applications or Microsoft.Graph/servicePrincipals: found Microsoft.Storage/storageAccounts (1)",
     );
 }
 

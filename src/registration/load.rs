@@ -153,6 +153,9 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Vec<Registration>, ParseError> {
             if raw.is_terraform() {
                 return super::terraform::parse(bytes);
             }
+            if raw.is_arm_template() {
+                return super::arm::parse(bytes);
+            }
             match raw.value.take() {
                 Some(list) => normalise_list(list, "$.value"),
                 None => Ok(vec![normalise(raw, "$")?]),

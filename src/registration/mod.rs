@@ -4,6 +4,7 @@
 //! identity platform for that registration, so a registration is parsed exactly once, here.
 //! The shape is detected from the fields present, never chosen by a flag.
 
+mod arm;
 mod graph_json;
 mod load;
 mod raw;
@@ -37,6 +38,9 @@ pub enum Shape {
     /// Terraform's `azuread_application_registration` with the split resources beside it
     /// (`azuread_application_redirect_uris`, `_api_access`, `_password`).
     TerraformRegistration,
+    /// An ARM template compiled from Bicep (`bicep build`): `Microsoft.Graph/applications@v1.0`,
+    /// whose properties are Graph's names.
+    ArmTemplate,
 }
 
 impl Shape {
@@ -52,7 +56,7 @@ impl Shape {
     /// The access-token version field as this shape names it.
     pub fn token_version_field(self) -> &'static str {
         match self {
-            Self::GraphApplication => "api.requestedAccessTokenVersion",
+            Self::GraphApplication | Self::ArmTemplate => "api.requestedAccessTokenVersion",
             Self::TerraformApplication => "api.requested_access_token_version",
             Self::TerraformRegistration => "requested_access_token_version",
             _ => "accessTokenAcceptedVersion",
@@ -62,9 +66,11 @@ impl Shape {
     /// Where redirect URIs of `platform` live in this shape.
     pub fn redirect_field(self, platform: Platform) -> &'static str {
         match (self, platform) {
-            (Self::GraphApplication, Platform::Web) => "web.redirectUris",
-            (Self::GraphApplication, Platform::Spa) => "spa.redirectUris",
-            (Self::GraphApplication, Platform::PublicClient) => "publicClient.redirectUris",
+            (Self::GraphApplication | Self::ArmTemplate, Platform::Web) => "web.redirectUris",
+            (Self::GraphApplication | Self::ArmTemplate, Platform::Spa) => "spa.redirectUris",
+            (Self::GraphApplication | Self::ArmTemplate, Platform::PublicClient) => {
+                "publicClient.redirectUris"
+            }
             (Self::TerraformApplication, Platform::Web) => "web.redirect_uris",
             (Self::TerraformApplication, Platform::Spa) => "single_page_application.redirect_uris",
             (Self::TerraformApplication, Platform::PublicClient) => "public_client.redirect_uris",
@@ -89,7 +95,7 @@ impl Shape {
     /// The implicit-grant switches as this shape names them: (ID tokens, access tokens).
     pub fn implicit_fields(self) -> (&'static str, &'static str) {
         match self {
-            Self::GraphApplication => (
+            Self::GraphApplication | Self::ArmTemplate => (
                 "web.implicitGrantSettings.enableIdTokenIssuance",
                 "web.implicitGrantSettings.enableAccessTokenIssuance",
             ),
@@ -108,7 +114,7 @@ impl Shape {
     /// The secret expiry field as this shape names it.
     pub fn secret_end_field(self) -> &'static str {
         match self {
-            Self::GraphApplication => "passwordCredentials[].endDateTime",
+            Self::GraphApplication | Self::ArmTemplate => "passwordCredentials[].endDateTime",
             Self::TerraformApplication | Self::TerraformRegistration => "end_date",
             _ => "passwordCredentials[].endDate",
         }
@@ -123,6 +129,7 @@ impl Shape {
             Self::ServicePrincipal => "graph-service-principal",
             Self::TerraformApplication => "terraform-azuread-application",
             Self::TerraformRegistration => "terraform-azuread-application-registration",
+            Self::ArmTemplate => "arm-template",
         }
     }
 }

@@ -73,6 +73,11 @@ pub(crate) struct RawApp {
     pub(crate) planned_values: Option<IgnoredAny>,
     #[serde(rename = "resource_changes")]
     pub(crate) resource_changes: Option<IgnoredAny>,
+    /// An ARM template (`bicep build`): its top-level fields, only to detect it.
+    #[serde(rename = "$schema")]
+    pub(crate) schema: Option<IgnoredAny>,
+    pub(crate) content_version: Option<IgnoredAny>,
+    pub(crate) resources: Option<IgnoredAny>,
 }
 
 impl RawApp {
@@ -85,6 +90,11 @@ impl RawApp {
             || self.terraform_version.is_some()
             || ((self.planned_values.is_some() || self.resource_changes.is_some())
                 && self.app_id.is_none())
+    }
+
+    /// An ARM deployment template: `resources` with `$schema` or `contentVersion`.
+    pub(crate) fn is_arm_template(&self) -> bool {
+        self.resources.is_some() && (self.schema.is_some() || self.content_version.is_some())
     }
 }
 
