@@ -130,6 +130,28 @@ fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error
     Ok(out)
 }
 
+/// An app declared as code (Terraform, ARM): the registration's fixes are made there, or the
+/// next apply or deployment undoes them (DESIGN.md §9.4). The policy's own checks are not.
+fn fix_in_code(findings: &mut [Finding], reg: &Registration) {
+    let Some(address) = &reg.address else { return };
+    let (tool, next) = match reg.shape {
+        registration::Shape::ArmTemplate => ("the template (Bicep)", "deployment"),
+        _ => ("Terraform", "terraform apply"),
+    };
+    for f in findings.iter_mut().filter(|f| {
+        !matches!(
+            f.id,
+            CheckId::NgrokPolicy | CheckId::NgrokAccess | CheckId::SecretValid
+        )
+    }) {
+        if let Some(fix) = &mut f.fix {
+            fix.push_str(&format!(
+                ". This app is declared in {tool} at {address}: make the change there, or the next {next} undoes it"
+            ));
+        }
+    }
+}
+
 /// The registrations of one file to lint, and the name it is shown by. A name that is not
 /// UTF-8 (a directory's entry) is read by the system's name for it and shown lossily.
 fn load(file: &Path) -> Result<(String, Vec<Registration>), Error> {
@@ -193,6 +215,7 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
                 file.clone()
             }),
             shape: Some(reg.shape.as_str()),
+            address: reg.address.clone(),
             ..Target::default()
         };
         // Each Microsoft auth action naming this app is a target of its own.
@@ -201,7 +224,8 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
             named.extend(&unmatched);
         }
         if named.is_empty() {
-            let findings = checks::judge(&Inputs::lint(reg, cfg.opts));
+            let mut findings = checks::judge(&Inputs::lint(reg, cfg.opts));
+            fix_in_code(&mut findings, reg);
             reports.push(Report::new(Mode::Lint, target, findings));
             continue;
         }
@@ -213,7 +237,9 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
             inputs.denied_identities = &cfg.denied_identities;
             let mut target = target.clone();
             target.ngrok = Some(crate::report::NgrokTarget::of(p));
-            reports.push(Report::new(Mode::Lint, target, checks::judge(&inputs)));
+            let mut findings = checks::judge(&inputs);
+            fix_in_code(&mut findings, reg);
+            reports.push(Report::new(Mode::Lint, target, findings));
         }
     }
     if !lone_app {

@@ -130,6 +130,7 @@ pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
         tenant: Some(cfg.flow.tenant.clone()),
         source: None,
         shape: None,
+        address: cfg.app.as_ref().and_then(|a| a.address.clone()),
         ngrok: cfg.policy.as_ref().map(report::NgrokTarget::of),
     };
     let mut report = Report::new(cfg.flow.mode, target, findings);

@@ -15,6 +15,7 @@ mod secret;
 mod sp;
 mod tenancy;
 mod tokens;
+mod undecided;
 
 pub use aad::{code_owner, redirect_fix};
 
@@ -446,6 +447,16 @@ pub fn judge_one(id: CheckId, i: &Inputs<'_>) -> Finding {
         &sp_only
     } else {
         i
+    };
+    // A field only the apply or the deployment decides (DESIGN.md §9.4).
+    let without_reg;
+    let i = match undecided::gate(id, i) {
+        Err(skip) => return *skip,
+        Ok(Some(inputs)) => {
+            without_reg = inputs;
+            &without_reg
+        }
+        Ok(None) => i,
     };
     let f = match id {
         CheckId::AppExists => app::exists(i),

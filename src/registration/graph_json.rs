@@ -71,7 +71,7 @@ impl Registration {
         });
         // What the registration did not hold is not served either (absent is not empty): the
         // answer is the registration's own, as a `$select` answer would be.
-        let k = self.known;
+        let k = &self.known;
         let fields = app.as_object_mut().expect("an object");
         for (known, field) in [
             (k.permissions, "requiredResourceAccess"),

@@ -53,6 +53,10 @@ pub enum ParseError {
     NotARegistration(String),
     #[error("no app registrations in the file (empty list)")]
     NoApps,
+    /// Infrastructure as code that this tool does not read (a major `format_version` it does
+    /// not know), or that holds no Entra application: what was found instead.
+    #[error("{0}")]
+    Code(String),
 }
 
 /// Reads and parses a file, or standard input for `-`.
@@ -145,6 +149,13 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Vec<Registration>, ParseError> {
         }
         b'{' => {
             let mut raw: RawApp = deserialize(bytes)?;
+            // Infrastructure as code, detected from its top-level fields (DESIGN.md §9.4).
+            if raw.is_terraform() {
+                return super::terraform::parse(bytes);
+            }
+            if raw.is_arm_template() {
+                return super::arm::parse(bytes);
+            }
             match raw.value.take() {
                 Some(list) => normalise_list(list, "$.value"),
                 None => Ok(vec![normalise(raw, "$")?]),
@@ -162,7 +173,9 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Vec<Registration>, ParseError> {
 }
 
 /// Fast path without path tracking; on error, parse again to name the JSON path.
-fn deserialize<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ParseError> {
+pub(super) fn deserialize<'de, T: serde::Deserialize<'de>>(
+    bytes: &'de [u8],
+) -> Result<T, ParseError> {
     serde_json::from_slice(bytes).map_err(|_| {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         match serde_path_to_error::deserialize::<_, T>(&mut de) {
@@ -276,10 +289,15 @@ fn detect_shape(raw: &RawApp) -> Shape {
     }
 }
 
-fn normalise(mut raw: RawApp, at: &str) -> Result<Registration, ParseError> {
+fn normalise(raw: RawApp, at: &str) -> Result<Registration, ParseError> {
     if !looks_like_registration(&raw) {
         return Err(ParseError::NotARegistration(at.to_owned()));
     }
+    Ok(build(raw))
+}
+
+/// The registration `raw` holds, whatever it lacks.
+pub(super) fn build(mut raw: RawApp) -> Registration {
     let shape = detect_shape(&raw);
     let sp = (shape == Shape::ServicePrincipal).then(|| ServicePrincipal {
         object_id: raw.id.clone().or_else(|| raw.object_id.clone()),
@@ -315,6 +333,7 @@ fn normalise(mut raw: RawApp, at: &str) -> Result<Registration, ParseError> {
         token_version: raw.api.is_some() || raw.access_token_accepted_version.is_some(),
         permissions: raw.required_resource_access.is_some(),
         secrets: raw.password_credentials.is_some(),
+        undecided: Vec::new(),
     };
     let app_disabled = if shape == Shape::ServicePrincipal {
         None
@@ -323,7 +342,7 @@ fn normalise(mut raw: RawApp, at: &str) -> Result<Registration, ParseError> {
             .clone()
             .filter(|s| !s.trim().is_empty() && !s.eq_ignore_ascii_case("NotDisabled"))
     };
-    Ok(Registration {
+    Registration {
         known,
         disabled_by_microsoft_status: app_disabled,
         shape,
@@ -375,7 +394,8 @@ fn normalise(mut raw: RawApp, at: &str) -> Result<Registration, ParseError> {
             .and_then(|v| v.verified_publisher_id)
             .is_some_and(|id| !id.is_empty()),
         service_principal: sp,
-    })
+        address: None,
+    }
 }
 
 /// Puts each service principal beside the application of the same appId (in any of the files
@@ -455,7 +475,7 @@ fn redirect_uris(raw: &mut RawApp) -> Vec<RedirectUri> {
 }
 
 /// `requiredResourceAccess`, flattened; ids lowercased for comparison.
-fn permissions(required: Vec<super::raw::RawResourceAccess>) -> Vec<Permission> {
+pub(super) fn permissions(required: Vec<super::raw::RawResourceAccess>) -> Vec<Permission> {
     required
         .into_iter()
         .flat_map(|r| {

@@ -4,9 +4,11 @@
 //! identity platform for that registration, so a registration is parsed exactly once, here.
 //! The shape is detected from the fields present, never chosen by a flag.
 
+mod arm;
 mod graph_json;
 mod load;
 mod raw;
+mod terraform;
 
 pub use load::{
     Capped, LoadError, MAX_INPUT_BYTES, join_service_principals, load_path, parse_bytes,
@@ -31,6 +33,14 @@ pub enum Shape {
     /// A service principal (enterprise app) alone: `az ad sp show`, Graph `servicePrincipal`,
     /// with no application object of the same appId beside it.
     ServicePrincipal,
+    /// Terraform's `azuread_application` (`terraform show -json` of a plan or of state).
+    TerraformApplication,
+    /// Terraform's `azuread_application_registration` with the split resources beside it
+    /// (`azuread_application_redirect_uris`, `_api_access`, `_password`).
+    TerraformRegistration,
+    /// An ARM template compiled from Bicep (`bicep build`): `Microsoft.Graph/applications@v1.0`,
+    /// whose properties are Graph's names.
+    ArmTemplate,
 }
 
 impl Shape {
@@ -38,6 +48,7 @@ impl Shape {
     pub fn audience_field(self) -> &'static str {
         match self {
             Self::LegacyManifest => "availableToOtherTenants",
+            Self::TerraformApplication | Self::TerraformRegistration => "sign_in_audience",
             _ => "signInAudience",
         }
     }
@@ -45,7 +56,9 @@ impl Shape {
     /// The access-token version field as this shape names it.
     pub fn token_version_field(self) -> &'static str {
         match self {
-            Self::GraphApplication => "api.requestedAccessTokenVersion",
+            Self::GraphApplication | Self::ArmTemplate => "api.requestedAccessTokenVersion",
+            Self::TerraformApplication => "api.requested_access_token_version",
+            Self::TerraformRegistration => "requested_access_token_version",
             _ => "accessTokenAcceptedVersion",
         }
     }
@@ -53,9 +66,23 @@ impl Shape {
     /// Where redirect URIs of `platform` live in this shape.
     pub fn redirect_field(self, platform: Platform) -> &'static str {
         match (self, platform) {
-            (Self::GraphApplication, Platform::Web) => "web.redirectUris",
-            (Self::GraphApplication, Platform::Spa) => "spa.redirectUris",
-            (Self::GraphApplication, Platform::PublicClient) => "publicClient.redirectUris",
+            (Self::GraphApplication | Self::ArmTemplate, Platform::Web) => "web.redirectUris",
+            (Self::GraphApplication | Self::ArmTemplate, Platform::Spa) => "spa.redirectUris",
+            (Self::GraphApplication | Self::ArmTemplate, Platform::PublicClient) => {
+                "publicClient.redirectUris"
+            }
+            (Self::TerraformApplication, Platform::Web) => "web.redirect_uris",
+            (Self::TerraformApplication, Platform::Spa) => "single_page_application.redirect_uris",
+            (Self::TerraformApplication, Platform::PublicClient) => "public_client.redirect_uris",
+            (Self::TerraformRegistration, Platform::Web) => {
+                "azuread_application_redirect_uris (type = \"Web\")"
+            }
+            (Self::TerraformRegistration, Platform::Spa) => {
+                "azuread_application_redirect_uris (type = \"SPA\")"
+            }
+            (Self::TerraformRegistration, Platform::PublicClient) => {
+                "azuread_application_redirect_uris (type = \"PublicClient\")"
+            }
             (Self::AadManifest, Platform::Web) => "replyUrlsWithType[type=Web]",
             (Self::AadManifest, Platform::Spa) => "replyUrlsWithType[type=Spa]",
             (Self::AadManifest, Platform::PublicClient) => {
@@ -68,9 +95,17 @@ impl Shape {
     /// The implicit-grant switches as this shape names them: (ID tokens, access tokens).
     pub fn implicit_fields(self) -> (&'static str, &'static str) {
         match self {
-            Self::GraphApplication => (
+            Self::GraphApplication | Self::ArmTemplate => (
                 "web.implicitGrantSettings.enableIdTokenIssuance",
                 "web.implicitGrantSettings.enableAccessTokenIssuance",
+            ),
+            Self::TerraformApplication => (
+                "web.implicit_grant.id_token_issuance_enabled",
+                "web.implicit_grant.access_token_issuance_enabled",
+            ),
+            Self::TerraformRegistration => (
+                "implicit_id_token_issuance_enabled",
+                "implicit_access_token_issuance_enabled",
             ),
             _ => ("oauth2AllowIdTokenImplicitFlow", "oauth2AllowImplicitFlow"),
         }
@@ -79,7 +114,8 @@ impl Shape {
     /// The secret expiry field as this shape names it.
     pub fn secret_end_field(self) -> &'static str {
         match self {
-            Self::GraphApplication => "passwordCredentials[].endDateTime",
+            Self::GraphApplication | Self::ArmTemplate => "passwordCredentials[].endDateTime",
+            Self::TerraformApplication | Self::TerraformRegistration => "end_date",
             _ => "passwordCredentials[].endDate",
         }
     }
@@ -91,6 +127,9 @@ impl Shape {
             Self::AadManifest => "aad-manifest",
             Self::LegacyManifest => "legacy-manifest",
             Self::ServicePrincipal => "graph-service-principal",
+            Self::TerraformApplication => "terraform-azuread-application",
+            Self::TerraformRegistration => "terraform-azuread-application-registration",
+            Self::ArmTemplate => "arm-template",
         }
     }
 }
@@ -307,7 +346,7 @@ pub struct ServicePrincipal {
 /// Which of the fields the checks read the input really holds. A Graph `$select` answer or a
 /// trimmed export lacks some: a check that needs one is a `skip` naming it, never a pass on an
 /// empty default (DESIGN.md §9.1: absent is not empty).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Known {
     /// Web redirect URIs (`web.redirectUris`, `replyUrlsWithType`, `replyUrls`).
     pub web_redirects: bool,
@@ -319,6 +358,10 @@ pub struct Known {
     pub permissions: bool,
     /// `passwordCredentials`.
     pub secrets: bool,
+    /// Fields the input names without deciding their value yet: Terraform's "known after
+    /// apply", an unresolved ARM template expression (DESIGN.md §9.4). A check that needs one
+    /// is a `skip` that says so, never a pass or a fail.
+    pub undecided: Vec<Undecided>,
 }
 
 impl Known {
@@ -329,7 +372,55 @@ impl Known {
         token_version: true,
         permissions: true,
         secrets: true,
+        undecided: Vec::new(),
     };
+
+    /// Why `field` has no value yet, if it has none.
+    pub fn undecided(&self, field: Field) -> Option<&Undecided> {
+        self.undecided.iter().find(|u| u.field == field)
+    }
+}
+
+/// A registration field that checks read, named for [`Undecided`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The Application (client) ID.
+    AppId,
+    /// `signInAudience`.
+    Audience,
+    /// Web redirect URIs.
+    WebRedirects,
+    /// The implicit-grant switches.
+    Implicit,
+    /// The requested access-token version.
+    TokenVersion,
+    /// `requiredResourceAccess`.
+    Permissions,
+    /// Client secrets and their expiry.
+    Secrets,
+    /// The service principal's `accountEnabled`.
+    SpEnabled,
+    /// The service principal's `appRoleAssignmentRequired`.
+    SpAssignment,
+}
+
+/// A field whose value the input does not decide: it is in the file, but only the apply
+/// (Terraform) or the deployment (ARM) will give it a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undecided {
+    pub field: Field,
+    /// The field as the input names it, with the resource it is in when that is another
+    /// resource than the target's (`azuread_application_password.ngrok.end_date`).
+    pub name: String,
+    /// Why, and what to lint instead: "known after apply (...)".
+    pub reason: String,
+}
+
+impl Undecided {
+    /// "`name` is `reason`", for a `skip`.
+    pub fn describe(&self) -> String {
+        format!("{} is {}", self.name, self.reason)
+    }
 }
 
 /// One app registration, normalised.
@@ -360,9 +451,43 @@ pub struct Registration {
     /// The service principal of the same appId, read beside the application (or alone, with
     /// the `ServicePrincipal` shape).
     pub service_principal: Option<ServicePrincipal>,
+    /// Where the registration is declared as code: the Terraform resource address
+    /// (`module.auth.azuread_application.this`) or the ARM template's symbolic name.
+    pub address: Option<String>,
 }
 
 impl Registration {
+    /// A registration declared as code at `address`, with nothing known of it yet.
+    fn declared(shape: Shape, address: &str) -> Self {
+        Self {
+            shape,
+            app_id: None,
+            object_id: None,
+            display_name: None,
+            publisher_domain: None,
+            audience: Audience::Missing,
+            requested_access_token_version: None,
+            redirect_uris: Vec::new(),
+            implicit: Implicit::default(),
+            permissions: Vec::new(),
+            password_credentials: Vec::new(),
+            key_credential_count: 0,
+            publisher_verified: false,
+            known: Known {
+                web_redirects: false,
+                implicit: false,
+                token_version: false,
+                permissions: false,
+                secrets: false,
+                undecided: Vec::new(),
+            },
+            disabled_by_microsoft_status: None,
+            emulator: EmulatorExtras::default(),
+            service_principal: None,
+            address: Some(address.to_owned()),
+        }
+    }
+
     /// Redirect URIs registered under `platform`.
     pub fn redirects(&self, platform: Platform) -> impl Iterator<Item = &str> {
         self.redirect_uris

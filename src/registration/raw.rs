@@ -11,6 +11,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 /// One JSON document: an app, or a Graph list response whose `value` holds apps.
 #[derive(Debug, Default, Deserialize)]
@@ -49,7 +50,7 @@ pub(crate) struct RawApp {
 
     pub(crate) required_resource_access: Option<Vec<RawResourceAccess>>,
     pub(crate) password_credentials: Option<Vec<RawPasswordCredential>>,
-    pub(crate) key_credentials: Option<Vec<serde::de::IgnoredAny>>,
+    pub(crate) key_credentials: Option<Vec<IgnoredAny>>,
     pub(crate) verified_publisher: Option<RawVerifiedPublisher>,
 
     /// Service principal (`az ad sp show`, Graph `servicePrincipal`): what only it has.
@@ -62,6 +63,39 @@ pub(crate) struct RawApp {
     /// Our extension for the emulator; `lint` ignores it.
     #[serde(rename = "x-emulator")]
     pub(crate) x_emulator: Option<RawEmulator>,
+
+    /// Terraform JSON (`terraform show -json`): its top-level fields, only to detect it.
+    #[serde(rename = "format_version")]
+    pub(crate) format_version: Option<IgnoredAny>,
+    #[serde(rename = "terraform_version")]
+    pub(crate) terraform_version: Option<IgnoredAny>,
+    #[serde(rename = "planned_values")]
+    pub(crate) planned_values: Option<IgnoredAny>,
+    #[serde(rename = "resource_changes")]
+    pub(crate) resource_changes: Option<IgnoredAny>,
+    /// An ARM template (`bicep build`): its top-level fields, only to detect it.
+    #[serde(rename = "$schema")]
+    pub(crate) schema: Option<IgnoredAny>,
+    pub(crate) content_version: Option<IgnoredAny>,
+    pub(crate) resources: Option<IgnoredAny>,
+}
+
+impl RawApp {
+    /// `terraform show -json` of a plan (`planned_values`, `resource_changes`) or of state
+    /// (`values`): its `format_version` or `terraform_version` tell.
+    /// <https://developer.hashicorp.com/terraform/internals/json-format>
+    /// An empty state prints only `format_version`: still Terraform's, with nothing in it.
+    pub(crate) fn is_terraform(&self) -> bool {
+        self.format_version.is_some()
+            || self.terraform_version.is_some()
+            || ((self.planned_values.is_some() || self.resource_changes.is_some())
+                && self.app_id.is_none())
+    }
+
+    /// An ARM deployment template: `resources` with `$schema` or `contentVersion`.
+    pub(crate) fn is_arm_template(&self) -> bool {
+        self.resources.is_some() && (self.schema.is_some() || self.content_version.is_some())
+    }
 }
 
 /// A field that may be `null`: `Some(None)` when written as `null`, `None` when absent (with

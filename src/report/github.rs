@@ -49,6 +49,10 @@ fn command(kind: &str, a: &Annotation<'_>, several: bool) -> String {
     if several {
         message = format!("{} ({message})", a.report.label());
     }
+    // Terraform or ARM: the resource in the file.
+    if let Some(address) = &a.report.target.address {
+        message = format!("{address}: {message}");
+    }
     // The evidence names what the fix refers to ("the entries named above").
     if !f.evidence.is_empty() {
         let evidence = f.evidence.trim_end_matches('.');

@@ -50,6 +50,14 @@ pub(super) fn render(
         if let Some(src) = &report.target.source {
             head.push_str(&format!(" [{src}]"));
         }
+        if let Some(address) = report
+            .target
+            .address
+            .as_ref()
+            .filter(|a| **a != report.label())
+        {
+            head.push_str(&format!(" at {address}"));
+        }
         if let Some(authority) = &report.target.authority {
             head.push_str(&format!(" via {authority}"));
         }

@@ -70,8 +70,13 @@ pub(super) fn render(reports: &[Report], strict: bool, out: &mut dyn Write) -> i
         s.skip
     )?;
     for r in reports {
-        let head = match &r.target.source {
-            Some(src) => format!("{} {} ({})", r.mode.as_str(), code(&r.label()), cell(src)),
+        let place = match (&r.target.source, &r.target.address) {
+            (Some(src), Some(address)) => Some(format!("{src}, {address}")),
+            (Some(src), None) => Some(src.clone()),
+            (None, address) => address.clone(),
+        };
+        let head = match place {
+            Some(at) => format!("{} {} ({})", r.mode.as_str(), code(&r.label()), cell(&at)),
             None => format!("{} {}", r.mode.as_str(), code(&r.label())),
         };
         writeln!(

@@ -24,7 +24,7 @@ use std::io::{self, Write};
 /// The JSON schema id; bumped only for incompatible changes.
 pub const SCHEMA: &str = "oauth-preflight/report/v1";
 
-/// What was checked. `source` and `shape` extend the v1 schema compatibly.
+/// What was checked. `source`, `shape` and `address` extend the v1 schema compatibly.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Target {
     pub client_id: Option<String>,
@@ -37,6 +37,10 @@ pub struct Target {
     /// The registration JSON shape detected (lint).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shape: Option<&'static str>,
+    /// Where the app is declared as code (lint of Terraform or ARM JSON, DESIGN.md §9.4): the
+    /// Terraform resource address, or the ARM symbolic name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
     /// The ngrok auth action checked with this target (`--ngrok-policy`, DESIGN.md §8.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ngrok: Option<NgrokTarget>,
@@ -143,13 +147,17 @@ impl Report {
         self
     }
 
-    /// "Display name (client id)", or whichever is known.
+    /// "Display name (client id)", or whichever is known, else where it is declared.
     pub fn label(&self) -> String {
         match (&self.target.display_name, &self.target.client_id) {
             (Some(n), Some(id)) => format!("{n} ({id})"),
             (Some(n), None) => n.clone(),
             (None, Some(id)) => id.clone(),
-            (None, None) => "(unnamed app)".into(),
+            (None, None) => self
+                .target
+                .address
+                .clone()
+                .unwrap_or_else(|| "(unnamed app)".into()),
         }
     }
 }
