@@ -292,7 +292,7 @@ mod tests {
     }
 
     /// `explain` of a pasted AADSTS50011 named ngrok's callback in its fix whatever URI the
-    /// text quoted (the end-to-end test is in tests/verdicts.rs).
+    /// text quoted (the end-to-end test is in tests/it/verdicts.rs).
     #[test]
     fn the_fix_of_a_pasted_50011_names_the_quoted_uri() {
         let e = Explained::new(

@@ -2,7 +2,7 @@
 //! for the Entra administrator; snapshots (style, version and time redacted), and hostile text
 //! that stays text.
 
-mod common;
+use crate::common;
 
 use common::{AT, code, fixture, stdout};
 

@@ -4,7 +4,7 @@
 //! summary as Markdown, and terminals obey escape sequences: no untrusted text may start a
 //! line, carry a control character, or render as anything but text; no token may be shown.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use common::stand_in::{self, Resp};

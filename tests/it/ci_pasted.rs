@@ -1,7 +1,7 @@
 //! Issue 17, "CI as pasted" (DESIGN.md §9.2): each test pins one way the CI path failed a user
 //! who copied it as documented.
 
-mod common;
+use crate::common;
 
 use common::{background, cli, code, stderr, stdout};
 

@@ -3,7 +3,7 @@
 //! not UTF-8, an unwritable step summary, a closed terminal (SIGHUP), a Graph that redirects or
 //! stalls. Each test is named after the bug it pins; everything stays on loopback.
 
-mod common;
+use crate::common;
 
 use common::{cli, code, stderr, stdout};
 use std::io::{BufRead, BufReader, Read, Write};

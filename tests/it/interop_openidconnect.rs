@@ -4,7 +4,7 @@
 //! userinfo, validating its `sub` against the ID token's as the library (and OIDC Core 5.3.2)
 //! requires, and redeems the refresh token twice: Entra issues a new one each time.
 
-mod common;
+use crate::common;
 
 use common::{LOCAL, app, client_id, emulator, param, redirect_params, secret};
 use oauth_preflight::emulator::CONTOSO;

@@ -1,21 +1,20 @@
 //! Shared helpers for the integration tests: run the real binary, find fixtures.
-#![allow(dead_code, unreachable_pub)] // each test binary uses a different subset
 
-pub mod action;
-pub mod stand_in;
+pub(crate) mod action;
+pub(crate) mod stand_in;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// "Now" for every snapshot: time-dependent checks are evaluated as of this instant.
-pub const AT: &str = "2026-12-01T00:00:00Z";
+pub(crate) const AT: &str = "2026-12-01T00:00:00Z";
 
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The finding `id` of one JSON report (`reports[k]`); a missing id fails the test.
-pub fn check_of<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+pub(crate) fn check_of<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     report["checks"]
         .as_array()
         .unwrap_or_else(|| panic!("no checks in {report}"))
@@ -26,18 +25,18 @@ pub fn check_of<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::
 
 /// The command ended with exit `want` and said `needle` on standard error.
 #[track_caller]
-pub fn assert_exit(out: &Output, want: i32, needle: &str) {
+pub(crate) fn assert_exit(out: &Output, want: i32, needle: &str) {
     let err = stderr(out);
     assert_eq!(code(out), want, "{err}");
     assert!(err.contains(needle), "{needle:?} not in: {err}");
 }
 
-pub fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     format!("fixtures/apps/{name}")
 }
 
 /// Every fixture app file name, sorted.
-pub fn fixture_names() -> Vec<String> {
+pub(crate) fn fixture_names() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(root().join("fixtures/apps"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -48,36 +47,36 @@ pub fn fixture_names() -> Vec<String> {
 }
 
 /// Runs the binary from the crate root, no colour, no inherited client secret.
-pub fn run(args: &[&str]) -> Output {
+pub(crate) fn run(args: &[&str]) -> Output {
     run_with_stdin(args, None)
 }
 
 /// `lint --at AT --format json` of the fixture apps `names`.
-pub fn lint_json(names: &[&str]) -> Output {
+pub(crate) fn lint_json(names: &[&str]) -> Output {
     let files: Vec<String> = names.iter().map(|n| fixture(n)).collect();
     let mut args = vec!["lint", "--at", AT, "--format", "json"];
     args.extend(files.iter().map(String::as_str));
     run(&args)
 }
 
-pub fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
+pub(crate) fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
     cli(args, &[], stdin)
 }
 
-pub fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
-pub fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }
 
-pub fn code(o: &Output) -> i32 {
+pub(crate) fn code(o: &Output) -> i32 {
     o.status.code().expect("exited with a code, not a signal")
 }
 
 /// Every secret value any fixture carries (`x-emulator.secrets[].value`).
-pub fn fixture_secret_values() -> Vec<String> {
+pub(crate) fn fixture_secret_values() -> Vec<String> {
     let mut out = Vec::new();
     for name in fixture_names() {
         let text = std::fs::read_to_string(root().join("fixtures/apps").join(name)).unwrap();
@@ -102,47 +101,43 @@ fn collect_secrets(v: &serde_json::Value, out: &mut Vec<String>) {
     }
 }
 
-pub fn exists(p: &Path) -> bool {
-    p.exists()
-}
-
 // ---- the emulator, in process, and an HTTP client that trusts its CA ----
 
 use oauth_preflight::emulator::{Emulator, EmulatorConfig, Faults};
 use oauth_preflight::registration::Registration;
 
 /// The first registration of a bundled fixture file.
-pub fn app(file: &str) -> Registration {
+pub(crate) fn app(file: &str) -> Registration {
     oauth_preflight::fixtures::bundled(file)
         .unwrap_or_else(|| panic!("no fixture {file}"))
         .remove(0)
 }
 
-pub fn client_id(reg: &Registration) -> String {
+pub(crate) fn client_id(reg: &Registration) -> String {
     reg.app_id.clone().unwrap()
 }
 
 /// The first secret value of a registration's `x-emulator` block.
-pub fn secret(reg: &Registration) -> String {
+pub(crate) fn secret(reg: &Registration) -> String {
     reg.emulator.secrets[0].1.expose().to_owned()
 }
 
-pub struct Emu {
-    pub emu: Emulator,
-    pub http: reqwest::Client,
+pub(crate) struct Emu {
+    pub(crate) emu: Emulator,
+    pub(crate) http: reqwest::Client,
 }
 
-pub fn install_crypto() {
+pub(crate) fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-pub async fn emulator(apps: Vec<Registration>, faults: &[&str]) -> Emu {
+pub(crate) async fn emulator(apps: Vec<Registration>, faults: &[&str]) -> Emu {
     let mut config = EmulatorConfig::new(apps);
     config.faults = Faults::parse(faults).unwrap();
     emulator_with(config).await
 }
 
-pub async fn emulator_with(config: EmulatorConfig) -> Emu {
+pub(crate) async fn emulator_with(config: EmulatorConfig) -> Emu {
     install_crypto();
     let emu = Emulator::start(config).await.expect("emulator starts");
     let http = reqwest::Client::builder()
@@ -154,19 +149,23 @@ pub async fn emulator_with(config: EmulatorConfig) -> Emu {
     Emu { emu, http }
 }
 
-pub const LOCAL: &str = "http://localhost:8765/oauth2/callback";
+pub(crate) const LOCAL: &str = "http://localhost:8765/oauth2/callback";
 
 impl Emu {
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.emu.authority())
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(self.url(path)).send().await.unwrap()
     }
 
     /// GET /{tenant}/oauth2/v2.0/authorize with these query parameters; redirects not followed.
-    pub async fn authorize(&self, tenant: &str, params: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn authorize(
+        &self,
+        tenant: &str,
+        params: &[(&str, &str)],
+    ) -> reqwest::Response {
         self.http
             .get(self.url(&format!("/{tenant}/oauth2/v2.0/authorize")))
             .query(params)
@@ -176,7 +175,7 @@ impl Emu {
     }
 
     /// A standard code request for `client`; returns the redirect's query parameters.
-    pub async fn authorize_ok(
+    pub(crate) async fn authorize_ok(
         &self,
         tenant: &str,
         client: &str,
@@ -204,13 +203,17 @@ impl Emu {
         redirect_params(&r)
     }
 
-    pub async fn code(&self, tenant: &str, client: &str, extra: &[(&str, &str)]) -> String {
+    pub(crate) async fn code(&self, tenant: &str, client: &str, extra: &[(&str, &str)]) -> String {
         let q = self.authorize_ok(tenant, client, extra).await;
         param(&q, "code").unwrap_or_else(|| panic!("no code in {q:?}"))
     }
 
     /// POST a form to /{tenant}/oauth2/v2.0/token.
-    pub async fn token(&self, tenant: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    pub(crate) async fn token(
+        &self,
+        tenant: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
         let r = self
             .http
             .post(self.url(&format!("/{tenant}/oauth2/v2.0/token")))
@@ -227,7 +230,7 @@ impl Emu {
     }
 
     /// Redeems a code for a Web app with its secret.
-    pub async fn redeem(
+    pub(crate) async fn redeem(
         &self,
         tenant: &str,
         client: &str,
@@ -247,7 +250,7 @@ impl Emu {
         .await
     }
 
-    pub async fn me(&self, token: &str) -> (u16, serde_json::Value) {
+    pub(crate) async fn me(&self, token: &str) -> (u16, serde_json::Value) {
         let r = self
             .http
             .get(self.url("/graph/v1.0/me"))
@@ -261,7 +264,7 @@ impl Emu {
 }
 
 /// The query (or fragment) parameters of a redirect response.
-pub fn redirect_params(r: &reqwest::Response) -> Vec<(String, String)> {
+pub(crate) fn redirect_params(r: &reqwest::Response) -> Vec<(String, String)> {
     let loc = r.headers()["location"].to_str().unwrap();
     let url = url::Url::parse(loc).unwrap();
     let raw = url
@@ -274,12 +277,12 @@ pub fn redirect_params(r: &reqwest::Response) -> Vec<(String, String)> {
         .collect()
 }
 
-pub fn param(q: &[(String, String)], name: &str) -> Option<String> {
+pub(crate) fn param(q: &[(String, String)], name: &str) -> Option<String> {
     q.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
 }
 
 /// The claims (or header, part 0) of a JWT, without verifying it.
-pub fn jwt_part(token: &str, part: usize) -> serde_json::Value {
+pub(crate) fn jwt_part(token: &str, part: usize) -> serde_json::Value {
     use base64::Engine;
     let seg = token.split('.').nth(part).unwrap();
     serde_json::from_slice(
@@ -291,7 +294,7 @@ pub fn jwt_part(token: &str, part: usize) -> serde_json::Value {
 }
 
 /// The AADSTS code an error body or page carries.
-pub fn aadsts(text: &str) -> Option<u32> {
+pub(crate) fn aadsts(text: &str) -> Option<u32> {
     let i = text.find("AADSTS")?;
     text[i + 6..]
         .chars()
@@ -308,7 +311,7 @@ use oauth_preflight::flow::browser::Opener;
 use oauth_preflight::live::{LiveConfig, Outcome};
 
 /// The scopes a registration is configured for: OpenID Connect plus its delegated Graph scopes.
-pub fn configured_scopes(reg: &Registration) -> Vec<String> {
+pub(crate) fn configured_scopes(reg: &Registration) -> Vec<String> {
     let mut scopes: Vec<String> = ["openid", "profile", "email"].map(String::from).to_vec();
     for p in &reg.permissions {
         if p.resource_app_id == oauth_preflight::entra::GRAPH_APP_ID
@@ -324,12 +327,12 @@ pub fn configured_scopes(reg: &Registration) -> Vec<String> {
 
 impl Emu {
     /// The flow's HTTP client for this emulator (its CA trusted), with this timeout.
-    pub fn client(&self, timeout: std::time::Duration) -> reqwest::Client {
+    pub(crate) fn client(&self, timeout: std::time::Duration) -> reqwest::Client {
         oauth_preflight::flow::http_client(Some(self.emu.ca_pem().as_bytes()), timeout).unwrap()
     }
 
     /// A run against this emulator on /common, browsing with an in-process user agent.
-    pub fn flow(&self, reg: &Registration) -> LiveConfig {
+    pub(crate) fn flow(&self, reg: &Registration) -> LiveConfig {
         let secret = reg
             .emulator
             .secrets
@@ -357,15 +360,15 @@ impl Emu {
 }
 
 /// Runs `cfg` with a console that says nothing and pastes nothing.
-pub async fn check(cfg: &LiveConfig) -> Outcome {
+pub(crate) async fn check(cfg: &LiveConfig) -> Outcome {
     oauth_preflight::live::check(cfg, &mut Recorder::default()).await
 }
 
 /// A console that records what it was told and answers paste-back from a script.
 #[derive(Default)]
-pub struct Recorder {
-    pub said: Vec<String>,
-    pub paste: Option<String>,
+pub(crate) struct Recorder {
+    pub(crate) said: Vec<String>,
+    pub(crate) paste: Option<String>,
 }
 
 impl oauth_preflight::flow::Console for Recorder {
@@ -378,7 +381,7 @@ impl oauth_preflight::flow::Console for Recorder {
 }
 
 /// `id -> status` of a report's findings.
-pub fn statuses(
+pub(crate) fn statuses(
     findings: &[oauth_preflight::checks::Finding],
 ) -> std::collections::BTreeMap<String, String> {
     findings
@@ -387,7 +390,7 @@ pub fn statuses(
         .collect()
 }
 
-pub fn finding<'a>(
+pub(crate) fn finding<'a>(
     findings: &'a [oauth_preflight::checks::Finding],
     id: &str,
 ) -> &'a oauth_preflight::checks::Finding {
@@ -398,7 +401,7 @@ pub fn finding<'a>(
 }
 
 /// Runs the binary with extra environment variables and optional stdin.
-pub fn cli(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output {
+pub(crate) fn cli(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_oauth-preflight"));
     cmd.args(args)
         .current_dir(root())
@@ -430,13 +433,13 @@ pub fn cli(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output 
 }
 
 /// An emulator on its own runtime, for tests that drive the binary synchronously.
-pub struct Background {
-    pub rt: tokio::runtime::Runtime,
-    pub emu: Emu,
-    pub ca: tempfile::NamedTempFile,
+pub(crate) struct Background {
+    pub(crate) rt: tokio::runtime::Runtime,
+    pub(crate) emu: Emu,
+    pub(crate) ca: tempfile::NamedTempFile,
 }
 
-pub fn background(apps: Vec<Registration>, faults: &[&str]) -> Background {
+pub(crate) fn background(apps: Vec<Registration>, faults: &[&str]) -> Background {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let emu = rt.block_on(emulator(apps, faults));
     let ca = tempfile::NamedTempFile::new().unwrap();
@@ -447,7 +450,7 @@ pub fn background(apps: Vec<Registration>, faults: &[&str]) -> Background {
 impl Background {
     /// Writes the ready line `emulate --ready-file` would write for this emulator to `path`
     /// (what `--emulator` and `OAUTH_PREFLIGHT_EMULATOR` read).
-    pub fn ready_file(&self, path: &Path) {
+    pub(crate) fn ready_file(&self, path: &Path) {
         let line = serde_json::json!({
             "authority": self.emu.emu.authority(),
             "graph": self.emu.emu.graph(),
@@ -457,7 +460,7 @@ impl Background {
     }
 
     /// `--authority`, `--graph` and `--ca-cert` for this emulator.
-    pub fn target(&self) -> Vec<String> {
+    pub(crate) fn target(&self) -> Vec<String> {
         vec![
             "--authority".into(),
             self.emu.emu.authority().to_owned(),

@@ -5,7 +5,7 @@
 //! says the verdict is in the terminal. Driven through the real binary, a real HTTP user agent
 //! and the emulator.
 
-mod common;
+use crate::common;
 
 use common::background;
 use std::io::{BufRead, BufReader};

@@ -2,7 +2,7 @@
 //! runs it (`common::action`), against the emulator: outputs, reports, the step summary, the
 //! masked secret, and inputs that try to be shell code.
 
-mod common;
+use crate::common;
 
 use common::action::{ActionRun, Runner};
 use std::collections::BTreeMap;

@@ -8,7 +8,7 @@
 //! that must get in (`alice@contoso.example`) and one that must be stopped
 //! (`mallory@evil.example`): a policy with no rule lets mallory in, so `access=...,fail`.
 
-mod common;
+use crate::common;
 
 use common::{AT, cli, code, stderr, stdout};
 use std::collections::BTreeSet;

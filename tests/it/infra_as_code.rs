@@ -3,7 +3,7 @@
 //! same checks and ids as for `az ad app show`: a plan and the app it creates agree, fixture for
 //! fixture; a value only the apply or the deployment decides is a skip that says so.
 
-mod common;
+use crate::common;
 
 use common::{AT, code, run, stderr, stdout};
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! Never a panic: thousands of corrupted registration files through the parser, and garbage
 //! requests through the emulator, with a fixed-seed generator so a failure reproduces.
 
-mod common;
+use crate::common;
 
 /// xorshift64*: deterministic, no dependency.
 struct Rng(u64);

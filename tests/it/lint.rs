@@ -1,7 +1,7 @@
 //! `lint` end to end through the real binary: snapshots of every fixture in every format,
 //! exit codes, bad input, and secrets that must never be printed.
 
-mod common;
+use crate::common;
 
 use common::{
     AT, code, fixture, fixture_names, fixture_secret_values, run, run_with_stdin, stderr, stdout,

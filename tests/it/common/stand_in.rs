@@ -11,16 +11,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A request as the handler sees it.
-pub struct Req {
-    pub path: String,
-    pub query: String,
-    pub headers: http::HeaderMap,
-    pub body: String,
+pub(crate) struct Req {
+    pub(crate) path: String,
+    pub(crate) query: String,
+    pub(crate) headers: http::HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Req {
     /// A query parameter.
-    pub fn param(&self, name: &str) -> String {
+    pub(crate) fn param(&self, name: &str) -> String {
         form_urlencoded::parse(self.query.as_bytes())
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.into_owned())
@@ -29,19 +29,19 @@ impl Req {
 }
 
 /// The answer: status, content type, body, and a `Location` where there is one.
-pub struct Resp {
-    pub status: u16,
-    pub content_type: &'static str,
-    pub body: String,
-    pub location: Option<String>,
+pub(crate) struct Resp {
+    pub(crate) status: u16,
+    pub(crate) content_type: &'static str,
+    pub(crate) body: String,
+    pub(crate) location: Option<String>,
 }
 
 impl Resp {
-    pub fn json(status: u16, v: serde_json::Value) -> Self {
+    pub(crate) fn json(status: u16, v: serde_json::Value) -> Self {
         Self::new(status, "application/json", v.to_string())
     }
 
-    pub fn new(status: u16, content_type: &'static str, body: impl Into<String>) -> Self {
+    pub(crate) fn new(status: u16, content_type: &'static str, body: impl Into<String>) -> Self {
         Self {
             status,
             content_type,
@@ -50,7 +50,7 @@ impl Resp {
         }
     }
 
-    pub fn redirect(to: String) -> Self {
+    pub(crate) fn redirect(to: String) -> Self {
         Self {
             location: Some(to),
             ..Self::new(302, "text/html", "")
@@ -59,17 +59,17 @@ impl Resp {
 }
 
 /// A running stand-in.
-pub struct StandIn {
+pub(crate) struct StandIn {
     /// `https://127.0.0.1:PORT`.
-    pub base: String,
-    pub ca_pem: String,
+    pub(crate) base: String,
+    pub(crate) ca_pem: String,
     /// The CA in a file, for `--ca-cert`.
-    pub ca_file: tempfile::NamedTempFile,
+    pub(crate) ca_file: tempfile::NamedTempFile,
 }
 
 impl StandIn {
     /// The flow's HTTP client, trusting this stand-in's CA.
-    pub fn client(&self) -> reqwest::Client {
+    pub(crate) fn client(&self) -> reqwest::Client {
         oauth_preflight::flow::http_client(
             Some(self.ca_pem.as_bytes()),
             std::time::Duration::from_secs(5),
@@ -77,7 +77,7 @@ impl StandIn {
         .unwrap()
     }
 
-    pub fn ca_path(&self) -> String {
+    pub(crate) fn ca_path(&self) -> String {
         self.ca_file.path().to_str().unwrap().to_owned()
     }
 }
@@ -111,7 +111,7 @@ fn tls() -> (tokio_rustls::TlsAcceptor, String) {
 }
 
 /// Serves `handler` over https on loopback; it is given the base URL and the request.
-pub async fn serve<F>(handler: F) -> StandIn
+pub(crate) async fn serve<F>(handler: F) -> StandIn
 where
     F: Fn(&str, Req) -> Resp + Send + Sync + 'static,
 {
@@ -170,7 +170,7 @@ where
 }
 
 /// A stand-in on a runtime of its own, for tests that run the binary.
-pub fn background<F>(handler: F) -> (tokio::runtime::Runtime, StandIn)
+pub(crate) fn background<F>(handler: F) -> (tokio::runtime::Runtime, StandIn)
 where
     F: Fn(&str, Req) -> Resp + Send + Sync + 'static,
 {
@@ -180,16 +180,16 @@ where
 }
 
 /// A plain TCP listener that answers nothing and counts the connections and bytes it gets.
-pub struct Sink {
+pub(crate) struct Sink {
     /// `127.0.0.1:PORT`.
-    pub addr: String,
-    pub connections: Arc<AtomicUsize>,
-    pub bytes: Arc<AtomicUsize>,
+    pub(crate) addr: String,
+    pub(crate) connections: Arc<AtomicUsize>,
+    pub(crate) bytes: Arc<AtomicUsize>,
 }
 
 impl Sink {
     /// (connections, bytes) so far.
-    pub fn seen(&self) -> (usize, usize) {
+    pub(crate) fn seen(&self) -> (usize, usize) {
         (
             self.connections.load(Ordering::SeqCst),
             self.bytes.load(Ordering::SeqCst),
@@ -197,7 +197,7 @@ impl Sink {
     }
 }
 
-pub async fn sink() -> Sink {
+pub(crate) async fn sink() -> Sink {
     use tokio::io::AsyncReadExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();

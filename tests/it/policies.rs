@@ -3,7 +3,7 @@
 //! `probe` with a policy in each shape completes against the emulator and agrees with lint on
 //! `ngrok.policy`.
 
-mod common;
+use crate::common;
 
 use common::{AT, code, fixture, run, stderr, stdout};
 

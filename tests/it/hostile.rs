@@ -4,7 +4,7 @@
 //! secret in any encoding, the code, the PKCE verifier) may reach a report, in any format, even
 //! with `-v`, nor the error line; none is sent where discovery alone says.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use common::Recorder;

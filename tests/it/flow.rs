@@ -2,7 +2,7 @@
 //! of lint and run, personal accounts, state checking, and the authorize page that must end in
 //! findings instead of a wait.
 
-mod common;
+use crate::common;
 
 use common::{Recorder, app, check, configured_scopes, emulator, finding, statuses};
 use oauth_preflight::checks::{self, LintOptions, Status};

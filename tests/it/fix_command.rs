@@ -2,7 +2,7 @@
 //! otherwise; a redirect fix keeps every registered URI (a bare `--web-redirect-uris` replaces
 //! the list); every value from the file is quoted for a POSIX shell; no secret in any command.
 
-mod common;
+use crate::common;
 
 use common::{AT, code, fixture, fixture_names, fixture_secret_values, stdout};
 use oauth_preflight::registration::{Platform, Registration};

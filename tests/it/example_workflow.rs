@@ -5,7 +5,7 @@
 //! `OAUTH_PREFLIGHT_EMULATOR`, the one thing that differs from GitHub), and what the last step
 //! uploads checked. CI also checks the file with actionlint (`.ci/run`).
 
-mod common;
+use crate::common;
 
 use common::action::{ActionRun, Runner};
 use std::collections::BTreeMap;

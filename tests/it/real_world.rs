@@ -2,7 +2,7 @@
 //! regression test named after it (DESIGN.md §9.1). Each failed on the code before the fix:
 //! a green report for a login that fails, or a configuration mistake answered as a usage error.
 
-mod common;
+use crate::common;
 
 use common::{AT, check_of, cli, code, fixture, stderr, stdout};
 use std::io::Write;

@@ -1,7 +1,7 @@
 //! Reports for CI (DESIGN.md §8.3) through the real binary: GitHub annotations and their limit,
 //! the step summary, several reports from one run, and baselines.
 
-mod common;
+use crate::common;
 
 use common::{AT, code, fixture, run, stderr, stdout};
 

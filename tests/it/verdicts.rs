@@ -2,7 +2,7 @@
 //! after what a user hit, and failed on the code before the evidence/judge split. Live runs go
 //! through the in-process emulator, or the real binary where flags and files are the point.
 
-mod common;
+use crate::common;
 
 use common::{
     AT, app, background, check, check_of, cli, code, emulator, finding, fixture, fixture_names,

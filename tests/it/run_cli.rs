@@ -1,7 +1,7 @@
 //! `run`, `probe`, `demo` and `explain` through the real binary: exit codes, paste-back from
 //! stdin, a loopback callback reached by a real HTTP user agent, and secrets that never show.
 
-mod common;
+use crate::common;
 
 use common::{background, cli, code, fixture_names, fixture_secret_values, stderr, stdout};
 use std::io::{BufRead, BufReader, Write};

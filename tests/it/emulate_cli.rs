@@ -1,7 +1,7 @@
 //! `oauth-preflight emulate` as a user's CI runs it: the ready line, serving, SIGTERM, exit 0;
 //! bad flags are exit 2 with one clear line.
 
-mod common;
+use crate::common;
 
 use common::{code, run, stderr};
 use std::io::{BufRead, BufReader};

@@ -1,7 +1,7 @@
 //! The emulator's protocol, endpoint by endpoint and error by error, over real HTTPS on
 //! loopback. Behaviour follows ENTRA.md; each test names the Entra behaviour it pins.
 
-mod common;
+use crate::common;
 
 use common::{LOCAL, aadsts, app, client_id, emulator, jwt_part, param, redirect_params, secret};
 use oauth_preflight::emulator::{CONSUMERS, CONTOSO, FABRIKAM};

@@ -22,33 +22,33 @@ struct Context {
 
 /// One run of the action.
 #[derive(Debug)]
-pub struct ActionRun {
+pub(crate) struct ActionRun {
     /// Every step that ran succeeded.
-    pub ok: bool,
+    pub(crate) ok: bool,
     /// The exit code of the step that failed.
-    pub failed_code: Option<i32>,
-    pub outputs: BTreeMap<String, String>,
+    pub(crate) failed_code: Option<i32>,
+    pub(crate) outputs: BTreeMap<String, String>,
     /// Standard output as the log shows it: workflow commands kept, `::add-mask::` taken.
-    pub stdout: String,
-    pub stderr: String,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
     /// The values `::add-mask::` registered.
-    pub masks: Vec<String>,
+    pub(crate) masks: Vec<String>,
 }
 
 /// The job a test runs actions in: its workspace, `RUNNER_TEMP`, environment and PATH.
-pub struct Runner {
-    pub workspace: PathBuf,
-    pub temp: PathBuf,
-    pub summary: PathBuf,
+pub(crate) struct Runner {
+    pub(crate) workspace: PathBuf,
+    pub(crate) temp: PathBuf,
+    pub(crate) summary: PathBuf,
     /// The job's environment (and what steps add through `GITHUB_ENV`).
-    pub env: BTreeMap<String, String>,
+    pub(crate) env: BTreeMap<String, String>,
     /// What steps added through `GITHUB_PATH`, first first.
-    pub path: Vec<String>,
+    pub(crate) path: Vec<String>,
     steps_run: usize,
 }
 
 /// The runner's unescaping of workflow command data (`%25` last).
-pub fn unescape_data(s: &str) -> String {
+pub(crate) fn unescape_data(s: &str) -> String {
     s.replace("%0D", "\r")
         .replace("%0A", "\n")
         .replace("%25", "%")
@@ -95,7 +95,7 @@ ln -sf "$OAUTH_PREFLIGHT_TEST_BINARY" "$6/bin/oauth-preflight"
 
 impl Runner {
     /// A job with a fresh workspace and `RUNNER_TEMP`, both under `root`.
-    pub fn new(root: &Path) -> Self {
+    pub(crate) fn new(root: &Path) -> Self {
         let (workspace, temp) = (root.join("workspace"), root.join("runner-temp"));
         for d in [&workspace, &temp, &root.join("tools")] {
             std::fs::create_dir_all(d).unwrap();
@@ -161,7 +161,7 @@ impl Runner {
     }
 
     /// Runs `action.yml` of the repository with these `with:` values.
-    pub fn run_action(&mut self, with: &BTreeMap<String, String>) -> ActionRun {
+    pub(crate) fn run_action(&mut self, with: &BTreeMap<String, String>) -> ActionRun {
         let text = std::fs::read_to_string(super::root().join("action.yml")).unwrap();
         let action: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
         assert_eq!(action["runs"]["using"], "composite");
@@ -294,7 +294,7 @@ impl Runner {
 
     /// Every file the job left (workspace, `RUNNER_TEMP`, the runner's own files), but the
     /// binary's link.
-    pub fn files(&self) -> Vec<PathBuf> {
+    pub(crate) fn files(&self) -> Vec<PathBuf> {
         fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
                 let p = e.path();

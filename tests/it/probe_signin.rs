@@ -2,7 +2,7 @@
 //! signed in: a canned https stand-in (not the emulator, which has no UI). The probe must test the
 //! secret with client credentials on the registration's tenant and skip what needs a person.
 
-mod common;
+use crate::common;
 
 use common::stand_in::{self, Resp, StandIn};
 use common::{Recorder, finding};

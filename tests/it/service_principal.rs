@@ -2,7 +2,7 @@
 //! followed by the emulator (disabled: AADSTS7000112; assignment required: AADSTS50105), so that
 //! lint and run agree on `sp.enabled` and `sp.assignment`.
 
-mod common;
+use crate::common;
 
 use common::{AT, app, check, code, emulator, finding, fixture, run, stdout};
 use oauth_preflight::checks::Status;

@@ -1,7 +1,7 @@
 //! Fault injection and hostile traffic: every `--fault` deforms what it names, and garbage on
 //! the wire ends in a 4xx or a closed connection while the server keeps serving.
 
-mod common;
+use crate::common;
 
 use common::{LOCAL, aadsts, app, client_id, emulator, jwt_part, secret};
 use std::time::{Duration, Instant};
