@@ -59,6 +59,8 @@ pub fn output(g: &GlobalArgs) -> Result<Output, Error> {
         step_summary: std::env::var("GITHUB_STEP_SUMMARY")
             .ok()
             .filter(|p| !p.is_empty()),
+        // <https://no-color.org>: set and not empty.
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     })
 }
 
@@ -252,8 +254,12 @@ fn not_a_directory(path: &str) -> Result<(), Error> {
 
 /// `run`.
 pub fn run(args: &RunArgs) -> Result<LiveConfig, Error> {
-    let opener =
-        Opener::from_flags(args.browser.as_deref(), args.no_browser).map_err(Error::Usage)?;
+    let opener = Opener::from_flags(
+        args.browser.as_deref(),
+        args.no_browser,
+        std::env::var("BROWSER").ok(),
+    )
+    .map_err(Error::Usage)?;
     if args.timeout == 0 {
         return Err(usage("--timeout must be at least 1 second"));
     }

@@ -42,6 +42,12 @@ pub enum Status {
 }
 
 impl Status {
+    /// This status fails the run: a failure, or a warning with `--strict`. The one place that
+    /// decides it (the exit code, JUnit, baselines).
+    pub fn fails(self, strict: bool) -> bool {
+        self == Self::Fail || (strict && self == Self::Warn)
+    }
+
     /// The lowercase name used in every report format.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -12,8 +12,9 @@ pub enum Opener {
     PrintOnly,
     /// This command's words; the URL is appended, or replaces `{url}`.
     Command(Vec<String>),
-    /// `$BROWSER`, else `xdg-open` / `open` / `rundll32 url.dll,FileProtocolHandler`.
-    System,
+    /// `$BROWSER` (read once, in config), else `xdg-open` / `open` / `rundll32
+    /// url.dll,FileProtocolHandler`.
+    System { browser_env: Option<String> },
     /// An HTTP user agent in this process that follows redirects (demo, tests).
     Agent(reqwest::Client),
 }
@@ -23,19 +24,23 @@ impl std::fmt::Debug for Opener {
         match self {
             Self::PrintOnly => f.write_str("PrintOnly"),
             Self::Command(w) => f.debug_tuple("Command").field(w).finish(),
-            Self::System => f.write_str("System"),
+            Self::System { .. } => f.write_str("System"),
             Self::Agent(_) => f.write_str("Agent"),
         }
     }
 }
 
 impl Opener {
-    /// From `--browser` and `--no-browser`.
-    pub fn from_flags(browser: Option<&str>, no_browser: bool) -> Result<Self, String> {
+    /// From `--browser`, `--no-browser` and the `$BROWSER` the configuration read.
+    pub fn from_flags(
+        browser: Option<&str>,
+        no_browser: bool,
+        browser_env: Option<String>,
+    ) -> Result<Self, String> {
         match (browser, no_browser) {
             (_, true) => Ok(Self::PrintOnly),
             (Some(cmd), false) => split(cmd).map(Self::Command),
-            (None, false) => Ok(Self::System),
+            (None, false) => Ok(Self::System { browser_env }),
         }
     }
 }
@@ -141,11 +146,9 @@ pub fn open(opener: &Opener, url: &str) -> Result<Launched, String> {
             return Ok(launched);
         }
         Opener::Command(words) => command_line(words, url),
-        Opener::System => system_command(
-            std::env::consts::OS,
-            std::env::var("BROWSER").ok().as_deref(),
-            url,
-        )?,
+        Opener::System { browser_env } => {
+            system_command(std::env::consts::OS, browser_env.as_deref(), url)?
+        }
     };
     let child = Command::new(&line[0])
         .args(&line[1..])
@@ -164,8 +167,12 @@ mod tests {
 
     #[test]
     fn words_split_like_a_shell_and_take_the_url() {
-        let o =
-            Opener::from_flags(Some("curl -sSL --cacert 'my ca.pem' -o /dev/null"), false).unwrap();
+        let o = Opener::from_flags(
+            Some("curl -sSL --cacert 'my ca.pem' -o /dev/null"),
+            false,
+            None,
+        )
+        .unwrap();
         let Opener::Command(w) = o else { panic!() };
         assert_eq!(
             command_line(&w, "https://x/?a=1&b=2").last().unwrap(),
@@ -177,9 +184,9 @@ mod tests {
             command_line(&w, "U"),
             ["firefox", "--new-window", "U", "--private"]
         );
-        assert!(Opener::from_flags(Some("'unclosed"), false).is_err());
+        assert!(Opener::from_flags(Some("'unclosed"), false, None).is_err());
         assert!(matches!(
-            Opener::from_flags(Some("x"), true),
+            Opener::from_flags(Some("x"), true, None),
             Ok(Opener::PrintOnly)
         ));
     }

@@ -35,10 +35,9 @@ fn slot(mode: &str, target: &str, check: &str) -> u64 {
 /// How bad a status is; pass and skip alike (nothing failed).
 fn rank(s: Status, strict: bool) -> u8 {
     match s {
-        Status::Fail => 2,
-        Status::Warn if strict => 2,
+        _ if s.fails(strict) => 2,
         Status::Warn => 1,
-        Status::Pass | Status::Skip => 0,
+        _ => 0,
     }
 }
 

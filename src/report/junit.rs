@@ -34,7 +34,7 @@ pub(super) fn render(
     opts: RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let failing = |s: Status| s == Status::Fail || (opts.strict && s == Status::Warn);
+    let failing = |s: Status| s.fails(opts.strict);
     let count_failures = |r: &Report| r.checks.iter().filter(|f| failing(f.status)).count();
     let all = total(reports);
     let failures: usize = reports.iter().map(count_failures).sum();

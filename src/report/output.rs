@@ -26,6 +26,8 @@ pub struct Output {
     pub inputs: Vec<Named>,
     /// `GITHUB_STEP_SUMMARY`: a file the Markdown summary is appended to.
     pub step_summary: Option<String>,
+    /// `NO_COLOR` is set: no colour even on a terminal.
+    pub no_color: bool,
 }
 
 /// GitHub refuses a step summary over 1 MiB (NGROK.md §6.4); ours stays well under it.
@@ -114,9 +116,7 @@ impl Output {
         if self.path.is_none() {
             let stdout = std::io::stdout();
             let mut opts = self.options(self.format);
-            opts.color = self.format == Format::Human
-                && stdout.is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            opts.color = self.format == Format::Human && stdout.is_terminal() && !self.no_color;
             let mut w = std::io::BufWriter::new(stdout.lock());
             match render(reports, opts, &mut w).and_then(|()| w.flush()) {
                 // `| head` closed the pipe: the reader has what it wanted.
@@ -212,7 +212,7 @@ pub fn verdict(reports: &[Report], strict: bool) -> Exit {
         .map(|f| f.status)
         .max()
         .unwrap_or(Status::Pass);
-    if worst == Status::Fail || (strict && worst == Status::Warn) {
+    if worst.fails(strict) {
         Exit::CheckFailed
     } else {
         Exit::Ok
