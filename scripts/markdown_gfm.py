@@ -30,24 +30,28 @@ class Tags(HTMLParser):
     def __init__(self):
         super().__init__()
         self.tags, self.h3_code, self.td_text = [], [], []
-        self.stack, self.text = [], []
+        # A cell's whole text and a code span's own: a cell may hold a code span (a command).
+        self.stack, self.code, self.cell = [], [], []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
         self.stack.append(tag)
-        if tag in ("code", "td"):
-            self.text = []
+        if tag == "code":
+            self.code = []
+        if tag == "td":
+            self.cell = []
 
     def handle_endtag(self, tag):
         if self.stack and self.stack[-1] == tag:
             self.stack.pop()
         if tag == "code" and "h3" in self.stack:
-            self.h3_code.append("".join(self.text))
+            self.h3_code.append("".join(self.code))
         if tag == "td":
-            self.td_text.append("".join(self.text))
+            self.td_text.append("".join(self.cell))
 
     def handle_data(self, data):
-        self.text.append(data)
+        self.code.append(data)
+        self.cell.append(data)
 
 
 def main():

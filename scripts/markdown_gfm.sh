@@ -11,4 +11,4 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check markdown-it-py
 
 cargo build --quiet
-"$work/venv/bin/python" scripts/markdown_gfm.py target/debug/oauth-preflight
+"$work/venv/bin/python" scripts/markdown_gfm.py "${CARGO_TARGET_DIR:-target}/debug/oauth-preflight"
