@@ -6,10 +6,10 @@
 //! SHA-1 thumbprint of the key's certificate) and every JWK carries an `issuer`:
 //! <https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-the-signing-key-issuer>
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use ring::rand::SystemRandom;
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 
@@ -53,8 +53,9 @@ impl SigningKey {
         what: &'static str,
     ) -> Result<Self, KeyError> {
         let pair = RsaKeyPair::from_pkcs8(pkcs8).map_err(|_| KeyError::Material(what))?;
-        let thumb = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, cert);
-        let components: ring::rsa::PublicKeyComponents<Vec<u8>> = pair.public().into();
+        let thumb = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, cert);
+        let components: aws_lc_rs::rsa::PublicKeyComponents<Vec<u8>> =
+            aws_lc_rs::signature::KeyPair::public_key(&pair).into();
         Ok(Self {
             kid: URL_SAFE_NO_PAD.encode(thumb.as_ref()),
             role,
@@ -94,7 +95,7 @@ impl SigningKey {
 
     /// RS256 over `signing_input` (`base64url(header).base64url(claims)`), base64url.
     pub(crate) fn sign(&self, rng: &SystemRandom, signing_input: &[u8]) -> String {
-        let mut sig = vec![0; self.pair.public().modulus_len()];
+        let mut sig = vec![0; self.pair.public_modulus_len()];
         // Fails only for a wrong buffer length, which the line above rules out.
         if self
             .pair
@@ -181,7 +182,7 @@ impl rand_core::RngCore for RingRng {
     }
 
     fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        ring::rand::SecureRandom::fill(&self.0, dest).map_err(|_| {
+        aws_lc_rs::rand::SecureRandom::fill(&self.0, dest).map_err(|_| {
             rand_core::Error::from(
                 std::num::NonZeroU32::new(rand_core::Error::CUSTOM_START)
                     .unwrap_or(std::num::NonZeroU32::MIN),
@@ -252,12 +253,16 @@ mod tests {
         let key = &set.keys[0];
         let rng = SystemRandom::new();
         let sig = URL_SAFE_NO_PAD.decode(key.sign(&rng, b"a.b")).unwrap();
-        let public = ring::signature::RsaPublicKeyComponents {
+        let public = aws_lc_rs::signature::RsaPublicKeyComponents {
             n: URL_SAFE_NO_PAD.decode(&key.n).unwrap(),
             e: URL_SAFE_NO_PAD.decode(&key.e).unwrap(),
         };
         public
-            .verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, b"a.b", &sig)
+            .verify(
+                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+                b"a.b",
+                &sig,
+            )
             .unwrap();
     }
 }
