@@ -22,6 +22,17 @@ build() { # name target-dir [env...]
 }
 lto() { build "thin LTO, 4 units (as configured)" "$work/lto"; }
 nolto() { build "no LTO, 16 units" "$work/nolto" CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16; }
+# The yardstick (issue 19): a clean build should take no more than twice ripgrep's, built the
+# same way in the same run (downloaded first, then built offline from a fresh target).
+ripgrep() {
+  cargo install --quiet --locked ripgrep@14.1.1 --root "$work/rg-dl" >/dev/null 2>&1 || true
+  local start end
+  start=$(date +%s.%N)
+  CARGO_TARGET_DIR="$work/rg-target" cargo install --quiet --locked --offline ripgrep@14.1.1 --root "$work/rg" >/dev/null 2>&1
+  end=$(date +%s.%N)
+  python3 -c 'import sys; print(f"clean build, ripgrep 14.1.1 (cargo install --offline): {float(sys.argv[2]) - float(sys.argv[1]):.0f} s")' "$start" "$end"
+}
+ripgrep
 if [ "${ORDER:-}" = swap ]; then nolto; lto; else lto; nolto; fi
 a="$work/lto/release/oauth-preflight"; b="$work/nolto/release/oauth-preflight"
 ls -l "$a" "$b" | awk '{print $5, $9}'
