@@ -21,7 +21,8 @@ bin="${CARGO_TARGET_DIR:-target}/debug/oauth-preflight"
 good=fixtures/apps/good-multitenant.json
 broken=fixtures/apps/expired-secret.json
 # The hostile app: a good one (its own appId) under a display name that is markup.
-hostile="$work/hostile.json"
+# Not hostile.json: run_case writes its report there, and a report never replaces an input.
+hostile="$work/hostile-app.json"
 python3 - fixtures/apps/good-personal-accounts.json "$hostile" <<'EOF'
 import json, sys
 app = json.load(open(sys.argv[1]))
