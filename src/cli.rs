@@ -128,19 +128,9 @@ pub struct LintArgs {
         default_value = GRAPH_TOKEN_ENV
     )]
     pub graph_token_env: String,
-    /// With --from-graph: Microsoft Graph base URL.
-    #[arg(
-        long,
-        value_name = "URL",
-        default_value = crate::entra::GRAPH_URL
-    )]
-    pub graph: String,
-    /// With --from-graph: extra trust root (PEM), e.g. the emulator's CA.
-    #[arg(long, value_name = "PEM")]
-    pub ca_cert: Option<String>,
-    /// With --from-graph: the ready line of `emulate --ready-file FILE` (its Graph and CA).
-    #[arg(long, value_name = "READY.json", env = "OAUTH_PREFLIGHT_EMULATOR", conflicts_with_all = ["graph", "ca_cert"])]
-    pub emulator: Option<String>,
+    /// Where Microsoft Graph is (with --from-graph), and what to trust there.
+    #[command(flatten)]
+    pub endpoints: EndpointArgs,
     /// Evaluate time-dependent checks as of this RFC 3339 instant ("will it still pass on
     /// deploy day?"), e.g. 2027-01-31T00:00:00Z.
     #[arg(long, value_name = "RFC3339")]
@@ -223,6 +213,26 @@ fn fault_help(long: bool) -> String {
     }
 }
 
+/// Microsoft Graph, the trust root, and the emulator's ready line: declared once for every
+/// command that talks to Graph (`lint --from-graph`, `run`, `probe`).
+#[derive(Debug, Args)]
+pub struct EndpointArgs {
+    /// Microsoft Graph base URL (lint: with --from-graph).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = crate::entra::GRAPH_URL
+    )]
+    pub graph: String,
+    /// Extra trust root (PEM), e.g. the emulator's CA.
+    #[arg(long, value_name = "PEM")]
+    pub ca_cert: Option<String>,
+    /// The ready line of `oauth-preflight emulate --ready-file FILE`: its authority, Graph and CA
+    /// instead of --authority, --graph and --ca-cert.
+    #[arg(long, value_name = "READY.json", env = "OAUTH_PREFLIGHT_EMULATOR", conflicts_with_all = ["graph", "ca_cert"])]
+    pub emulator: Option<String>,
+}
+
 /// Where and as whom the live flow runs (`run` and `probe`).
 #[derive(Debug, Args)]
 pub struct TargetArgs {
@@ -258,20 +268,9 @@ pub struct TargetArgs {
         default_value = crate::flow::config::DEFAULT_AUTHORITY
     )]
     pub authority: String,
-    /// Microsoft Graph base URL.
-    #[arg(
-        long,
-        value_name = "URL",
-        default_value = crate::entra::GRAPH_URL
-    )]
-    pub graph: String,
-    /// Extra trust root (PEM), e.g. the emulator's CA.
-    #[arg(long, value_name = "PEM")]
-    pub ca_cert: Option<String>,
-    /// The ready line of `oauth-preflight emulate --ready-file FILE`: its authority, Graph and CA
-    /// instead of --authority, --graph and --ca-cert.
-    #[arg(long, value_name = "READY.json", env = "OAUTH_PREFLIGHT_EMULATOR", conflicts_with_all = ["authority", "graph", "ca_cert"])]
-    pub emulator: Option<String>,
+    /// Where Microsoft Graph is, and what to trust there.
+    #[command(flatten)]
+    pub endpoints: EndpointArgs,
     /// ngrok Traffic Policy (a policy file, an agent config, Kubernetes manifests or the ngrok
     /// API's endpoint JSON): client id, secret and scopes from its Microsoft oauth action, which
     /// is judged too (ngrok.policy); a missing User.Read is then fixed in the policy's scopes.

@@ -3,7 +3,7 @@
 //! from its source, the CA-trusting HTTP client, the output. Nothing below reads clap structs.
 
 use crate::checks::{self, LintOptions};
-use crate::cli::{EmulateArgs, GlobalArgs, LintArgs, ProbeArgs, RunArgs, TargetArgs};
+use crate::cli::{EmulateArgs, EndpointArgs, GlobalArgs, LintArgs, ProbeArgs, RunArgs, TargetArgs};
 use crate::emulator::{EmulatorConfig, Faults};
 use crate::exit::Error;
 use crate::flow::browser::Opener;
@@ -118,11 +118,7 @@ pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
         .filter(|f| f.as_os_str() != "-")
         .map(|f| Named::new("the file to lint", f))
         .collect();
-    inputs.extend(named_inputs(&[
-        ("--ngrok-policy", &args.ngrok_policy),
-        ("--ca-cert", &args.ca_cert),
-        ("--emulator", &args.emulator),
-    ]));
+    inputs.extend(named_inputs(&[("--ngrok-policy", &args.ngrok_policy)]));
     Ok(LintConfig {
         files,
         opts: LintOptions {
@@ -200,6 +196,32 @@ fn graph_source(args: &LintArgs, inputs: &mut Vec<Named>) -> Result<GraphSource,
             )));
         }
     };
+    let ends = endpoints(&args.endpoints, inputs)?;
+    Ok(GraphSource {
+        client_id: id.to_ascii_lowercase(),
+        graph: parse_url("--graph", &ends.graph)?,
+        token,
+        http: flow::http_client(ends.ca_pem.as_deref(), GRAPH_TIMEOUT).map_err(Error::Usage)?,
+        timeout: GRAPH_TIMEOUT,
+    })
+}
+
+/// Graph, the trust root and the emulator's authority, from `--graph`, `--ca-cert` and
+/// `--emulator` (whose ready line gives all three): resolved once for every command.
+struct Endpoints {
+    /// The emulator's authority, when `--emulator` names one.
+    authority: Option<String>,
+    graph: String,
+    /// The extra trust root's PEM (`--ca-cert`, or the emulator's CA).
+    ca_pem: Option<Vec<u8>>,
+}
+
+/// Resolves `args`, adding the files they name to `inputs` (no report may overwrite them).
+fn endpoints(args: &EndpointArgs, inputs: &mut Vec<Named>) -> Result<Endpoints, Error> {
+    inputs.extend(named_inputs(&[
+        ("--ca-cert", &args.ca_cert),
+        ("--emulator", &args.emulator),
+    ]));
     let emulator = args.emulator.as_deref().map(ready_line).transpose()?;
     if let Some(e) = &emulator {
         inputs.push(Named::new("the CA of --emulator", &e.ca_cert));
@@ -208,16 +230,12 @@ fn graph_source(args: &LintArgs, inputs: &mut Vec<Named>) -> Result<GraphSource,
         .as_ref()
         .map(|e| e.ca_cert.clone())
         .or_else(|| args.ca_cert.clone());
-    let ca_pem = ca_cert.as_deref().map(read_ca).transpose()?;
-    let graph = emulator
-        .as_ref()
-        .map_or(args.graph.as_str(), |e| e.graph.as_str());
-    Ok(GraphSource {
-        client_id: id.to_ascii_lowercase(),
-        graph: parse_url("--graph", graph)?,
-        token,
-        http: flow::http_client(ca_pem.as_deref(), GRAPH_TIMEOUT).map_err(Error::Usage)?,
-        timeout: GRAPH_TIMEOUT,
+    Ok(Endpoints {
+        authority: emulator.as_ref().map(|e| e.authority.clone()),
+        graph: emulator
+            .as_ref()
+            .map_or_else(|| args.graph.clone(), |e| e.graph.clone()),
+        ca_pem: ca_cert.as_deref().map(read_ca).transpose()?,
     })
 }
 
@@ -386,29 +404,27 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
         ("--ngrok-policy", &args.ngrok_policy),
         ("--app", &args.app),
         ("--client-secret-file", &args.client_secret_file),
-        ("--emulator", &args.emulator),
-        ("--ca-cert", &args.ca_cert),
     ]);
-    let emulator = args.emulator.as_deref().map(ready_line).transpose()?;
-    if let Some(e) = &emulator {
-        inputs.push(Named::new("the CA of --emulator", &e.ca_cert));
+    if args.endpoints.emulator.is_some() && args.authority != flow::config::DEFAULT_AUTHORITY {
+        return Err(usage(
+            "--emulator gives the authority: it cannot be used with --authority",
+        ));
     }
-    let ca_cert = emulator
-        .as_ref()
-        .map(|e| e.ca_cert.clone())
-        .or_else(|| args.ca_cert.clone());
+    let ends = endpoints(&args.endpoints, &mut inputs)?;
     let issuer_authority = issuer
         .as_ref()
         .filter(|_| args.authority == flow::config::DEFAULT_AUTHORITY)
         .map(|u| u.origin().ascii_serialization());
-    let (authority, graph) = match (&emulator, &issuer_authority) {
-        (Some(e), _) => (e.authority.as_str(), e.graph.as_str()),
-        (None, Some(a)) => (a.as_str(), args.graph.as_str()),
-        (None, None) => (args.authority.as_str(), args.graph.as_str()),
+    let (authority, graph) = match (&ends.authority, &issuer_authority) {
+        (Some(e), _) => (e.as_str(), ends.graph.as_str()),
+        (None, Some(a)) => (a.as_str(), ends.graph.as_str()),
+        (None, None) => (args.authority.as_str(), ends.graph.as_str()),
     };
-    let ca_pem = ca_cert.as_deref().map(read_ca).transpose()?;
-    let http = flow::http_client(ca_pem.as_deref(), Duration::from_secs(args.http_timeout))
-        .map_err(Error::Usage)?;
+    let http = flow::http_client(
+        ends.ca_pem.as_deref(),
+        Duration::from_secs(args.http_timeout),
+    )
+    .map_err(Error::Usage)?;
     let app = match &args.app {
         Some(f) => Some(registration_of(f, &client_id)?),
         None => None,

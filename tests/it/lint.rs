@@ -388,6 +388,24 @@ fn a_100_mb_file_is_refused_quickly_and_a_huge_one_before_reading() {
 fn usage_errors_are_exit_2() {
     let out = run(&["lint"]);
     assert_eq!(code(&out), 2);
+    // --emulator gives the authority, Graph and CA (one EndpointArgs for every command): it
+    // cannot be combined with any of them.
+    for (flag, value) in [
+        ("--authority", "https://login.example"),
+        ("--graph", "https://graph.example"),
+        ("--ca-cert", "ca.pem"),
+    ] {
+        let out = run(&[
+            "probe",
+            "--client-id",
+            "00000001-1111-4000-8000-000000000001",
+            "--emulator",
+            "ready.json",
+            flag,
+            value,
+        ]);
+        common::assert_exit(&out, 2, "--emulator");
+    }
     let out = run(&[
         "lint",
         "--format",
