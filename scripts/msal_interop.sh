@@ -10,8 +10,9 @@ python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --disable-pip-version-check msal requests
 
 cargo build --quiet
+bin="$(realpath "${CARGO_TARGET_DIR:-target}")/debug/oauth-preflight"
 . scripts/emulator.sh
-start_emulator target/debug/oauth-preflight fixtures/apps/good-multitenant.json "$work" \
+start_emulator "$bin" fixtures/apps/good-multitenant.json "$work" \
   --app fixtures/apps/good-personal-accounts.json
 ready=$(head -n 1 "$work/ready.json")
 
@@ -24,7 +25,7 @@ REQUESTS_CA_BUNDLE="$ca" CURL_CA_BUNDLE="$ca" \
 # current directory, the snippet taken from README.md.
 (
   cd "$work"
-  "$OLDPWD/target/debug/oauth-preflight" emulate --ready-file emulator.json > /dev/null 2>&1 &
+  "$bin" emulate --ready-file emulator.json > /dev/null 2>&1 &
   readme_emu=$!
   trap 'kill "$readme_emu" 2>/dev/null || true' EXIT
   for _ in $(seq 200); do [ -s emulator.json ] && break; sleep 0.05; done
