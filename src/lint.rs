@@ -1,7 +1,7 @@
 //! The `lint` command: registration files in, one report per app out, every check of `lint`'s
 //! catalog judged by the same functions `run` uses.
 
-use crate::checks::{self, CheckId, Finding, Inputs, Status};
+use crate::checks::{self, Inputs};
 use crate::config::{GraphSource, LintConfig};
 use crate::exit::Error;
 use crate::ngrok::OAuthAction;
@@ -130,28 +130,6 @@ fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error
     Ok(out)
 }
 
-/// An app declared as code (Terraform, ARM): the registration's fixes are made there, or the
-/// next apply or deployment undoes them (DESIGN.md §9.4). The policy's own checks are not.
-fn fix_in_code(findings: &mut [Finding], reg: &Registration) {
-    let Some(address) = &reg.address else { return };
-    let (tool, next) = match reg.shape {
-        registration::Shape::ArmTemplate => ("the template (Bicep)", "deployment"),
-        _ => ("Terraform", "terraform apply"),
-    };
-    for f in findings.iter_mut().filter(|f| {
-        !matches!(
-            f.id,
-            CheckId::NgrokPolicy | CheckId::NgrokAccess | CheckId::SecretValid
-        )
-    }) {
-        if let Some(fix) = &mut f.fix {
-            fix.push_str(&format!(
-                ". This app is declared in {tool} at {address}: make the change there, or the next {next} undoes it"
-            ));
-        }
-    }
-}
-
 /// The registrations of one file to lint, and the name it is shown by. A name that is not
 /// UTF-8 (a directory's entry) is read by the system's name for it and shown lossily.
 fn load(file: &Path) -> Result<(String, Vec<Registration>), Error> {
@@ -224,8 +202,7 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
             named.extend(&unmatched);
         }
         if named.is_empty() {
-            let mut findings = checks::judge(&Inputs::lint(reg, cfg.opts));
-            fix_in_code(&mut findings, reg);
+            let findings = checks::judge(&Inputs::lint(reg, cfg.opts));
             reports.push(Report::new(Mode::Lint, target, findings));
             continue;
         }
@@ -237,16 +214,19 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
             inputs.denied_identities = &cfg.denied_identities;
             let mut target = target.clone();
             target.ngrok = Some(crate::report::NgrokTarget::of(p));
-            let mut findings = checks::judge(&inputs);
-            fix_in_code(&mut findings, reg);
-            reports.push(Report::new(Mode::Lint, target, findings));
+            reports.push(Report::new(Mode::Lint, target, checks::judge(&inputs)));
         }
     }
+    // The appIds an action naming none of them is judged against (ngrok.policy says so).
+    let linted: Vec<String> = loaded
+        .iter()
+        .filter_map(|(_, r)| r.app_id.clone())
+        .collect();
     if !lone_app {
         // Among many apps, an action naming none of them is a target of its own: the policy's
         // checks, judged without a registration.
         for p in unmatched {
-            let mut inputs = Inputs::lint_policy(p, cfg.opts);
+            let mut inputs = Inputs::lint_policy(p, cfg.opts, &linted);
             inputs.secret = p.client_secret.as_ref();
             inputs.identities = &cfg.identities;
             inputs.denied_identities = &cfg.denied_identities;
@@ -256,30 +236,7 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
                 ngrok: Some(crate::report::NgrokTarget::of(p)),
                 ..Target::default()
             };
-            let mut findings = checks::judge(&inputs);
-            if let Some(f) = findings.iter_mut().find(|f| f.id == CheckId::NgrokPolicy)
-                && f.status != Status::Fail
-            {
-                let ids: Vec<String> = loaded
-                    .iter()
-                    .filter_map(|(_, r)| r.app_id.clone())
-                    .collect();
-                *f = Finding::fail(
-                    CheckId::NgrokPolicy,
-                    format!("the {} action names none of the linted apps", p.kind()),
-                    format!(
-                        "client_id = {}; linted appIds: {}",
-                        p.client_id
-                            .as_deref()
-                            .map_or_else(|| "(absent)".to_owned(), registration::show_id),
-                        ids.join(", ")
-                    ),
-                    format!(
-                        "Put the client_id of the app ngrok should use in the {} action, or lint that app's registration too",
-                        p.kind()
-                    ),
-                );
-            }
+            let findings = checks::judge(&inputs);
             reports.push(Report::new(Mode::Lint, target, findings));
         }
     }

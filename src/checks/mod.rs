@@ -321,6 +321,8 @@ pub struct Inputs<'a> {
     pub identities: &'a [String],
     /// `--denied-identity`: emails the policy's rules must stop.
     pub denied_identities: &'a [String],
+    /// `lint` of an ngrok action naming none of the linted apps: their appIds.
+    pub linted: &'a [String],
 }
 
 impl<'a> Inputs<'a> {
@@ -336,12 +338,13 @@ impl<'a> Inputs<'a> {
             live: None,
             identities: &[],
             denied_identities: &[],
+            linted: &[],
         }
     }
 
     /// Inputs of `lint` for an ngrok auth action that names none of the linted apps: the
     /// policy's checks alone.
-    pub fn lint_policy(policy: &'a OAuthAction, opts: LintOptions) -> Self {
+    pub fn lint_policy(policy: &'a OAuthAction, opts: LintOptions, linted: &'a [String]) -> Self {
         Self {
             mode: Mode::Lint,
             reg: None,
@@ -352,6 +355,7 @@ impl<'a> Inputs<'a> {
             live: None,
             identities: &[],
             denied_identities: &[],
+            linted,
         }
     }
 
@@ -368,6 +372,7 @@ impl<'a> Inputs<'a> {
             live: Some(ev),
             identities: &[],
             denied_identities: &[],
+            linted: &[],
         }
     }
 }
@@ -436,7 +441,32 @@ pub fn judge(inputs: &Inputs<'_>) -> Vec<Finding> {
             out.push(judge_one(id, inputs));
         }
     }
+    if let Some(reg) = inputs.reg {
+        declared_in_code(&mut out, reg);
+    }
     out
+}
+
+/// An app declared as code (Terraform, ARM): the registration's fixes are made there, or the
+/// next apply or deployment undoes them (DESIGN.md §9.4). The policy's own checks are not.
+fn declared_in_code(findings: &mut [Finding], reg: &Registration) {
+    let Some(address) = &reg.address else { return };
+    let (tool, next) = match reg.shape {
+        Shape::ArmTemplate => ("the template (Bicep)", "deployment"),
+        _ => ("Terraform", "terraform apply"),
+    };
+    for f in findings.iter_mut().filter(|f| {
+        !matches!(
+            f.id,
+            CheckId::NgrokPolicy | CheckId::NgrokAccess | CheckId::SecretValid
+        )
+    }) {
+        if let Some(fix) = &mut f.fix {
+            fix.push_str(&format!(
+                ". This app is declared in {tool} at {address}: make the change there, or the next {next} undoes it"
+            ));
+        }
+    }
 }
 
 /// The one judge of `id`.

@@ -24,7 +24,7 @@ pub(super) fn policy(i: &Inputs<'_>) -> Finding {
         .reg
         .and_then(|r| r.app_id.as_deref())
         .or_else(|| i.live?.asked.as_ref().map(|a| a.client_id.as_str()));
-    let mut f = check(action, expected);
+    let mut f = check(action, expected, i.linted);
     f.evidence = format!("{}; {}", place(action), f.evidence);
     f
 }
@@ -407,7 +407,7 @@ fn issuer(url: &str, fix: &str) -> (Option<Problem>, String) {
 
 /// `ngrok.policy`: every problem of the action, the worst deciding; none lost to another (an
 /// issuer warning stays beside a wrong client id).
-fn check(action: &OAuthAction, client_id: Option<&str>) -> Finding {
+fn check(action: &OAuthAction, client_id: Option<&str>, linted: &[String]) -> Finding {
     let fix = edit(action);
     let mut problems = Vec::new();
     let mut notes = Vec::new();
@@ -473,7 +473,7 @@ fn check(action: &OAuthAction, client_id: Option<&str>) -> Finding {
             }
         },
     }
-    identity(action, client_id, &fix, &mut problems, &mut notes);
+    identity(action, client_id, linted, &fix, &mut problems, &mut notes);
     scopes(action, &fix, &mut problems, &mut notes);
     problems.sort_by_key(|p| std::cmp::Reverse(p.status));
     let evidence = notes.join(", ");
@@ -505,6 +505,7 @@ fn check(action: &OAuthAction, client_id: Option<&str>) -> Finding {
 fn identity(
     action: &OAuthAction,
     expected: Option<&str>,
+    linted: &[String],
     fix: &str,
     problems: &mut Vec<Problem>,
     notes: &mut Vec<String>,
@@ -583,6 +584,18 @@ fn identity(
                 action.kind()
             ),
             format!("{fix}: client_id: '{expected}'"),
+        ));
+    } else if expected.is_none()
+        && !linted.is_empty()
+        && !linted.iter().any(|a| a.eq_ignore_ascii_case(id))
+    {
+        // `lint` of several apps, none of which the action names (DESIGN.md §9.1).
+        notes.push(format!("linted appIds: {}", linted.join(", ")));
+        problems.push(Problem::fail(
+            format!("the {} action names none of the linted apps", action.kind()),
+            format!(
+                "{fix}: the client_id of the app ngrok should use, or lint that app's registration too"
+            ),
         ));
     }
     match (&action.client_secret, action.secret_is_expression) {
@@ -685,17 +698,17 @@ mod tests {
     fn judges_the_oauth_action() {
         let a = parse(GOOD).unwrap();
         assert_eq!(
-            check(&a, Some("00000001-1111-4000-8000-000000000001")).status,
+            check(&a, Some("00000001-1111-4000-8000-000000000001"), &[]).status,
             Status::Pass
         );
         assert_eq!(
-            check(&a, Some("00000002-1111-4000-8000-000000000002")).status,
+            check(&a, Some("00000002-1111-4000-8000-000000000002"), &[]).status,
             Status::Fail
         );
         // ngrok's own Microsoft example asks for openid, email, profile: a warning that `run`
         // decides, not a failure (DESIGN.md §9.1).
         let no_user_read = parse(&GOOD.replace(", User.Read", "")).unwrap();
-        let f = check(&no_user_read, None);
+        let f = check(&no_user_read, None, &[]);
         assert_eq!(f.status, Status::Warn);
         assert!(
             f.fix
@@ -703,13 +716,13 @@ mod tests {
                 .contains("scopes: [openid, profile, email, User.Read]")
         );
         let google = parse(&GOOD.replace("microsoft", "google")).unwrap();
-        assert_eq!(check(&google, None).status, Status::Fail);
+        assert_eq!(check(&google, None, &[]).status, Status::Fail);
         let secret_id = parse(&GOOD.replace(
             "Q1x8Q~ngrok-preflight-unit-test-value-0001",
             "5ec7e700-0000-4000-8000-000000000001",
         ))
         .unwrap();
-        let f = check(&secret_id, None);
+        let f = check(&secret_id, None, &[]);
         assert_eq!(f.status, Status::Fail);
         assert!(!format!("{f:?}").contains("5ec7e700-0000-4000-8000-000000000001"));
     }
@@ -723,7 +736,7 @@ mod tests {
             "",
         ))
         .unwrap();
-        let f = check(&no_secret, None);
+        let f = check(&no_secret, None, &[]);
         assert_eq!(f.status, Status::Fail, "{f:?}");
         assert!(f.title.contains("ERR_NGROK_383"), "{}", f.title);
         let no_id = parse(&GOOD.replace(
@@ -731,7 +744,7 @@ mod tests {
             "",
         ))
         .unwrap();
-        let f = check(&no_id, None);
+        let f = check(&no_id, None, &[]);
         assert_eq!(f.status, Status::Fail, "{f:?}");
         assert!(f.title.contains("ERR_NGROK_384"), "{}", f.title);
         assert!(!format!("{f:?}").contains("Q1x8Q~ngrok-preflight-unit-test-value-0001"));
@@ -745,7 +758,7 @@ mod tests {
             let text = format!(
                 "on_http_request:\n  - actions:\n      - type: openid-connect\n        config:\n          issuer_url: '{issuer}'\n          client_id: '00000001-1111-4000-8000-000000000001'\n          client_secret: 'Q1x8Q~ngrok-preflight-unit-test-value-0001'\n          scopes: [openid, email, profile, User.Read]\n"
             );
-            check(&parse(&text).unwrap(), None)
+            check(&parse(&text).unwrap(), None, &[])
         };
         let tenant = "https://login.microsoftonline.com/2a7b0e5c-0b62-4c7e-9a1d-c0a7050c0a70";
         assert_eq!(oidc(&format!("{tenant}/v2.0")).status, Status::Pass);
@@ -776,7 +789,7 @@ mod tests {
     #[test]
     fn issuer_warning_survives_another_fault_and_oidc_needs_no_user_read() {
         let text = "on_http_request:\n  - actions:\n      - type: openid-connect\n        config:\n          issuer_url: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0'\n          client_id: '00000001-1111-4000-8000-000000000001'\n          client_secret: 'Xk7****'\n          scopes: [openid, email, profile]\n";
-        let f = check(&parse(text).unwrap(), None);
+        let f = check(&parse(text).unwrap(), None, &[]);
         assert_eq!(f.status, Status::Fail, "{f:?}");
         assert!(
             f.title.contains("by domain") && f.title.contains("cannot be a secret Value"),
@@ -798,15 +811,15 @@ mod tests {
     #[test]
     fn policy_mistakes_are_failures() {
         let cased = parse(&GOOD.replace("provider: microsoft", "provider: Microsoft")).unwrap();
-        let f = check(&cased, None);
+        let f = check(&cased, None, &[]);
         assert_eq!(f.status, Status::Fail);
         assert!(f.title.contains("lowercase"), "{}", f.title);
         let response = parse(&GOOD.replace("on_http_request", "on_http_response")).unwrap();
-        let f = check(&response, None);
+        let f = check(&response, None, &[]);
         assert_eq!(f.status, Status::Fail);
         assert!(f.title.contains("on_http_response"), "{}", f.title);
         let managed = parse("on_http_request:\n  - actions:\n      - type: oauth\n        config:\n          provider: microsoft\n          scopes: [User.Read]\n").unwrap();
-        let f = check(&managed, None);
+        let f = check(&managed, None, &[]);
         assert_eq!(f.status, Status::Fail);
         assert!(
             f.title.contains("managed") && f.title.contains("ERR_NGROK_390"),

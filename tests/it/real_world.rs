@@ -421,3 +421,50 @@ fn ngrok_access_per_identity_denied_identities_and_three_valued_rules() {
         "{xml}"
     );
 }
+
+/// Among several linted apps, an action naming none of them is a target of its own whose
+/// ngrok.policy fails saying so (judged in checks, not patched in by lint), with the report
+/// written, whatever else the action gets wrong.
+#[test]
+fn an_action_naming_none_of_several_linted_apps_is_a_failing_target() {
+    let policy = file(
+        &format!(
+            "on_http_request:\n  - actions:\n{}",
+            ACTION.replace(GOOD_ID, "00000009-1111-4000-8000-000000000009")
+        ),
+        ".yml",
+    );
+    let out = cli(
+        &[
+            "lint",
+            "--at",
+            AT,
+            "--format",
+            "json",
+            "--ngrok-policy",
+            policy.path().to_str().unwrap(),
+            &fixture("good-multitenant.json"),
+            &fixture("single-tenant.json"),
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let v = json(&out);
+    let reports = v["reports"].as_array().unwrap();
+    assert_eq!(
+        reports.len(),
+        3,
+        "two apps and the action's own target: {v}"
+    );
+    let f = check_of(&reports[2], "ngrok.policy");
+    assert_eq!(f["status"], "fail", "{f}");
+    assert!(
+        f["title"]
+            .as_str()
+            .unwrap()
+            .contains("names none of the linted apps"),
+        "{f}"
+    );
+    assert!(f["evidence"].as_str().unwrap().contains(GOOD_ID), "{f}");
+}
