@@ -2,7 +2,8 @@
 //! prints our errors. Commands never import each other nor this module.
 
 use crate::cli::{Cli, Command, GlobalArgs};
-use crate::exit::{Error, Exit};
+use crate::error::Error;
+use crate::exit::Exit;
 
 /// Writes generated text to standard output; a closed pipe (`| head`) is not an error.
 fn print(bytes: &[u8]) -> Result<Exit, Error> {

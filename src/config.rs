@@ -5,9 +5,10 @@
 use crate::checks::{self, LintOptions};
 use crate::cli::{EmulateArgs, EndpointArgs, GlobalArgs, LintArgs, ProbeArgs, RunArgs, TargetArgs};
 use crate::emulator::{EmulatorConfig, Faults};
-use crate::exit::Error;
+use crate::error::Error;
 use crate::flow::browser::Opener;
 use crate::flow::{self, FlowConfig};
+use crate::https;
 use crate::mode::Mode;
 use crate::ngrok::{self, OAuthAction};
 use crate::registration::{self, Capped, Registration, SecretValue, is_guid, read_capped};
@@ -105,9 +106,8 @@ pub struct GraphSource {
     /// `https://graph.microsoft.com` (no trailing slash).
     pub graph: Url,
     pub token: SecretValue,
-    pub http: reqwest::Client,
-    /// The client's time-out, to say so when it strikes.
-    pub timeout: Duration,
+    /// Its time-out is [`GRAPH_TIMEOUT`].
+    pub http: https::Client,
 }
 
 /// `lint`.
@@ -128,7 +128,7 @@ pub fn lint(args: &LintArgs) -> Result<LintConfig, Error> {
         policy: match args.ngrok_policy.as_deref() {
             Some(p) => {
                 not_a_directory(p)?;
-                ngrok::load_all(p, args.endpoint.as_deref()).map_err(|e| usage(e.to_string()))?
+                ngrok::load_all(p, args.endpoint.as_deref())?
             }
             None => Vec::new(),
         },
@@ -201,8 +201,7 @@ fn graph_source(args: &LintArgs, inputs: &mut Vec<Named>) -> Result<GraphSource,
         client_id: id.to_ascii_lowercase(),
         graph: parse_url("--graph", &ends.graph)?,
         token,
-        http: flow::http_client(ends.ca_pem.as_deref(), GRAPH_TIMEOUT).map_err(Error::Usage)?,
-        timeout: GRAPH_TIMEOUT,
+        http: https::client(ends.ca_pem.as_deref(), GRAPH_TIMEOUT)?,
     })
 }
 
@@ -240,7 +239,7 @@ fn endpoints(args: &EndpointArgs, inputs: &mut Vec<Named>) -> Result<Endpoints, 
 }
 
 /// How long `lint --from-graph` waits for each Graph answer.
-const GRAPH_TIMEOUT: Duration = Duration::from_secs(30);
+pub const GRAPH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A CA bundle (`--ca-cert`, or the emulator's), read through a bounded reader.
 fn read_ca(path: &str) -> Result<Vec<u8>, Error> {
@@ -255,7 +254,7 @@ fn read_ca(path: &str) -> Result<Vec<u8>, Error> {
 fn policy(path: Option<&str>, endpoint: Option<&str>) -> Result<Option<OAuthAction>, Error> {
     path.map(|p| {
         not_a_directory(p)?;
-        ngrok::load(p, endpoint).map_err(|e| usage(e.to_string()))
+        Ok(ngrok::load(p, endpoint)?)
     })
     .transpose()
 }
@@ -420,11 +419,10 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
         (None, Some(a)) => (a.as_str(), ends.graph.as_str()),
         (None, None) => (args.authority.as_str(), ends.graph.as_str()),
     };
-    let http = flow::http_client(
+    let http = https::client(
         ends.ca_pem.as_deref(),
         Duration::from_secs(args.http_timeout),
-    )
-    .map_err(Error::Usage)?;
+    )?;
     let app = match &args.app {
         Some(f) => Some(registration_of(f, &client_id)?),
         None => None,

@@ -2,17 +2,10 @@
 //! or SIGHUP; then remove what it wrote for itself (the CA of a private temporary directory, the
 //! ready file).
 
-use crate::emulator::{Emulator, EmulatorConfig, EmulatorError};
-use crate::exit::{Error, Exit};
+use crate::emulator::{Emulator, EmulatorConfig};
+use crate::error::Error;
+use crate::exit::Exit;
 use std::io::Write;
-
-/// Maps a start failure to our error (and so to an exit code).
-pub fn start_error(e: EmulatorError) -> Error {
-    match e {
-        EmulatorError::Listen(..) => Error::Incomplete(e.to_string()),
-        _ => Error::Usage(e.to_string()),
-    }
-}
 
 /// Runs `emulate` to completion; the CA goes to `ca_out` (else a file of a private temporary
 /// directory), the ready line to standard output and, when asked, to `ready_file` (whole:
@@ -31,10 +24,10 @@ pub fn run(
         .max_blocking_threads(cores)
         .enable_all()
         .build()
-        .map_err(|e| Error::Incomplete(format!("cannot start the async runtime: {e}")))?;
+        .map_err(Error::Runtime)?;
     let secretless = secretless_apps(&config.apps);
     runtime.block_on(async {
-        let emulator = Emulator::start(config).await.map_err(start_error)?;
+        let emulator = Emulator::start(config).await?;
         // Said before the ready line, so that a refused secret is not a surprise.
         for line in &secretless {
             let _ = writeln!(std::io::stderr(), "{line}");

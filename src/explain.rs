@@ -6,7 +6,8 @@
 
 use crate::checks::{self, CheckId};
 use crate::entra::{self, aadsts, aadsts::Aadsts};
-use crate::exit::{Error, Exit};
+use crate::error::Error;
+use crate::exit::Exit;
 use crate::flow::evidence::RedirectRole;
 use crate::report::Format;
 use std::io::Write;

@@ -3,131 +3,26 @@
 
 use crate::checks::{self, Inputs};
 use crate::config::{GraphSource, LintConfig};
-use crate::exit::Error;
+use crate::error::Error;
 use crate::ngrok::OAuthAction;
 use crate::registration::{self, LoadError, MAX_INPUT_BYTES, Registration, is_guid};
 use crate::report::{Mode, Report, Target};
 use std::io::Read;
 use std::path::Path;
 
-/// Graph answers larger than this are refused.
-const MAX_GRAPH_ANSWER: usize = 4 << 20;
-
-/// The registration of `source.client_id` and its service principal, read from Microsoft Graph.
-/// A 401 or 403 says what the token lacks (exit 3); no application is exit 2.
+/// The registration of `source.client_id` and its service principal, read from Microsoft Graph
+/// (the reading and its errors are `registration::graph`'s; this only runs it).
 fn from_graph(source: &GraphSource) -> Result<Vec<(String, Registration)>, Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Incomplete(format!("cannot start the async runtime: {e}")))?;
-    let base = source.graph.as_str().trim_end_matches('/');
-    let id = &source.client_id;
-    let mut redactor = crate::flow::Redactor::default();
-    redactor.add(source.token.expose());
-    let mut out = Vec::new();
-    for (what, path) in [
-        ("application", format!("applications(appId='{id}')")),
-        (
-            "servicePrincipal",
-            format!("servicePrincipals(appId='{id}')"),
-        ),
-    ] {
-        let url = format!("{base}/v1.0/{path}");
-        // Say what happened: a time-out is not a "decoding" error.
-        let failed = |e: reqwest::Error| {
-            Error::Incomplete(if e.is_timeout() {
-                format!(
-                    "cannot read {url}: timed out after {} s",
-                    source.timeout.as_secs()
-                )
-            } else {
-                format!("cannot read {url}: {}", e.without_url())
-            })
-        };
-        let (status, location, body) = runtime.block_on(async {
-            let mut r = source
-                .http
-                .get(&url)
-                .bearer_auth(source.token.expose())
-                .send()
-                .await
-                .map_err(failed)?;
-            let status = r.status().as_u16();
-            let location = r
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-            // Bounded: an application object is a few KB.
-            let mut body = Vec::new();
-            while let Some(chunk) = r.chunk().await.map_err(failed)? {
-                if body.len() + chunk.len() > MAX_GRAPH_ANSWER {
-                    return Err(Error::Incomplete(format!(
-                        "{url} answered with more than 4 MiB"
-                    )));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok::<_, Error>((status, location, body))
-        })?;
-        // What the server said, cleaned of the token we sent (a proxy or a fake Graph may echo
-        // it) and cut to one short line.
-        let said =
-            |text: &str| -> String { redactor.clean(&text.chars().take(160).collect::<String>()) };
-        let graph_error = || {
-            let e = crate::entra::GraphError::parse(&body).unwrap_or_default();
-            crate::entra::GraphError {
-                code: said(&e.code),
-                message: said(&e.message),
-            }
-        };
-        match status {
-            200 => {
-                let regs = registration::parse_bytes(&body).map_err(|e| {
-                    Error::Incomplete(format!(
-                        "Graph answered {url} with something else than an {what}: {}",
-                        said(&e.to_string())
-                    ))
-                })?;
-                out.extend(regs.into_iter().map(|r| (format!("graph:{path}"), r)));
-            }
-            404 if what == "servicePrincipal" => {}
-            404 => {
-                return Err(Error::Usage(format!(
-                    "no application with appId {id} in the token's tenant: Graph answered 404 ({}). An application object lives only in the app's home tenant",
-                    graph_error().code
-                )));
-            }
-            401 => {
-                return Err(Error::Incomplete(format!(
-                    "Graph refused the token (HTTP 401 {}: {}): get one that holds Application.Read.All, e.g. az account get-access-token --resource-type ms-graph",
-                    graph_error().code,
-                    graph_error().message
-                )));
-            }
-            403 => {
-                return Err(Error::Incomplete(format!(
-                    "Graph refused to read the {what} (HTTP 403 {}): the token needs Application.Read.All (an application permission granted by an administrator, or delegated)",
-                    graph_error().code
-                )));
-            }
-            // Redirects are not followed (the token would go along).
-            s @ 300..=399 => {
-                return Err(Error::Incomplete(format!(
-                    "Graph answered {url} with HTTP {s}: redirected to {}, not followed",
-                    location
-                        .as_deref()
-                        .map_or_else(|| "nowhere (no Location)".into(), said)
-                )));
-            }
-            s => {
-                return Err(Error::Incomplete(format!(
-                    "Graph answered {url} with HTTP {s}: {}",
-                    graph_error().message
-                )));
-            }
-        }
-    }
-    Ok(out)
+        .map_err(Error::Runtime)?;
+    Ok(runtime.block_on(registration::graph::fetch(
+        &source.http,
+        &source.graph,
+        &source.token,
+        &source.client_id,
+    ))?)
 }
 
 /// The registrations of one file to lint, and the name it is shown by. A name that is not

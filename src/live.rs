@@ -4,21 +4,13 @@
 
 use crate::checks;
 use crate::emulator::{Emulator, EmulatorConfig};
-use crate::exit::{Error, Exit};
+use crate::error::Error;
+use crate::exit::Exit;
 use crate::flow::browser::Opener;
 use crate::flow::{self, Console, FlowConfig, FlowError};
 use crate::report::{self, Output, Report, Target};
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::time::Duration;
-
-impl From<FlowError> for Error {
-    fn from(e: FlowError) -> Self {
-        match e {
-            FlowError::Incomplete(m) => Self::Incomplete(m),
-            FlowError::Usage(m) => Self::Usage(m),
-        }
-    }
-}
 
 /// The terminal: progress on stderr, paste-back from stdin, a spinner on a TTY.
 struct Terminal {
@@ -80,7 +72,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Incomplete(format!("cannot start the async runtime: {e}")))
+        .map_err(Error::Runtime)
 }
 
 pub use crate::config::LiveConfig;
@@ -137,6 +129,8 @@ pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
     let error = ev.error.as_ref().map(|e| match e {
         FlowError::Incomplete(m) => FlowError::Incomplete(redact(m)),
         FlowError::Usage(m) => FlowError::Usage(redact(m)),
+        // Built from the URL we requested and the transport's cause: no server text.
+        FlowError::Http(e) => FlowError::Incomplete(redact(&e.to_string())),
     });
     if let Some(e) = &error {
         report = report.with_error(e.to_string());
@@ -198,10 +192,9 @@ pub fn demo(out: &Output) -> Result<Exit, Error> {
     let prepared = out.prepare(&[])?;
     let reports = runtime()?.block_on(async {
         let emulator = Emulator::start(EmulatorConfig::new(crate::fixtures::bundled_apps()))
-            .await
-            .map_err(|e| Error::Incomplete(e.to_string()))?;
+            .await?;
         let ca = emulator.ca_pem().as_bytes();
-        let http = flow::http_client(Some(ca), Duration::from_secs(10)).map_err(Error::Incomplete)?;
+        let http = crate::https::client(Some(ca), Duration::from_secs(10))?;
         let _ = writeln!(
             std::io::stderr(),
             "demo: the Microsoft identity platform emulated at {}, a browser in this process, no account, no network\n",

@@ -4,8 +4,9 @@
 
 use super::discovery::Discovered;
 use super::evidence::Authorize;
-use super::{Console, FlowConfig, FlowError, browser, callback, http};
+use super::{Console, FlowConfig, FlowError, browser, callback};
 use crate::entra::aadsts;
+use crate::https;
 use openidconnect::{CsrfToken, Nonce, PkceCodeChallenge};
 use std::time::{Duration, Instant};
 
@@ -23,11 +24,13 @@ pub(super) fn get<'a>(q: &'a [(String, String)], k: &str) -> Option<&'a str> {
 /// Requests `url` without following redirects: straight back to `redirect` (with the query it
 /// carries), an error page with its AADSTS code, or a sign-in page.
 pub(super) async fn probe_authorize(
-    http: &reqwest::Client,
+    http: &https::Client,
     url: &str,
     redirect: &str,
 ) -> Result<(Authorize, Option<Vec<(String, String)>>), FlowError> {
-    let a = http::send(http.get(url).header("accept", "text/html"), url).await?;
+    let a = http
+        .send(http.get(url).header("accept", "text/html"), url)
+        .await?;
     if let Some(loc) = a
         .location
         .as_deref()

@@ -16,7 +16,7 @@ pub enum Opener {
     /// url.dll,FileProtocolHandler`.
     System { browser_env: Option<String> },
     /// An HTTP user agent in this process that follows redirects (demo, tests).
-    Agent(reqwest::Client),
+    Agent(crate::https::Client),
 }
 
 impl std::fmt::Debug for Opener {

@@ -34,7 +34,7 @@ pub struct FlowConfig {
     /// `https://graph.microsoft.com` (no trailing slash).
     pub graph: Url,
     /// The HTTP client: trusts Mozilla's roots plus `--ca-cert`, follows no redirect.
-    pub http: reqwest::Client,
+    pub http: crate::https::Client,
     /// Where `probe` tests the secret with client credentials when `tenant` is multitenant
     /// (the registration's `publisherDomain`).
     pub probe_tenant: Option<String>,
@@ -57,7 +57,7 @@ impl FlowConfig {
         secret: SecretValue,
         authority: Url,
         graph: Url,
-        http: reqwest::Client,
+        http: crate::https::Client,
     ) -> Self {
         Self {
             mode: Mode::Run,

@@ -5,7 +5,7 @@
 
 use super::FlowError;
 use super::endpoints::refuse;
-use super::http::{Answer, send};
+use crate::https::{self, Answer};
 use openidconnect::core::{CoreJsonWebKeySet, CoreProviderMetadata};
 
 /// What discovery yielded.
@@ -57,10 +57,10 @@ fn json_or_incomplete(a: &Answer, url: &str) -> Result<serde_json::Value, FlowEr
 
 /// Fetches the JWKS at `uri`.
 pub(crate) async fn fetch_jwks(
-    http: &reqwest::Client,
+    http: &https::Client,
     uri: &str,
 ) -> Result<Result<(CoreJsonWebKeySet, serde_json::Value), String>, FlowError> {
-    let a = send(http.get(uri), uri).await?;
+    let a = http.send(http.get(uri), uri).await?;
     let v = json_or_incomplete(&a, uri)?;
     if a.status != 200 {
         return Ok(Err(format!("{uri} answered HTTP {}", a.status)));
@@ -97,12 +97,12 @@ fn untrusted(v: &serde_json::Value, t: &Target<'_>) -> Option<String> {
 /// Discovery for `{tenant_base}/v2.0/.well-known/openid-configuration`, then its JWKS. An
 /// endpoint that may not receive a credential or a token makes it `Broken` before anything is
 /// sent there; so does a `--graph` of that kind, before anything is sent at all.
-pub(crate) async fn discover(http: &reqwest::Client, t: &Target<'_>) -> Result<Outcome, FlowError> {
+pub(crate) async fn discover(http: &https::Client, t: &Target<'_>) -> Result<Outcome, FlowError> {
     if let Some(why) = refuse("--graph", t.graph.as_str(), t.authority) {
         return Ok(Outcome::Broken(why));
     }
     let url = format!("{}/v2.0/.well-known/openid-configuration", t.tenant_base);
-    let a = send(http.get(&url), &url).await?;
+    let a = http.send(http.get(&url), &url).await?;
     let v = json_or_incomplete(&a, &url)?;
     if a.status != 200 {
         return Ok(Outcome::Refused(url, a));

@@ -238,7 +238,7 @@ pub struct Evidence {
     /// Why the flow could not be completed (exit 3), or a late usage error (exit 2).
     pub error: Option<super::FlowError>,
     /// Every form of every credential this flow handled, to strip from any text it reports.
-    pub redactor: super::redact::Redactor,
+    pub redactor: crate::redact::Redactor,
     /// The further sign-ins (`--accounts`), after the first.
     pub other_accounts: Vec<AccountTry>,
 }

@@ -14,17 +14,14 @@ pub mod config;
 mod discovery;
 mod endpoints;
 pub mod evidence;
-mod http;
-mod redact;
 mod redeem;
 mod tokens;
 
+pub use crate::redact::Redactor;
 pub use authorize::MAX_PASTE;
 pub use callback::{CSP, Tab};
 pub use config::{DEFAULT_REDIRECT, DEFAULT_SCOPES, FlowConfig};
 pub use evidence::Evidence;
-pub use http::client as http_client;
-pub use redact::Redactor;
 
 use crate::entra::{self, aadsts};
 use crate::mode::Mode;
@@ -33,9 +30,13 @@ use discovery::Discovered;
 use evidence::{Asked, Authorize, RedirectRole, Refusal, Step};
 use std::time::Duration;
 
-/// Why the flow could not be completed (exit 3), or a usage problem found late (exit 2).
+/// Why the flow could not be completed (exit 3), or a usage problem found late (exit 2):
+/// `error::Error::exit` decides.
 #[derive(Debug, thiserror::Error)]
 pub enum FlowError {
+    /// No (whole) answer: unreachable, TLS, timed out, too large.
+    #[error(transparent)]
+    Http(#[from] crate::https::HttpError),
     #[error("{0}")]
     Incomplete(String),
     #[error("{0}")]

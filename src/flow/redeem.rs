@@ -6,9 +6,10 @@
 use super::authorize::Request;
 use super::discovery::{self, Discovered};
 use super::evidence::{Access, ClientCredentials, GraphMe, IdClaims, IdToken, Refusal, Step};
-use super::{Evidence, FlowConfig, FlowError, http, tokens};
+use super::{Evidence, FlowConfig, FlowError, tokens};
 use crate::entra::GraphError;
 use crate::entra::aadsts::{self, Blame, ErrorBody};
+use crate::https;
 
 /// `probe` without a person: the secret, through a client-credentials grant on a tenant
 /// authority (the `--tenant` GUID or domain, else the registration's publisher domain).
@@ -32,7 +33,7 @@ pub(super) async fn probe_secret(cfg: &FlowConfig, ev: &mut Evidence) -> Result<
         ("client_secret", cfg.secret.expose()),
         ("scope", "https://graph.microsoft.com/.default"),
     ];
-    let a = http::send(cfg.http.post(&url).form(&form), &url).await?;
+    let a = cfg.http.send(cfg.http.post(&url).form(&form), &url).await?;
     let body = readable(&a, &url)?;
     ev.client_credentials = Some(match body {
         Answer::Tokens(_) if a.status == 200 => ClientCredentials::Accepted(tenant),
@@ -91,7 +92,7 @@ struct TokenResponse {
 }
 
 /// A token endpoint answer as JSON tokens or a JSON error; anything else cannot be diagnosed.
-fn readable(a: &http::Answer, url: &str) -> Result<Answer, FlowError> {
+fn readable(a: &https::Answer, url: &str) -> Result<Answer, FlowError> {
     if a.status < 500 {
         if a.status == 200
             && let Ok(t) = serde_json::from_slice::<TokenResponse>(&a.body)
@@ -150,11 +151,13 @@ async fn redeem(
         ("redirect_uri", redirect_uri),
         ("code_verifier", req.verifier.secret().as_str()),
     ];
-    let a = http::send(
-        cfg.http.post(&d.token_endpoint).form(&form),
-        &d.token_endpoint,
-    )
-    .await?;
+    let a = cfg
+        .http
+        .send(
+            cfg.http.post(&d.token_endpoint).form(&form),
+            &d.token_endpoint,
+        )
+        .await?;
     Ok((a.status, readable(&a, &d.token_endpoint)?))
 }
 
@@ -251,7 +254,10 @@ async fn id_token(
 /// be made: the flow is incomplete (exit 3), not the configuration wrong.
 async fn graph_me(cfg: &FlowConfig, access: &str) -> Result<GraphMe, FlowError> {
     let url = format!("{}/v1.0/me", cfg.graph.as_str().trim_end_matches('/'));
-    let a = http::send(cfg.http.get(&url).bearer_auth(access), &url).await?;
+    let a = cfg
+        .http
+        .send(cfg.http.get(&url).bearer_auth(access), &url)
+        .await?;
     if a.status >= 500 {
         return Err(FlowError::Incomplete(format!(
             "Graph {url} answered HTTP {}: {}; graph.me could not be checked",

@@ -5,6 +5,7 @@
 //! The shape is detected from the fields present, never chosen by a flag.
 
 mod arm;
+pub mod graph;
 mod graph_json;
 mod load;
 mod raw;

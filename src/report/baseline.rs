@@ -5,7 +5,8 @@
 
 use super::Report;
 use crate::checks::{Baseline, Status};
-use crate::exit::{Error, Exit};
+use crate::error::Error;
+use crate::exit::Exit;
 use serde::Deserialize;
 use std::collections::HashMap;
 

@@ -6,7 +6,8 @@
 
 use super::{Earlier, Format, RenderOptions, Report, render};
 use crate::checks::Status;
-use crate::exit::{Error, Exit};
+use crate::error::Error;
+use crate::exit::Exit;
 use crate::same_file::{Named, refuse_clashes};
 use std::io::{IsTerminal, Write};
 

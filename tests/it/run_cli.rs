@@ -230,7 +230,10 @@ fn exit_codes_for_what_cannot_be_completed_or_is_malformed() {
     let bg = background(vec![reg.clone()], &["token-endpoint-html-500"]);
     let id = reg.app_id.clone().unwrap();
     let secret = common::secret(&reg);
-    let env = [("OAUTH_PREFLIGHT_CLIENT_SECRET", secret.as_str())];
+    let env = [
+        ("OAUTH_PREFLIGHT_CLIENT_SECRET", secret.as_str()),
+        ("OAUTH_PREFLIGHT_GRAPH_TOKEN", "eyJ0eXAi.graph-token.sig"),
+    ];
     let authority = bg.emu.emu.authority().to_owned();
     let ca = bg.ca.path().to_str().unwrap().to_owned();
     let (nothing, graph) = (format!("{authority}/nothing"), format!("{authority}/graph"));
@@ -307,6 +310,19 @@ fn exit_codes_for_what_cannot_be_completed_or_is_malformed() {
         ),
         (
             vec!["probe", "--client-id", &id, "--ca-cert", "README.md"],
+            2,
+            "--ca-cert holds no PEM certificate",
+        ),
+        // The same client error is the same exit in every command (issue 19, item 4).
+        (
+            vec![
+                "lint",
+                "--from-graph",
+                "--client-id",
+                &id,
+                "--ca-cert",
+                "README.md",
+            ],
             2,
             "--ca-cert holds no PEM certificate",
         ),

@@ -327,8 +327,8 @@ pub(crate) fn configured_scopes(reg: &Registration) -> Vec<String> {
 
 impl Emu {
     /// The flow's HTTP client for this emulator (its CA trusted), with this timeout.
-    pub(crate) fn client(&self, timeout: std::time::Duration) -> reqwest::Client {
-        oauth_preflight::flow::http_client(Some(self.emu.ca_pem().as_bytes()), timeout).unwrap()
+    pub(crate) fn client(&self, timeout: std::time::Duration) -> oauth_preflight::https::Client {
+        oauth_preflight::https::client(Some(self.emu.ca_pem().as_bytes()), timeout).unwrap()
     }
 
     /// A run against this emulator on /common, browsing with an in-process user agent.
@@ -352,7 +352,7 @@ impl Emu {
         );
         flow.redirect_uri = reqwest::Url::parse("http://localhost:0/oauth2/callback").unwrap();
         flow.wait = std::time::Duration::from_secs(10);
-        flow.opener = Opener::Agent(self.http.clone());
+        flow.opener = Opener::Agent(self.client(std::time::Duration::from_secs(10)));
         let mut cfg = LiveConfig::new(flow);
         cfg.lint.now = chrono::DateTime::parse_from_rfc3339(AT).unwrap().to_utc();
         cfg

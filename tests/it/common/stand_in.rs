@@ -69,8 +69,8 @@ pub(crate) struct StandIn {
 
 impl StandIn {
     /// The flow's HTTP client, trusting this stand-in's CA.
-    pub(crate) fn client(&self) -> reqwest::Client {
-        oauth_preflight::flow::http_client(
+    pub(crate) fn client(&self) -> oauth_preflight::https::Client {
+        oauth_preflight::https::client(
             Some(self.ca_pem.as_bytes()),
             std::time::Duration::from_secs(5),
         )

@@ -1,0 +1,147 @@
+//! The error of every command: each layer's own typed error, carried whole (`#[from]`), and the
+//! one place where a kind of error becomes an exit code ([`Error::exit`], DESIGN.md §3). It sits
+//! just below the commands and `config`, which import it; no layer below them does.
+
+use crate::emulator::EmulatorError;
+use crate::exit::Exit;
+use crate::flow::FlowError;
+use crate::https::ClientError;
+use crate::ngrok::PolicyError;
+use crate::registration::LoadError;
+use crate::registration::graph::GraphReadError;
+
+/// Why a command could not produce a (complete) report. Messages are one line and never hold
+/// a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A registration file that cannot be read or parsed.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// An `--ngrok-policy` file that cannot be read or holds no auth action to check.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// The HTTPS client could not be built (`--ca-cert`).
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// `lint --from-graph`.
+    #[error(transparent)]
+    Graph(#[from] GraphReadError),
+    /// The live flow stopped.
+    #[error(transparent)]
+    Flow(#[from] FlowError),
+    /// The emulator could not start.
+    #[error(transparent)]
+    Emulator(#[from] EmulatorError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// A flag or argument the user must change.
+    #[error("{0}")]
+    Usage(String),
+    /// Something outside the user's input failed.
+    #[error("{0}")]
+    Incomplete(String),
+    #[error("cannot write the report to {path}: {source}")]
+    Output {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The exit code this error maps to: 2 where the user's input must change, 3 where the run
+    /// could not complete. The only place that decides it.
+    pub fn exit(&self) -> Exit {
+        let input = match self {
+            Self::Load(_) | Self::Policy(_) | Self::Usage(_) | Self::Output { .. } => true,
+            Self::Client(e) => matches!(e, ClientError::NotPem(_) | ClientError::NoCertificate),
+            Self::Graph(e) => matches!(e, GraphReadError::NoApplication { .. }),
+            Self::Flow(e) => matches!(e, FlowError::Usage(_)),
+            // The port is taken, or the system gave no randomness: not the user's input.
+            Self::Emulator(e) => !matches!(e, EmulatorError::Listen(..) | EmulatorError::Random),
+            Self::Runtime(_) | Self::Incomplete(_) => false,
+        };
+        if input { Exit::Input } else { Exit::Incomplete }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::https::HttpError;
+
+    /// Each kind of error has one exit code, whichever command meets it.
+    #[test]
+    fn each_kind_has_one_exit_code() {
+        let io = || std::io::Error::other("x");
+        let cases: Vec<(Error, Exit)> = vec![
+            (ClientError::NotPem("x".into()).into(), Exit::Input),
+            (ClientError::NoCertificate.into(), Exit::Input),
+            (ClientError::Build("x".into()).into(), Exit::Incomplete),
+            (
+                GraphReadError::NoApplication {
+                    id: "x".into(),
+                    code: "Request_ResourceNotFound".into(),
+                }
+                .into(),
+                Exit::Input,
+            ),
+            (
+                GraphReadError::Unauthorized {
+                    code: "x".into(),
+                    message: "x".into(),
+                }
+                .into(),
+                Exit::Incomplete,
+            ),
+            (
+                GraphReadError::Transport {
+                    url: "x".into(),
+                    source: HttpError::TooLarge { url: "x".into() },
+                }
+                .into(),
+                Exit::Incomplete,
+            ),
+            (
+                FlowError::from(HttpError::TimedOut {
+                    host: "x".into(),
+                    secs: 1,
+                })
+                .into(),
+                Exit::Incomplete,
+            ),
+            (FlowError::Incomplete("x".into()).into(), Exit::Incomplete),
+            (FlowError::Usage("x".into()).into(), Exit::Input),
+            (
+                EmulatorError::Listen("127.0.0.1:1".parse().unwrap(), io()).into(),
+                Exit::Incomplete,
+            ),
+            (EmulatorError::Random.into(), Exit::Incomplete),
+            (
+                EmulatorError::App("x".into(), "y".into()).into(),
+                Exit::Input,
+            ),
+            (PolicyError::TooLarge("x".into()).into(), Exit::Input),
+            (Error::Runtime(io()), Exit::Incomplete),
+            (Error::Usage("x".into()), Exit::Input),
+            (Error::Incomplete("x".into()), Exit::Incomplete),
+        ];
+        for (e, want) in cases {
+            assert_eq!(e.exit(), want, "{e:?}");
+        }
+    }
+
+    /// The time-out says how long, both ways people search for it.
+    #[test]
+    fn a_time_out_says_how_long() {
+        let e: Error = FlowError::from(HttpError::TimedOut {
+            host: "https://login.example".into(),
+            secs: 30,
+        })
+        .into();
+        assert_eq!(
+            e.to_string(),
+            "https://login.example did not answer in time (timed out after 30 s)"
+        );
+    }
+}
