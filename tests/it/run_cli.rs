@@ -4,10 +4,11 @@
 use crate::common;
 
 use common::{background, cli, code, fixture_names, fixture_secret_values, stderr, stdout};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::io::Write;
+use std::process::Command;
 
-/// Starts the binary, returns it with the authorize URL it printed on stderr.
+/// Starts the binary with `args` and the secret in its environment, returns it with the
+/// authorize URL it printed on stderr.
 fn spawn_for_url(args: &[&str], secret: &str) -> (std::process::Child, String) {
     spawn_cmd_for_url(
         Command::new(env!("CARGO_BIN_EXE_oauth-preflight")),
@@ -16,48 +17,19 @@ fn spawn_for_url(args: &[&str], secret: &str) -> (std::process::Child, String) {
     )
 }
 
-/// Starts `cmd` (the binary, or a shell that execs it) with `args`, returns it with the
-/// authorize URL it printed on stderr.
-#[allow(clippy::zombie_processes)] // the caller waits for the child it is handed
+/// [`common::child::spawn_for_url`] of `cmd` (the binary, or a shell that execs it).
 fn spawn_cmd_for_url(
     mut cmd: Command,
     args: &[&str],
     secret: &str,
 ) -> (std::process::Child, String) {
-    let mut child = cmd
-        .args(args)
-        .current_dir(common::root())
-        .env("OAUTH_PREFLIGHT_CLIENT_SECRET", secret)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    loop {
-        let mut line = String::new();
-        assert!(err.read_line(&mut line).unwrap() > 0, "no URL printed");
-        if let Some(u) = line
-            .split_whitespace()
-            .find(|w| w.starts_with("https://127.0.0.1"))
-        {
-            // Keep reading stderr, as a terminal would, so the child's next lines have a reader.
-            std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
-            return (child, u.to_owned());
-        }
-    }
+    cmd.args(args).env("OAUTH_PREFLIGHT_CLIENT_SECRET", secret);
+    common::child::spawn_for_url(cmd)
 }
 
 /// Follows the authorize URL's redirects, as a browser would, to the last page.
 async fn follow(http: &reqwest::Client, url: String) -> String {
-    let mut next = url;
-    loop {
-        let r = http.get(&next).send().await.unwrap();
-        match r.headers().get("location") {
-            Some(l) => next = l.to_str().unwrap().to_owned(),
-            None => break r.text().await.unwrap(),
-        }
-    }
+    common::child::browse(http, &url).await.1
 }
 
 /// The local callback server's address, from the authorize URL's `redirect_uri`.

@@ -8,8 +8,7 @@
 use crate::common;
 
 use common::background;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
 const HOSTILE: &str = "<img src=x onerror=alert(1)></style><script>alert(2)</script>&amp;";
@@ -32,7 +31,6 @@ fn hostile_app(
 
 /// `run --no-browser` of `reg` against `bg`'s emulator, with `extra` flags; the child and the
 /// authorize URL it printed.
-#[allow(clippy::zombie_processes)] // the caller waits for the child it is handed
 fn spawn_run(
     reg: &oauth_preflight::registration::Registration,
     bg: &common::Background,
@@ -45,43 +43,11 @@ fn spawn_run(
     args.extend(["--redirect-uri", "http://localhost:0/oauth2/callback"].map(String::from));
     args.extend(extra.iter().map(|a| (*a).to_owned()));
     args.extend(bg.target());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oauth-preflight"))
-        .args(&args)
-        .current_dir(common::root())
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_oauth-preflight"));
+    cmd.args(&args)
         .env("OAUTH_PREFLIGHT_CLIENT_SECRET", common::secret(reg))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    loop {
-        let mut line = String::new();
-        assert!(err.read_line(&mut line).unwrap() > 0, "no URL printed");
-        if let Some(u) = line
-            .split_whitespace()
-            .find(|w| w.starts_with("https://127.0.0.1"))
-        {
-            std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
-            return (child, u.to_owned());
-        }
-    }
-}
-
-/// Follows `url`'s redirects as a browser would; the last answer's headers and page.
-async fn browse(http: &reqwest::Client, url: &str) -> (reqwest::header::HeaderMap, String) {
-    let mut next = url.to_owned();
-    loop {
-        let r = http.get(&next).send().await.unwrap();
-        match r.headers().get("location") {
-            Some(l) => next = l.to_str().unwrap().to_owned(),
-            None => {
-                let headers = r.headers().clone();
-                return (headers, r.text().await.unwrap());
-            }
-        }
-    }
+        .env("NO_COLOR", "1");
+    common::child::spawn_for_url(cmd)
 }
 
 /// What every page of the tab must be: self-contained, the hostile name inert.
@@ -104,7 +70,7 @@ fn a_good_app_shows_all_checks_pass_and_its_name_as_text() {
     let (reg, file) = hostile_app("good-multitenant.json", dir.path());
     let bg = background(vec![reg.clone()], &[]);
     let (child, url) = spawn_run(&reg, &bg, &["--app", &file, "--timeout", "60"]);
-    let (headers, page) = bg.rt.block_on(browse(&bg.emu.http, &url));
+    let (headers, page) = bg.rt.block_on(common::child::browse(&bg.emu.http, &url));
     safe(&headers, &page);
     assert!(
         page.contains(r#"<h1 class="ok">All "#) && page.contains(" checks pass</h1>"),
@@ -130,7 +96,7 @@ fn a_broken_app_names_each_failing_check_and_its_fix() {
         &bg,
         &["--app", &file, "--timeout", "60", "--format", "json"],
     );
-    let (headers, page) = bg.rt.block_on(browse(&bg.emu.http, &url));
+    let (headers, page) = bg.rt.block_on(common::child::browse(&bg.emu.http, &url));
     safe(&headers, &page);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -183,7 +149,9 @@ fn a_hostile_error_description_stays_text_in_the_verdict() {
             "error_description",
             &format!("AADSTS65004: User declined to consent. {HOSTILE}"),
         );
-    let (headers, page) = bg.rt.block_on(browse(&bg.emu.http, back.as_str()));
+    let (headers, page) = bg
+        .rt
+        .block_on(common::child::browse(&bg.emu.http, back.as_str()));
     safe(&headers, &page);
     assert!(
         page.contains("&lt;script&gt;alert(2)&lt;/script&gt;"),
@@ -203,7 +171,7 @@ fn on_time_out_the_tab_says_the_verdict_is_in_the_terminal() {
     let bg = background(vec![reg.clone()], &["slow-token-endpoint=6"]);
     let (child, url) = spawn_run(&reg, &bg, &["--timeout", "3"]);
     let started = std::time::Instant::now();
-    let (headers, page) = bg.rt.block_on(browse(&bg.emu.http, &url));
+    let (headers, page) = bg.rt.block_on(common::child::browse(&bg.emu.http, &url));
     safe(&headers, &page);
     assert!(started.elapsed() < std::time::Duration::from_secs(6));
     assert!(

@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: run the real binary, find fixtures.
 
 pub(crate) mod action;
+pub(crate) mod child;
 pub(crate) mod stand_in;
 
 use std::path::{Path, PathBuf};
