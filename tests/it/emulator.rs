@@ -182,43 +182,24 @@ fn params<'a>(client: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'
 async fn authorize_errors_before_the_redirect_uri_is_trusted_are_pages() {
     let single = app("single-tenant.json");
     let e = emulator(vec![good(), single.clone()], &[]).await;
-    let id = client_id(&good());
-    assert_page(
-        e.authorize(
+    let (id, single_id) = (client_id(&good()), client_id(&single));
+    let unknown = "5ca1ab1e-0000-4000-8000-000000000000";
+    let cases: [(&str, &str, &[(&str, &str)], u32); 5] = [
+        ("common", unknown, &[], 700016),
+        (
             "common",
-            &params("5ca1ab1e-0000-4000-8000-000000000000", &[]),
-        )
-        .await,
-        700016,
-    )
-    .await;
-    assert_page(
-        e.authorize(
-            "common",
-            &params(&id, &[("redirect_uri", "https://evil.example/cb")]),
-        )
-        .await,
-        50011,
-    )
-    .await;
-    assert_page(
-        e.authorize("common", &params(&id, &[("client_id", "")]))
-            .await,
-        900144,
-    )
-    .await;
-    assert_page(
-        e.authorize("nowhere.example", &params(&id, &[])).await,
-        90002,
-    )
-    .await;
-    // A single-tenant app does not exist in another tenant.
-    let single_id = client_id(&single);
-    assert_page(
-        e.authorize(FABRIKAM.id, &params(&single_id, &[])).await,
-        700016,
-    )
-    .await;
+            &id,
+            &[("redirect_uri", "https://evil.example/cb")],
+            50011,
+        ),
+        ("common", &id, &[("client_id", "")], 900144),
+        ("nowhere.example", &id, &[], 90002),
+        // A single-tenant app does not exist in another tenant.
+        (FABRIKAM.id, &single_id, &[], 700016),
+    ];
+    for (tenant, client, extra, code) in cases {
+        assert_page(e.authorize(tenant, &params(client, extra)).await, code).await;
+    }
     // The port of a localhost redirect is ignored, as Entra does.
     let r = e
         .authorize(
@@ -236,47 +217,44 @@ async fn authorize_errors_before_the_redirect_uri_is_trusted_are_pages() {
 async fn authorize_errors_after_it_are_redirected_with_state() {
     let single = app("single-tenant.json");
     let e = emulator(vec![good(), single.clone()], &[]).await;
-    let id = client_id(&good());
-    let r = e
-        .authorize("common", &params(&client_id(&single), &[]))
-        .await;
-    assert_error_redirect(&r, "invalid_request", 50194);
-    let r = e
-        .authorize("organizations", &params(&client_id(&single), &[]))
-        .await;
-    assert_error_redirect(&r, "invalid_request", 50194);
-    let r = e.authorize("consumers", &params(&id, &[])).await;
-    assert_error_redirect(&r, "invalid_request", 9002332);
-    let r = e
-        .authorize("common", &params(&id, &[("response_type", "")]))
-        .await;
-    assert_error_redirect(&r, "invalid_request", 900144);
-    let r = e
-        .authorize("common", &params(&id, &[("response_type", "token")]))
-        .await;
-    assert_error_redirect(&r, "unsupported_response_type", 700054);
-    let r = e
-        .authorize(
+    let (id, single_id) = (client_id(&good()), client_id(&single));
+    let pkce_short: &[(&str, &str)] = &[
+        ("code_challenge", "short"),
+        ("code_challenge_method", "S256"),
+    ];
+    let cases: [(&str, &str, &[(&str, &str)], &str, u32); 7] = [
+        ("common", &single_id, &[], "invalid_request", 50194),
+        ("organizations", &single_id, &[], "invalid_request", 50194),
+        ("consumers", &id, &[], "invalid_request", 9002332),
+        (
             "common",
-            &params(
-                &id,
-                &[
-                    ("code_challenge", "short"),
-                    ("code_challenge_method", "S256"),
-                ],
-            ),
-        )
-        .await;
-    assert_error_redirect(&r, "invalid_request", 501491);
-    let r = e
-        .authorize(
+            &id,
+            &[("response_type", "")],
+            "invalid_request",
+            900144,
+        ),
+        (
             "common",
-            &params(&id, &[("scope", "openid api://other-api/read")]),
-        )
-        .await;
-    assert_error_redirect(&r, "invalid_scope", 70011);
+            &id,
+            &[("response_type", "token")],
+            "unsupported_response_type",
+            700054,
+        ),
+        ("common", &id, pkce_short, "invalid_request", 501491),
+        (
+            "common",
+            &id,
+            &[("scope", "openid api://other-api/read")],
+            "invalid_scope",
+            70011,
+        ),
+    ];
+    for (tenant, client, extra, error, code) in cases {
+        let r = e.authorize(tenant, &params(client, extra)).await;
+        assert_error_redirect(&r, error, code);
+    }
     // The single-tenant app works on its own tenant's authority.
-    let q = e.authorize_ok(CONTOSO.id, &client_id(&single), &[]).await;
+    let q = e.authorize_ok(CONTOSO.id, &single_id, &[]).await;
     assert!(param(&q, "code").is_some());
 }
 
@@ -284,61 +262,32 @@ async fn authorize_errors_after_it_are_redirected_with_state() {
 async fn sign_in_follows_the_users_tenant_and_account_type() {
     let personal = app("good-personal-accounts.json");
     let e = emulator(vec![good(), personal.clone()], &[]).await;
-    let id = client_id(&good());
-    // bob is in fabrikam: on contoso's authority he is refused (guest needed).
-    let r = e
-        .authorize(
-            "contoso.example",
-            &params(&id, &[("login_hint", "bob@fabrikam.example")]),
-        )
-        .await;
-    assert_page(r, 50020).await;
-    // A personal account on an org-only app gets no code.
-    let r = e
-        .authorize(
-            "common",
-            &params(&id, &[("login_hint", "carol@outlook.example")]),
-        )
-        .await;
-    assert_page(r, 500200).await;
-    let r = e
-        .authorize(
+    let (id, personal_id) = (client_id(&good()), client_id(&personal));
+    let hint = |upn| [("login_hint", upn)];
+    let refused = [
+        // bob is in fabrikam: on contoso's authority he is refused (guest needed).
+        ("contoso.example", &id, "bob@fabrikam.example", 50020),
+        // A personal account on an org-only app gets no code.
+        ("common", &id, "carol@outlook.example", 500200),
+        (
             "organizations",
-            &params(
-                &client_id(&personal),
-                &[("login_hint", "carol@outlook.example")],
-            ),
-        )
-        .await;
-    assert_page(r, 500200).await;
-    let r = e
-        .authorize(
-            "common",
-            &params(&id, &[("login_hint", "nobody@contoso.example")]),
-        )
-        .await;
-    assert_page(r, 50034).await;
+            &personal_id,
+            "carol@outlook.example",
+            500200,
+        ),
+        ("common", &id, "nobody@contoso.example", 50034),
+    ];
+    for (tenant, client, upn, code) in refused {
+        assert_page(e.authorize(tenant, &params(client, &hint(upn))).await, code).await;
+    }
     // bob on /common, carol on /consumers for an app that allows her.
-    assert!(
-        param(
-            &e.authorize_ok("common", &id, &[("login_hint", "bob@fabrikam.example")])
-                .await,
-            "code"
-        )
-        .is_some()
-    );
-    assert!(
-        param(
-            &e.authorize_ok(
-                "consumers",
-                &client_id(&personal),
-                &[("login_hint", "carol@outlook.example")]
-            )
-            .await,
-            "code"
-        )
-        .is_some()
-    );
+    for (tenant, client, upn) in [
+        ("common", &id, "bob@fabrikam.example"),
+        ("consumers", &personal_id, "carol@outlook.example"),
+    ] {
+        let q = e.authorize_ok(tenant, client, &hint(upn)).await;
+        assert!(param(&q, "code").is_some(), "{upn} on {tenant}: {q:?}");
+    }
 }
 
 #[tokio::test]
