@@ -1,8 +1,9 @@
 //! Signing keys, the JWKS document and RS256 JWT signing.
 //!
-//! Signing uses ring's RSA (constant-time, and the fastest RSA in our tree: see
-//! `bench/emulator.sh`). Keys are embedded test keys by default, for a fast start and stable
-//! snapshots; `--generate-keys` makes fresh ones. As on Entra, `kid` equals `x5t` (the base64url
+//! Signing and key generation use aws-lc-rs, the tree's one crypto provider (constant-time, and
+//! the fastest RSA in our tree: see `bench/emulator.sh` and `cargo bench --bench rsa_sign`).
+//! Keys are embedded test keys by default, for a fast start and stable snapshots;
+//! `--generate-keys` makes fresh ones. As on Entra, `kid` equals `x5t` (the base64url
 //! SHA-1 thumbprint of the key's certificate) and every JWK carries an `issuer`:
 //! <https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-the-signing-key-issuer>
 
@@ -163,41 +164,10 @@ pub(crate) fn encode_jwt(
     format!("{}.{claims}.{sig}", b64(header))
 }
 
-/// ring's system RNG for the `rsa` crate, which generates keys (ring cannot).
-struct RingRng(SystemRandom);
-
-impl rand_core::RngCore for RingRng {
-    fn next_u32(&mut self) -> u32 {
-        rand_core::impls::next_u32_via_fill(self)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        rand_core::impls::next_u64_via_fill(self)
-    }
-
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        // The OS entropy source does not fail once the process runs; zeros are never kept
-        // because try_fill_bytes is what the key generator calls.
-        let _ = self.try_fill_bytes(dest);
-    }
-
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        aws_lc_rs::rand::SecureRandom::fill(&self.0, dest).map_err(|_| {
-            rand_core::Error::from(
-                std::num::NonZeroU32::new(rand_core::Error::CUSTOM_START)
-                    .unwrap_or(std::num::NonZeroU32::MIN),
-            )
-        })
-    }
-}
-
-impl rand_core::CryptoRng for RingRng {}
-
 impl KeySet {
     /// Fresh RSA-2048 keys and self-signed certificates (`--generate-keys`); slower to start.
     pub(crate) fn generate() -> Result<Self, KeyError> {
-        use rsa::pkcs8::EncodePrivateKey;
-        let mut rng = RingRng(SystemRandom::new());
+        use aws_lc_rs::encoding::AsDer;
         let roles = [
             (KeyRole::Org, "generated org key 1"),
             (KeyRole::Org, "generated org key 2"),
@@ -207,9 +177,10 @@ impl KeySet {
         let mut keys = Vec::new();
         for (role, what) in roles {
             let gen_err = |e: &dyn std::fmt::Display| KeyError::Generate(format!("{what}: {e}"));
-            let private = rsa::RsaPrivateKey::new(&mut rng, 2048).map_err(|e| gen_err(&e))?;
-            let pkcs8 = private.to_pkcs8_der().map_err(|e| gen_err(&e))?;
-            let der = PrivatePkcs8KeyDer::from(pkcs8.as_bytes().to_vec());
+            let private = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                .map_err(|e| gen_err(&e))?;
+            let pkcs8 = private.as_der().map_err(|e| gen_err(&e))?;
+            let der = PrivatePkcs8KeyDer::from(pkcs8.as_ref().to_vec());
             let pair = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&der, &rcgen::PKCS_RSA_SHA256)
                 .map_err(|e| gen_err(&e))?;
             let mut params =

@@ -161,6 +161,9 @@ fn assert_error_redirect(r: &reqwest::Response, error: &str, code: u32) {
     assert!(param(&q, "code").is_none());
 }
 
+/// Parameters that replace (or, empty, remove) the defaults of [`params`].
+type Extra<'a> = &'a [(&'a str, &'a str)];
+
 fn params<'a>(client: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut p = vec![
         ("client_id", client),
@@ -184,7 +187,7 @@ async fn authorize_errors_before_the_redirect_uri_is_trusted_are_pages() {
     let e = emulator(vec![good(), single.clone()], &[]).await;
     let (id, single_id) = (client_id(&good()), client_id(&single));
     let unknown = "5ca1ab1e-0000-4000-8000-000000000000";
-    let cases: [(&str, &str, &[(&str, &str)], u32); 5] = [
+    let cases: [(&str, &str, Extra, u32); 5] = [
         ("common", unknown, &[], 700016),
         (
             "common",
@@ -222,7 +225,7 @@ async fn authorize_errors_after_it_are_redirected_with_state() {
         ("code_challenge", "short"),
         ("code_challenge_method", "S256"),
     ];
-    let cases: [(&str, &str, &[(&str, &str)], &str, u32); 7] = [
+    let cases: [(&str, &str, Extra, &str, u32); 7] = [
         ("common", &single_id, &[], "invalid_request", 50194),
         ("organizations", &single_id, &[], "invalid_request", 50194),
         ("consumers", &id, &[], "invalid_request", 9002332),
