@@ -17,7 +17,6 @@ pub mod evidence;
 mod redeem;
 mod tokens;
 
-pub use crate::redact::Redactor;
 pub use authorize::MAX_PASTE;
 pub use callback::{CSP, Tab};
 pub use config::{DEFAULT_REDIRECT, DEFAULT_SCOPES, FlowConfig};

@@ -4,7 +4,7 @@
 //! hold for every input holds.
 
 use oauth_preflight::entra::aadsts::{self, ErrorBody};
-use oauth_preflight::flow::Redactor;
+use oauth_preflight::redact::Redactor;
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
