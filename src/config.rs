@@ -5,12 +5,13 @@
 use crate::checks::{self, LintOptions};
 use crate::cli::{EmulateArgs, EndpointArgs, GlobalArgs, LintArgs, ProbeArgs, RunArgs, TargetArgs};
 use crate::emulator::{EmulatorConfig, Faults};
+use crate::entra::{SecretValue, is_guid};
 use crate::exit::Error;
 use crate::flow::browser::Opener;
 use crate::flow::{self, FlowConfig};
 use crate::mode::Mode;
 use crate::ngrok::{self, OAuthAction};
-use crate::registration::{self, Capped, Registration, SecretValue, is_guid, read_capped};
+use crate::registration::{self, Capped, Registration, read_capped};
 use crate::report::{Earlier, Format, Output};
 use crate::same_file::{Named, refuse_clashes};
 use chrono::{DateTime, Utc};

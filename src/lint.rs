@@ -3,9 +3,10 @@
 
 use crate::checks::{self, Inputs};
 use crate::config::{GraphSource, LintConfig};
+use crate::entra::is_guid;
 use crate::exit::Error;
 use crate::ngrok::OAuthAction;
-use crate::registration::{self, LoadError, MAX_INPUT_BYTES, Registration, is_guid};
+use crate::registration::{self, LoadError, MAX_INPUT_BYTES, Registration};
 use crate::report::{Mode, Report, Target};
 use std::io::Read;
 use std::path::Path;

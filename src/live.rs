@@ -218,7 +218,7 @@ pub fn demo(out: &Output) -> Result<Exit, Error> {
                 .secrets
                 .first()
                 .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| crate::registration::SecretValue::new(""));
+                .unwrap_or_else(|| crate::entra::SecretValue::new(""));
             let mut flow = FlowConfig::new(
                 reg.app_id.as_deref().unwrap_or_default(),
                 secret,

@@ -32,9 +32,10 @@
 //! control character gets no command at all.
 
 use super::{CheckId, Finding, Inputs, Status, aad};
+use crate::entra::is_guid;
 use crate::entra::{self, GRAPH_APP_ID, NGROK_CALLBACK};
 use crate::flow::evidence::RedirectRole;
-use crate::registration::{Audience, Platform, Registration, is_guid};
+use crate::registration::{Audience, Platform, Registration};
 
 /// Microsoft Graph's delegated `User.Read` (`oauth2PermissionScopes` id).
 /// <https://learn.microsoft.com/graph/permissions-reference#userread>

@@ -7,10 +7,10 @@
 
 use super::{CheckId, Finding, Inputs, Status};
 use crate::entra;
+use crate::entra::is_guid;
 use crate::flow::evidence::GraphMe;
 use crate::ngrok::access::{Identity, Verdict, evaluate};
 use crate::ngrok::{Gate, OAuthAction, is_expression, runs_auth};
-use crate::registration::is_guid;
 
 /// `ngrok.policy`, for the app under test (the registration's appId, else the flow's client id).
 pub(super) fn policy(i: &Inputs<'_>) -> Finding {

@@ -203,7 +203,7 @@ mod tests {
         assert!(user("carol@outlook.example").unwrap().is_personal());
         assert_eq!(tenant("fabrikam.example"), Some(&FABRIKAM));
         for u in &USERS {
-            assert!(crate::registration::is_guid(u.oid));
+            assert!(crate::entra::is_guid(u.oid));
         }
     }
 }

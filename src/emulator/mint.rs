@@ -451,7 +451,7 @@ mod tests {
 
     #[test]
     fn derived_guids_are_guids() {
-        assert!(crate::registration::is_guid(&derived_guid("x")));
+        assert!(entra::is_guid(&derived_guid("x")));
     }
 
     #[test]

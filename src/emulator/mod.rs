@@ -26,7 +26,8 @@ pub use faults::{Fault, Faults};
 pub use keys::KeyError;
 pub use tls::TlsError;
 
-use crate::registration::{Platform, Registration, is_guid};
+use crate::entra::is_guid;
+use crate::registration::{Platform, Registration};
 use aws_lc_rs::rand::SystemRandom;
 use chrono::{DateTime, Utc};
 use keys::KeySet;

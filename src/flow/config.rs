@@ -4,8 +4,8 @@
 use super::browser::Opener;
 use super::evidence::RedirectRole;
 use crate::entra;
+use crate::entra::SecretValue;
 use crate::mode::Mode;
-use crate::registration::SecretValue;
 use reqwest::Url;
 use std::time::Duration;
 

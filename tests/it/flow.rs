@@ -159,7 +159,7 @@ async fn secret_id_instead_of_value_is_named() {
     let reg = app("good-multitenant.json");
     let e = emulator(vec![reg.clone()], &[]).await;
     let mut cfg = e.flow(&reg);
-    cfg.flow.secret = oauth_preflight::registration::SecretValue::new(
+    cfg.flow.secret = oauth_preflight::entra::SecretValue::new(
         reg.password_credentials[0].key_id.clone().unwrap(),
     );
     let out = check(&cfg).await;

@@ -10,10 +10,10 @@ use base64::Engine;
 use common::Recorder;
 use common::stand_in::{self, Resp, StandIn};
 use oauth_preflight::checks::Status;
+use oauth_preflight::entra::SecretValue;
 use oauth_preflight::flow::FlowConfig;
 use oauth_preflight::live::LiveConfig;
 use oauth_preflight::mode::Mode;
-use oauth_preflight::registration::SecretValue;
 use oauth_preflight::report::{self, Format, RenderOptions};
 use std::sync::{Arc, Mutex};
 

@@ -510,7 +510,7 @@ fn lint_from(graph: &str) -> String {
         from_graph: Some(GraphSource {
             client_id: GOOD_ID.into(),
             graph: reqwest::Url::parse(graph).unwrap(),
-            token: oauth_preflight::registration::SecretValue::new("eyJ0eXAi.graph-token.sig"),
+            token: oauth_preflight::entra::SecretValue::new("eyJ0eXAi.graph-token.sig"),
             http: oauth_preflight::flow::http_client(None, timeout).unwrap(),
             timeout,
         }),

@@ -7,10 +7,10 @@ use crate::common;
 use common::stand_in::{self, Resp, StandIn};
 use common::{Recorder, finding};
 use oauth_preflight::checks::Status;
+use oauth_preflight::entra::SecretValue;
 use oauth_preflight::flow::FlowConfig;
 use oauth_preflight::live::LiveConfig;
 use oauth_preflight::mode::Mode;
-use oauth_preflight::registration::SecretValue;
 
 /// What the canned authority answers at /authorize and at the token endpoint.
 #[derive(Clone, Copy)]
