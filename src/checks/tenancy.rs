@@ -21,7 +21,7 @@ pub(super) fn multitenant(i: &Inputs<'_>) -> Finding {
     let live = aad::refused(i, ID).or_else(|| {
         let ev = i.live?;
         let asked = ev.asked.as_ref()?;
-        if !asked.multi_tenant_authority() {
+        if !asked.tenant.is_multi_tenant() {
             return Some(Finding::skip(
                 ID,
                 format!(

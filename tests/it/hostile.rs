@@ -103,7 +103,7 @@ const SECRET: &str = "Q1x8Q~echo/secret+value\"with~tilde";
 
 fn config_with(s: &StandIn, secret: &str) -> LiveConfig {
     let mut f = FlowConfig::new(
-        "00000001-1111-4000-8000-000000000001",
+        "00000001-1111-4000-8000-000000000001".parse().unwrap(),
         SecretValue::new(secret),
         reqwest::Url::parse(&s.base).unwrap(),
         reqwest::Url::parse(&s.base).unwrap(),

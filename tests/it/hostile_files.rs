@@ -508,7 +508,7 @@ fn lint_from(graph: &str) -> String {
         },
         policy: Vec::new(),
         from_graph: Some(GraphSource {
-            client_id: GOOD_ID.into(),
+            client_id: GOOD_ID.parse().unwrap(),
             graph: reqwest::Url::parse(graph).unwrap(),
             token: oauth_preflight::entra::SecretValue::new("eyJ0eXAi.graph-token.sig"),
             http: oauth_preflight::flow::http_client(None, timeout).unwrap(),

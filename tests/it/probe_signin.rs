@@ -46,7 +46,7 @@ fn config(s: &StandIn) -> LiveConfig {
     let mut app = common::app("good-multitenant.json");
     app.publisher_domain = Some("contoso.example".into());
     let mut f = FlowConfig::new(
-        app.app_id.as_deref().unwrap(),
+        app.app_id.as_deref().unwrap().parse().unwrap(),
         SecretValue::new("Q1x8Q~not-checked-here"),
         reqwest::Url::parse(&s.base).unwrap(),
         reqwest::Url::parse(&s.base).unwrap(),

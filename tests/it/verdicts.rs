@@ -510,8 +510,8 @@ fn every_refusal_lands_in_a_finding() {
                 let ev = oauth_preflight::flow::Evidence {
                     asked: Some(Asked {
                         mode: Mode::Run,
-                        client_id: GOOD_ID.into(),
-                        tenant: "common".into(),
+                        client_id: GOOD_ID.parse().unwrap(),
+                        tenant: oauth_preflight::entra::Tenant::Common,
                         scopes: vec!["openid".into()],
                         redirect_uri: "http://localhost/cb".into(),
                         redirect: role,

@@ -344,7 +344,7 @@ impl Emu {
                 oauth_preflight::entra::SecretValue::new("Q0x8Q~nS3cR7.zK4_pW9-mT2vL6yH5")
             });
         let mut flow = FlowConfig::new(
-            &client_id(reg),
+            client_id(reg).parse().unwrap(),
             secret,
             reqwest::Url::parse(self.emu.authority()).unwrap(),
             reqwest::Url::parse(&self.emu.graph()).unwrap(),
