@@ -5,13 +5,14 @@
 use crate::checks::{self, LintOptions};
 use crate::cli::{EmulateArgs, EndpointArgs, GlobalArgs, LintArgs, ProbeArgs, RunArgs, TargetArgs};
 use crate::emulator::{EmulatorConfig, Faults};
+use crate::entra::{ClientId, SecretValue, Tenant};
 use crate::error::Error;
 use crate::flow::browser::Opener;
 use crate::flow::{self, FlowConfig};
 use crate::https;
 use crate::mode::Mode;
 use crate::ngrok::{self, OAuthAction};
-use crate::registration::{self, Capped, Registration, SecretValue, is_guid, read_capped};
+use crate::registration::{self, Capped, Registration, read_capped};
 use crate::report::{Earlier, Format, Output};
 use crate::same_file::{Named, refuse_clashes};
 use chrono::{DateTime, Utc};
@@ -101,8 +102,7 @@ pub struct LintConfig {
 /// Microsoft Graph as the source of a registration (`lint --from-graph`).
 #[derive(Debug)]
 pub struct GraphSource {
-    /// A lowercase GUID.
-    pub client_id: String,
+    pub client_id: ClientId,
     /// `https://graph.microsoft.com` (no trailing slash).
     pub graph: Url,
     pub token: SecretValue,
@@ -180,13 +180,7 @@ fn expand(args: &[String]) -> Result<Vec<PathBuf>, Error> {
 }
 
 fn graph_source(args: &LintArgs, inputs: &mut Vec<Named>) -> Result<GraphSource, Error> {
-    let id = args.client_id.as_deref().unwrap_or_default();
-    if !is_guid(id) {
-        return Err(usage(format!(
-            "--client-id {} is not a GUID: copy the 'Application (client) ID' from the app's Overview",
-            registration::show_id(id)
-        )));
-    }
+    let id = parse_client_id(args.client_id.as_deref().unwrap_or_default())?;
     let token = match std::env::var(&args.graph_token_env) {
         Ok(t) if !t.trim().is_empty() => SecretValue::new(t.trim()),
         _ => {
@@ -198,7 +192,7 @@ fn graph_source(args: &LintArgs, inputs: &mut Vec<Named>) -> Result<GraphSource,
     };
     let ends = endpoints(&args.endpoints, inputs)?;
     Ok(GraphSource {
-        client_id: id.to_ascii_lowercase(),
+        client_id: id,
         graph: parse_url("--graph", &ends.graph)?,
         token,
         http: https::client(ends.ca_pem.as_deref(), GRAPH_TIMEOUT)?,
@@ -300,16 +294,6 @@ fn parse_url(flag: &str, value: &str) -> Result<Url, Error> {
     Ok(u)
 }
 
-fn valid_tenant(t: &str) -> bool {
-    matches!(t, "common" | "organizations" | "consumers")
-        || is_guid(t)
-        || (t.contains('.')
-            && !t.starts_with('.')
-            && t.len() <= 253
-            && t.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'))
-}
-
 /// The secret: `--client-secret-file` (its first line, as its help says), else the policy's
 /// literal `client_secret`, else the environment variable.
 fn read_secret(args: &TargetArgs, policy: Option<&OAuthAction>) -> Result<SecretValue, Error> {
@@ -385,16 +369,17 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
             .find(|s| !s.is_empty())
             .map(str::to_owned)
     });
+    // `--tenant` left at its default (`common`) gives way to the issuer's tenant.
     let tenant = match &issuer_tenant {
-        Some(t) if args.tenant == "common" => t.to_ascii_lowercase(),
-        _ => args.tenant.to_ascii_lowercase(),
+        Some(t) if args.tenant == "common" => t,
+        _ => &args.tenant,
     };
-    if !valid_tenant(&tenant) {
-        return Err(usage(format!(
+    let tenant = Tenant::parse(tenant).map_err(|_| {
+        usage(format!(
             "--tenant {:?}: use common, organizations, consumers, a tenant GUID or a domain",
             args.tenant
-        )));
-    }
+        ))
+    })?;
     if args.http_timeout == 0 {
         return Err(usage("--http-timeout must be at least 1 second"));
     }
@@ -428,7 +413,7 @@ fn live(args: &TargetArgs, mode: Mode) -> Result<LiveConfig, Error> {
         None => None,
     };
     let mut flow = FlowConfig::new(
-        &client_id,
+        client_id,
         read_secret(args, policy.as_ref())?,
         parse_url("--authority", authority)?,
         parse_url("--graph", graph)?,
@@ -507,8 +492,8 @@ fn ready_line(path: &str) -> Result<Ready, Error> {
     Ok(ready)
 }
 
-/// `--client-id`, else the policy's literal `client_id`; a GUID, lowercased.
-fn client_id(args: &TargetArgs, policy: Option<&OAuthAction>) -> Result<String, Error> {
+/// `--client-id`, else the policy's literal `client_id`; a GUID.
+fn client_id(args: &TargetArgs, policy: Option<&OAuthAction>) -> Result<ClientId, Error> {
     let from_policy = policy
         .and_then(|p| p.client_id.clone())
         .filter(|id| !ngrok::is_expression(id));
@@ -519,13 +504,17 @@ fn client_id(args: &TargetArgs, policy: Option<&OAuthAction>) -> Result<String, 
             usage("--client-id is required (or an --ngrok-policy whose oauth action has a literal client_id)")
         }
     })?;
-    if !is_guid(&id) {
-        return Err(usage(format!(
+    parse_client_id(&id)
+}
+
+/// A `--client-id` (or the policy's `client_id` in its place): not a GUID is a usage error.
+fn parse_client_id(id: &str) -> Result<ClientId, Error> {
+    ClientId::parse(id).map_err(|_| {
+        usage(format!(
             "--client-id {} is not a GUID: copy the 'Application (client) ID' from the app's Overview",
-            registration::show_id(&id)
-        )));
-    }
-    Ok(id.to_ascii_lowercase())
+            registration::show_id(id)
+        ))
+    })
 }
 
 /// `--scopes`, else the policy's, else ngrok's needs; and whether they came from the policy.
@@ -558,13 +547,11 @@ fn redirect_uri(value: &str) -> Result<Url, Error> {
 }
 
 /// The registration of `client_id` in `file` (`--app`).
-fn registration_of(file: &str, client_id: &str) -> Result<Registration, Error> {
+fn registration_of(file: &str, client_id: &ClientId) -> Result<Registration, Error> {
     let mut regs = registration::load_path(file)?;
-    let pos = regs.iter().position(|r| {
-        r.app_id
-            .as_deref()
-            .is_some_and(|a| a.eq_ignore_ascii_case(client_id))
-    });
+    let pos = regs
+        .iter()
+        .position(|r| r.app_id.as_deref().is_some_and(|a| client_id.is(a)));
     match pos {
         Some(i) => Ok(regs.swap_remove(i)),
         None => Err(usage(format!(
@@ -629,12 +616,12 @@ fn app_secret(apps: &mut [Registration], spec: &str) -> Result<(), Error> {
             registration::show_id(spec)
         ))
     })?;
-    if !is_guid(id) {
-        return Err(usage(format!(
+    let client_id = ClientId::parse(id).map_err(|_| {
+        usage(format!(
             "--app-secret: {} is not a GUID (the app's Application (client) ID)",
             registration::show_id(id)
-        )));
-    }
+        ))
+    })?;
     let value = match std::env::var(var) {
         Ok(v) if !v.is_empty() => SecretValue::new(v),
         _ => {
@@ -645,11 +632,7 @@ fn app_secret(apps: &mut [Registration], spec: &str) -> Result<(), Error> {
     };
     let reg = apps
         .iter_mut()
-        .find(|r| {
-            r.app_id
-                .as_deref()
-                .is_some_and(|a| a.eq_ignore_ascii_case(id))
-        })
+        .find(|r| r.app_id.as_deref().is_some_and(|a| client_id.is(a)))
         .ok_or_else(|| usage(format!("--app-secret {id}: no app served has that appId")))?;
     crate::emulator::app_secret::bind(reg, value);
     Ok(())
@@ -658,22 +641,6 @@ fn app_secret(apps: &mut [Registration], spec: &str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tenants() {
-        for ok in [
-            "common",
-            "organizations",
-            "consumers",
-            "contoso.onmicrosoft.com",
-            "2a7b0e5c-0b62-4c7e-9a1d-c0a7050c0a70",
-        ] {
-            assert!(valid_tenant(ok), "{ok}");
-        }
-        for bad in ["", "contoso", "../etc", "a/b.com", ".com"] {
-            assert!(!valid_tenant(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn a_secret_file_gives_its_first_line() {

@@ -1,8 +1,10 @@
 //! oauth-preflight: will this Microsoft Entra app registration work as ngrok's custom OAuth app?
 //!
 //! Data flows one way (DESIGN.md §2): `cli -> config -> (registration | ngrok | flow) ->
-//! evidence -> checks -> findings -> report`. No module imports one above it: `exit`, `mode`,
-//! `entra` and `registration` are leaves; `flow` gathers evidence and never sees `checks`; the
+//! evidence -> checks -> findings -> report`. No module imports one above it, and the leaves
+//! import nothing of ours (`tests/it/layers.rs` holds every module to its rule); among them
+//! `entra`, the platform's knowledge and its protocol values as types (client ids, tenants,
+//! secrets) that every layer handles. `flow` gathers evidence and never sees `checks`; the
 //! commands (`lint`, `live`, `explain`, `emulate`) import `exit`, never `app` nor each other.
 
 pub mod app;

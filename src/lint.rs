@@ -3,9 +3,10 @@
 
 use crate::checks::{self, Inputs};
 use crate::config::{GraphSource, LintConfig};
+use crate::entra::{ClientId, is_guid};
 use crate::error::Error;
 use crate::ngrok::OAuthAction;
-use crate::registration::{self, LoadError, MAX_INPUT_BYTES, Registration, is_guid};
+use crate::registration::{self, LoadError, MAX_INPUT_BYTES, Registration};
 use crate::report::{Mode, Report, Target};
 use std::io::Read;
 use std::path::Path;
@@ -69,8 +70,8 @@ pub fn lint_files(cfg: &LintConfig) -> Result<Vec<Report>, Error> {
     // with the one app linted, or alone among many: a finding with a report, never dropped
     // (DESIGN.md §9.1).
     let names = |p: &OAuthAction, reg: &Registration| {
-        matches!((p.client_id.as_deref(), reg.app_id.as_deref()),
-            (Some(id), Some(app)) if id.trim().eq_ignore_ascii_case(app))
+        let app = reg.app_id.as_deref().and_then(|a| ClientId::parse(a).ok());
+        matches!((p.client_id.as_deref(), app), (Some(id), Some(app)) if app.is(id.trim()))
     };
     let unmatched: Vec<&OAuthAction> = cfg
         .policy

@@ -116,10 +116,10 @@ pub async fn check(cfg: &LiveConfig, console: &mut dyn Console) -> Outcome {
         }
     }
     let target = Target {
-        client_id: Some(cfg.flow.client_id.clone()),
+        client_id: Some(cfg.flow.client_id.to_string()),
         display_name: cfg.app.as_ref().and_then(|a| a.display_name.clone()),
         authority: Some(cfg.flow.authority.as_str().trim_end_matches('/').to_owned()),
-        tenant: Some(cfg.flow.tenant.clone()),
+        tenant: Some(cfg.flow.tenant.to_string()),
         source: None,
         shape: None,
         address: cfg.app.as_ref().and_then(|a| a.address.clone()),
@@ -211,9 +211,11 @@ pub fn demo(out: &Output) -> Result<Exit, Error> {
                 .secrets
                 .first()
                 .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| crate::registration::SecretValue::new(""));
+                .unwrap_or_else(|| crate::entra::SecretValue::new(""));
+            let client_id = crate::entra::ClientId::parse(reg.app_id.as_deref().unwrap_or_default())
+                .map_err(|e| Error::Usage(format!("bundled {}: its appId is {e}", case.file)))?;
             let mut flow = FlowConfig::new(
-                reg.app_id.as_deref().unwrap_or_default(),
+                client_id,
                 secret,
                 url(emulator.authority())?,
                 url(&emulator.graph())?,

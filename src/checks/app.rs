@@ -4,8 +4,9 @@ use super::{
     CheckId, Finding, Inputs, aad, combine, combine_with, needs_registration, portal, quoted,
 };
 use crate::entra::aadsts;
+use crate::entra::is_guid;
 use crate::flow::evidence::Authorize;
-use crate::registration::{Registration, is_guid};
+use crate::registration::Registration;
 
 /// `app.exists`: the registration carries an Application (client) ID in GUID form, and the
 /// authority knows it (no AADSTS700016 before sign-in).

@@ -32,9 +32,9 @@
 //! control character gets no command at all.
 
 use super::{CheckId, Finding, Inputs, Status, aad};
-use crate::entra::{self, GRAPH_APP_ID, NGROK_CALLBACK};
+use crate::entra::{self, GRAPH_APP_ID, Guid, NGROK_CALLBACK, is_guid};
 use crate::flow::evidence::RedirectRole;
-use crate::registration::{Audience, Platform, Registration, is_guid};
+use crate::registration::{Audience, Platform, Registration};
 
 /// Microsoft Graph's delegated `User.Read` (`oauth2PermissionScopes` id).
 /// <https://learn.microsoft.com/graph/permissions-reference#userread>
@@ -188,12 +188,10 @@ fn app_id(i: &Inputs<'_>) -> Option<String> {
     let live = i
         .live
         .and_then(|ev| ev.asked.as_ref())
-        .map(|a| a.client_id.clone());
+        .map(|a| a.client_id.to_string());
     let policy = i.policy.and_then(|p| p.client_id.clone());
-    reg.or(live)
-        .or(policy)
-        .filter(|id| is_guid(id))
-        .map(|id| id.to_ascii_lowercase())
+    let id = reg.or(live).or(policy)?;
+    Guid::parse(&id).ok().map(String::from)
 }
 
 /// A new secret beside the others; its Value is printed once by `az` (never by us).
@@ -245,12 +243,8 @@ fn add_redirect(reg: &Registration, uri: &str) -> Option<String> {
     if values.clone().any(|v| v.chars().any(char::is_control)) {
         return None;
     }
-    let id = reg
-        .app_id
-        .as_deref()
-        .or(reg.object_id.as_deref())
-        .filter(|id| is_guid(id))?
-        .to_ascii_lowercase();
+    let id = reg.app_id.as_deref().or(reg.object_id.as_deref())?;
+    let id = String::from(Guid::parse(id).ok()?);
     let elsewhere = [Platform::Spa, Platform::PublicClient]
         .into_iter()
         .find(|p| reg.redirects(*p).any(|r| same_redirect(r, uri)));

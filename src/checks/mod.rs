@@ -19,10 +19,11 @@ mod undecided;
 
 pub use aad::{code_owner, redirect_fix};
 
+use crate::entra::SecretValue;
 use crate::flow::Evidence;
 use crate::mode::Mode;
 use crate::ngrok::OAuthAction;
-use crate::registration::{Registration, SecretValue, Shape};
+use crate::registration::{Registration, Shape};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 

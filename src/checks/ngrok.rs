@@ -6,11 +6,10 @@
 //! <https://ngrok.com/docs/traffic-policy/actions/oidc/>
 
 use super::{CheckId, Finding, Inputs, Status};
-use crate::entra;
+use crate::entra::{self, ClientId, Tenant, is_guid};
 use crate::flow::evidence::GraphMe;
 use crate::ngrok::access::{Identity, Verdict, evaluate};
 use crate::ngrok::{Gate, OAuthAction, is_expression, runs_auth};
-use crate::registration::is_guid;
 
 /// `ngrok.policy`, for the app under test (the registration's appId, else the flow's client id).
 pub(super) fn policy(i: &Inputs<'_>) -> Finding {
@@ -359,10 +358,8 @@ fn issuer(url: &str, fix: &str) -> (Option<Problem>, String) {
     let tenant = segments.first().cloned().unwrap_or_default();
     let v2 = segments.get(1).is_some_and(|s| s == "v2.0") && segments.len() == 2;
     let tenant_issuer = format!("issuer_url: https://{host}/<your tenant GUID>/v2.0");
-    if matches!(
-        tenant.to_ascii_lowercase().as_str(),
-        "common" | "organizations" | "consumers"
-    ) {
+    let parsed_tenant = Tenant::parse(&tenant).ok();
+    if parsed_tenant.as_ref().is_some_and(Tenant::is_alias) {
         return (
             Some(Problem::fail(
                 format!(
@@ -386,7 +383,7 @@ fn issuer(url: &str, fix: &str) -> (Option<Problem>, String) {
             format!("issuer_url = {url:?}, a v1 issuer"),
         );
     }
-    if !is_guid(&tenant) {
+    if !matches!(parsed_tenant, Some(Tenant::Id(_))) {
         return (
             Some(Problem::warn(
                 format!(
@@ -575,7 +572,7 @@ fn identity(
             format!("{fix}: client_id: the app's 'Application (client) ID'"),
         ));
     } else if let Some(expected) = expected
-        && !expected.eq_ignore_ascii_case(id)
+        && !ClientId::parse(expected).is_ok_and(|e| e.is(id))
     {
         notes.push(format!("checked app = {expected:?}"));
         problems.push(Problem::fail(
@@ -587,7 +584,9 @@ fn identity(
         ));
     } else if expected.is_none()
         && !linted.is_empty()
-        && !linted.iter().any(|a| a.eq_ignore_ascii_case(id))
+        && !linted
+            .iter()
+            .any(|app| ClientId::parse(app).is_ok_and(|app| app.is(id)))
     {
         // `lint` of several apps, none of which the action names (DESIGN.md §9.1).
         notes.push(format!("linted appIds: {}", linted.join(", ")));

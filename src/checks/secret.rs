@@ -4,8 +4,9 @@
 //! AADSTS7000222, none at all with AADSTS7000218. Certificates cannot be used by ngrok.
 
 use super::{CheckId, Finding, Inputs, LintOptions, aad, needs_registration, portal, quoted};
+use crate::entra::{SecretValue, is_guid};
 use crate::flow::evidence::ClientCredentials;
-use crate::registration::{PasswordCredential, Registration, SecretValue, is_guid};
+use crate::registration::{PasswordCredential, Registration};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 /// How a supplied secret gives itself away as the Secret ID (the portal's keyId) instead of the

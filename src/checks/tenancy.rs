@@ -10,7 +10,7 @@
 use super::{
     CheckId, Finding, Inputs, aad, combine, needs_live, needs_registration, portal, quoted,
 };
-use crate::entra;
+use crate::entra::Guid;
 use crate::flow::evidence::{AccountOutcome, GraphMe, IdToken};
 use crate::registration::{Audience, Registration, Shape};
 
@@ -21,7 +21,7 @@ pub(super) fn multitenant(i: &Inputs<'_>) -> Finding {
     let live = aad::refused(i, ID).or_else(|| {
         let ev = i.live?;
         let asked = ev.asked.as_ref()?;
-        if !asked.multi_tenant_authority() {
+        if !asked.tenant.is_multi_tenant() {
             return Some(Finding::skip(
                 ID,
                 format!(
@@ -70,7 +70,7 @@ pub(super) fn signed_in(i: &Inputs<'_>) -> Finding {
         .as_deref()
         .or(c.email.as_deref())
         .unwrap_or("(no preferred_username)");
-    let kind = if c.tid == entra::CONSUMERS_TENANT_ID {
+    let kind = if Guid::parse(&c.tid).is_ok_and(|g| g.is_consumers_tenant()) {
         "a personal Microsoft account"
     } else {
         "a work or school account"
@@ -122,11 +122,14 @@ pub(super) fn other_tenant(i: &Inputs<'_>) -> Finding {
             "the app's home tenant is not known (the first sign-in did not complete): sign in first with a user of the app's tenant, or pass --app with its service principal (appOwnerOrganizationId)",
         );
     };
+    let home_id = Guid::parse(&home).ok();
     let mut same = Vec::new();
     let mut why_not = Vec::new();
     for t in &ev.other_accounts {
         match &t.outcome {
-            AccountOutcome::SignedIn { who, tid, graph } if !tid.eq_ignore_ascii_case(&home) => {
+            AccountOutcome::SignedIn { who, tid, graph }
+                if !home_id.as_ref().is_some_and(|h| h.is(tid)) =>
+            {
                 let evidence = format!("{who}: tid = {tid:?}, home tenant = {home:?}");
                 return match graph {
                     Some(GraphMe::Found { .. }) => Finding::pass(

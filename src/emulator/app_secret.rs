@@ -11,7 +11,8 @@
 //! empty) accepts the Value with no expiry; an empty list accepts nothing.
 //! <https://learn.microsoft.com/graph/api/resources/passwordcredential>
 
-use crate::registration::{PasswordCredential, Registration, SecretValue};
+use crate::entra::SecretValue;
+use crate::registration::{PasswordCredential, Registration};
 use chrono::{DateTime, Utc};
 
 /// Gives `reg` the secret `value`, bound to the `passwordCredentials` entry Entra would match.

@@ -84,7 +84,7 @@ pub(crate) fn authorize(state: &State, segment: &str, p: &Params, stamp: &Stamp)
     };
     // A disabled enterprise app: Entra's own page, before the redirect URI is looked at.
     if app.sp_disabled() {
-        return page(errors::app_disabled(&app.client_id, app.name()));
+        return page(errors::app_disabled(app.client_id.as_str(), app.name()));
     }
     // The redirect URI: unregistered is a page, never a redirect (it could be an attacker's).
     let (redirect_uri, platform) = match p.get("redirect_uri") {
@@ -178,7 +178,7 @@ fn check(
         && std::ptr::eq(tenant, app.home)
         && !sp.assigned.iter().any(|u| u.eq_ignore_ascii_case(user.upn))
     {
-        let e = errors::user_not_assigned(&app.client_id, app.name(), user.upn);
+        let e = errors::user_not_assigned(app.client_id.as_str(), app.name(), user.upn);
         return Ok(Checked::Page(e));
     }
     // Consent: a user consents to what a user may; admin-only scopes need a tenant-wide grant.
@@ -189,7 +189,8 @@ fn check(
         .filter(|s| !consented.iter().any(|c| c.eq_ignore_ascii_case(s)))
         .collect();
     if !missing.is_empty() {
-        let e = errors::admin_consent_required(&app.client_id, app.name(), &missing.join(" "));
+        let e =
+            errors::admin_consent_required(app.client_id.as_str(), app.name(), &missing.join(" "));
         return Ok(Checked::Page(e));
     }
     Ok(Checked::Grant {

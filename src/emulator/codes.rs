@@ -55,7 +55,7 @@ mod tests {
 
     fn grant(issued: DateTime<Utc>) -> CodeGrant {
         CodeGrant {
-            client_id: "c".into(),
+            client_id: "00000001-1111-4000-8000-000000000001".parse().unwrap(),
             redirect_uri: "http://localhost/cb".into(),
             platform: Platform::Web,
             authority: Authority::Common,

@@ -4,7 +4,7 @@
 //! `contoso` and `fabrikam` are organisations; `consumers` is the tenant of personal Microsoft
 //! accounts, `9188040d-6c67-4c5b-b112-36a304b66dad` as on the real platform.
 
-use crate::entra::CONSUMERS_TENANT_ID;
+use crate::entra::{self, CONSUMERS_TENANT_ID};
 
 /// A tenant of the directory.
 #[derive(Debug, PartialEq, Eq)]
@@ -142,25 +142,33 @@ pub enum Authority {
 }
 
 impl Authority {
-    /// Resolves a path segment; `None` is AADSTS90002 (tenant not found).
-    /// The short names `contoso`/`fabrikam` are not authorities, as on the real platform.
+    /// Resolves a path segment, parsed as the client parses `--tenant` ([`entra::Tenant`]);
+    /// `None` is AADSTS90002 (tenant not found). The short names `contoso`/`fabrikam` are not
+    /// authorities, as on the real platform.
     pub fn resolve(segment: &str) -> Option<Self> {
-        match segment.to_ascii_lowercase().as_str() {
-            "common" => Some(Self::Common),
-            "organizations" => Some(Self::Organizations),
-            "consumers" => Some(Self::Consumers),
-            s if s == CONSUMERS_TENANT_ID => Some(Self::Consumers),
-            s => TENANTS
-                .iter()
-                .copied()
-                .find(|t| !t.is_consumers() && (t.id == s || t.domain == Some(s)))
-                .map(Self::Tenant),
+        Self::of(&entra::Tenant::parse(segment).ok()?)
+    }
+
+    /// What `tenant` names in this directory; `None`: no such tenant here. The consumers
+    /// tenant's GUID is the `consumers` authority, as on the real platform.
+    pub fn of(tenant: &entra::Tenant) -> Option<Self> {
+        match tenant {
+            entra::Tenant::Common => Some(Self::Common),
+            entra::Tenant::Organizations => Some(Self::Organizations),
+            entra::Tenant::Consumers => Some(Self::Consumers),
+            entra::Tenant::Id(id) if id.is_consumers_tenant() => Some(Self::Consumers),
+            entra::Tenant::Id(id) => Self::organisation(|t| id.is(t.id)),
+            entra::Tenant::Domain(d) => Self::organisation(|t| t.domain == Some(d.as_str())),
         }
     }
 
-    /// A tenant-independent authority (`common`, `organizations`): its issuer is templated.
-    pub fn is_multi_tenant(self) -> bool {
-        matches!(self, Self::Common | Self::Organizations)
+    /// The organisation (never the consumers tenant) that `found` picks.
+    fn organisation(found: impl Fn(&Tenant) -> bool) -> Option<Self> {
+        TENANTS
+            .iter()
+            .copied()
+            .find(|t| !t.is_consumers() && found(t))
+            .map(Self::Tenant)
     }
 
     /// The path segment, canonical.
@@ -195,6 +203,53 @@ mod tests {
         );
         assert_eq!(Authority::resolve("contoso"), None);
         assert_eq!(Authority::resolve("nowhere.example"), None);
+        assert_eq!(
+            Authority::resolve(&CONTOSO.id.to_ascii_uppercase()),
+            Some(Authority::Tenant(&CONTOSO))
+        );
+        assert_eq!(
+            Authority::resolve("FABRIKAM.example"),
+            Some(Authority::Tenant(&FABRIKAM))
+        );
+    }
+
+    /// The client's tenant parser and the emulator agree on every authority: its segment parses
+    /// (in any case) to a tenant that resolves back to it, and `common`/`organizations`, the
+    /// client's multi-tenant authorities, are the ones whose issuer the emulator templates.
+    #[test]
+    fn every_authority_round_trips_through_the_shared_tenant_parser() {
+        let mut all = vec![
+            Authority::Common,
+            Authority::Organizations,
+            Authority::Consumers,
+        ];
+        all.extend(
+            TENANTS
+                .iter()
+                .filter(|t| !t.is_consumers())
+                .map(|t| Authority::Tenant(t)),
+        );
+        for a in all {
+            for seg in [a.segment().to_owned(), a.segment().to_ascii_uppercase()] {
+                let t = entra::Tenant::parse(&seg).unwrap();
+                assert_eq!(t.as_str(), a.segment(), "{seg}: canonical");
+                assert_eq!(Authority::of(&t), Some(a), "{seg}");
+                assert_eq!(
+                    t.is_multi_tenant(),
+                    super::super::discovery::issuer("https://e", a).contains("{tenantid}"),
+                    "{seg}"
+                );
+                assert_eq!(t.is_consumers(), a == Authority::Consumers, "{seg}");
+            }
+        }
+        // Each organisation by its domain too; the consumers tenant by its GUID.
+        for t in TENANTS.iter().filter(|t| !t.is_consumers()) {
+            let by_domain = entra::Tenant::parse(t.domain.unwrap()).unwrap();
+            assert_eq!(Authority::of(&by_domain), Some(Authority::Tenant(t)));
+        }
+        let consumers = entra::Tenant::parse(CONSUMERS_TENANT_ID).unwrap();
+        assert_eq!(Authority::of(&consumers), Some(Authority::Consumers));
+        assert_eq!(CONSUMERS.id, CONSUMERS_TENANT_ID);
     }
 
     #[test]
@@ -203,7 +258,7 @@ mod tests {
         assert!(user("carol@outlook.example").unwrap().is_personal());
         assert_eq!(tenant("fabrikam.example"), Some(&FABRIKAM));
         for u in &USERS {
-            assert!(crate::registration::is_guid(u.oid));
+            assert!(entra::is_guid(u.oid));
         }
     }
 }

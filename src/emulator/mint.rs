@@ -204,7 +204,7 @@ impl State {
         let aud = if f(Fault::IdTokenWrongAud) {
             derived_guid(&format!("another app than {}", s.app.client_id))
         } else {
-            s.app.client_id.clone()
+            s.app.client_id.to_string()
         };
         let mut c = json!({
             "aud": aud,
@@ -237,7 +237,10 @@ impl State {
         }
         m.insert("rh".into(), format!("1.{}", self.random(30)).into());
         m.insert("sid".into(), self.guid().into());
-        m.insert("sub".into(), pairwise(s.user.oid, &s.app.client_id).into());
+        m.insert(
+            "sub".into(),
+            pairwise(s.user.oid, s.app.client_id.as_str()).into(),
+        );
         m.insert("tid".into(), s.tenant.id.into());
         m.insert("uti".into(), self.random(16).into());
         m.insert("ver".into(), "2.0".into());
@@ -451,7 +454,7 @@ mod tests {
 
     #[test]
     fn derived_guids_are_guids() {
-        assert!(crate::registration::is_guid(&derived_guid("x")));
+        assert!(entra::is_guid(&derived_guid("x")));
     }
 
     #[test]

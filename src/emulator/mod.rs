@@ -26,7 +26,8 @@ pub use faults::{Fault, Faults};
 pub use keys::KeyError;
 pub use tls::TlsError;
 
-use crate::registration::{Platform, Registration, is_guid};
+use crate::entra::ClientId;
+use crate::registration::{Platform, Registration};
 use aws_lc_rs::rand::SystemRandom;
 use chrono::{DateTime, Utc};
 use keys::KeySet;
@@ -107,7 +108,7 @@ pub enum EmulatorError {
 #[derive(Debug)]
 pub(crate) struct App {
     pub(crate) reg: Registration,
-    pub(crate) client_id: String,
+    pub(crate) client_id: ClientId,
     pub(crate) home: &'static Tenant,
 }
 
@@ -168,7 +169,7 @@ fn strip_loopback_port(uri: &str) -> Option<String> {
 /// What `/authorize` granted, kept until the code is redeemed.
 #[derive(Debug, Clone)]
 pub(crate) struct CodeGrant {
-    pub(crate) client_id: String,
+    pub(crate) client_id: ClientId,
     pub(crate) redirect_uri: String,
     pub(crate) platform: Platform,
     pub(crate) authority: Authority,
@@ -186,7 +187,7 @@ pub(crate) struct CodeGrant {
 pub(crate) struct State {
     /// `https://127.0.0.1:PORT`.
     pub(crate) base: String,
-    pub(crate) apps: HashMap<String, App>,
+    pub(crate) apps: HashMap<ClientId, App>,
     pub(crate) keys: KeySet,
     pub(crate) faults: Faults,
     pub(crate) default_user: &'static User,
@@ -206,8 +207,9 @@ impl State {
         (self.clock)()
     }
 
+    /// The app a request's `client_id` names, in any case; none where it is not a GUID.
     pub(crate) fn app(&self, client_id: &str) -> Option<&App> {
-        self.apps.get(&client_id.to_ascii_lowercase())
+        self.apps.get(&ClientId::parse(client_id).ok()?)
     }
 
     /// Random bytes, base64url.
@@ -246,7 +248,7 @@ pub(crate) fn format_guid(mut b: [u8; 16]) -> String {
     )
 }
 
-fn index_apps(apps: Vec<Registration>) -> Result<HashMap<String, App>, EmulatorError> {
+fn index_apps(apps: Vec<Registration>) -> Result<HashMap<ClientId, App>, EmulatorError> {
     let mut out = HashMap::new();
     // A service principal alone is not an app to serve (its application is not there).
     for reg in apps
@@ -254,14 +256,15 @@ fn index_apps(apps: Vec<Registration>) -> Result<HashMap<String, App>, EmulatorE
         .filter(|r| r.shape != crate::registration::Shape::ServicePrincipal)
     {
         let label = reg.label().to_owned();
-        let client_id = match reg.app_id.as_deref() {
-            Some(id) if is_guid(id) => id.to_ascii_lowercase(),
-            _ => {
-                return Err(EmulatorError::App(
-                    label,
-                    "has no appId GUID, so it cannot be served".into(),
-                ));
-            }
+        let Some(client_id) = reg
+            .app_id
+            .as_deref()
+            .and_then(|id| ClientId::parse(id).ok())
+        else {
+            return Err(EmulatorError::App(
+                label,
+                "has no appId GUID, so it cannot be served".into(),
+            ));
         };
         let home = match reg.emulator.home_tenant.as_deref() {
             None => &CONTOSO,

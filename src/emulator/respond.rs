@@ -46,7 +46,7 @@ impl Req {
             .headers
             .get("client-request-id")
             .and_then(|v| v.to_str().ok())
-            .filter(|v| crate::registration::is_guid(v))
+            .filter(|v| crate::entra::is_guid(v))
             .map_or_else(|| state.guid(), str::to_owned);
         Stamp {
             trace_id: state.guid(),

@@ -116,7 +116,7 @@ fn grant(state: &State, segment: &str, req: &Req) -> Result<serde_json::Value, A
         .filter(|a| a.visible_at(authority))
         .ok_or_else(|| errors::app_not_found(client_id, directory_name))?;
     if app.sp_disabled() {
-        return Err(errors::app_disabled(&app.client_id, app.name()));
+        return Err(errors::app_disabled(app.client_id.as_str(), app.name()));
     }
     let origin = req.header(header::ORIGIN).is_some();
     match grant_type {
@@ -177,10 +177,10 @@ fn check_secret(state: &State, app: &App, secret: Option<&str>) -> Result<(), Aa
     }
     match expired {
         Some(cred) => Err(errors::secret_expired(
-            &app.client_id,
+            app.client_id.as_str(),
             cred.display_name.as_deref().unwrap_or(""),
         )),
-        None => Err(errors::secret_invalid(&app.client_id)),
+        None => Err(errors::secret_invalid(app.client_id.as_str())),
     }
 }
 
@@ -269,7 +269,7 @@ fn narrowed(granted: &Scopes, requested: Option<&str>, app: &App) -> Result<Scop
     };
     let wanted = Scopes::parse(requested, app).map_err(|_| errors::several_resources(requested))?;
     if !granted.covers(&wanted) {
-        return Err(errors::consent_required(&app.client_id, app.name()));
+        return Err(errors::consent_required(app.client_id.as_str(), app.name()));
     }
     let mut out = wanted;
     if out.graph.is_empty() {

@@ -1,8 +1,15 @@
-//! What we know of the Microsoft identity platform: well-known ids and Graph permissions.
+//! What we know of the Microsoft identity platform: well-known ids and Graph permissions, and
+//! its protocol values as types (client ids, tenants, secrets), so every layer that handles one
+//! compares and shows it the same way. A leaf: it imports nothing of ours.
 //!
 //! Each fact is from Microsoft's public documentation (see `../shared/ENTRA.md` for the sources).
 
 pub mod aadsts;
+mod ids;
+mod secret;
+
+pub use ids::{ClientId, Guid, NotAGuid, NotATenant, Tenant, is_guid};
+pub use secret::SecretValue;
 
 /// Microsoft Graph's appId: the `resourceAppId` of Graph permissions.
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
@@ -175,7 +182,6 @@ pub fn graph_role_name(id: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registration::is_guid;
 
     #[test]
     fn table_ids_are_lowercase_guids_and_unique() {

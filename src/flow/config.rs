@@ -3,9 +3,8 @@
 
 use super::browser::Opener;
 use super::evidence::RedirectRole;
-use crate::entra;
+use crate::entra::{self, ClientId, SecretValue, Tenant};
 use crate::mode::Mode;
-use crate::registration::SecretValue;
 use reqwest::Url;
 use std::time::Duration;
 
@@ -21,16 +20,15 @@ pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 pub struct FlowConfig {
     /// `Run` (a person signs in) or `Probe` (nobody does).
     pub mode: Mode,
-    /// A lowercase GUID.
-    pub client_id: String,
+    pub client_id: ClientId,
     pub secret: SecretValue,
     pub scopes: Vec<String>,
     /// The redirect URI as given; port 0 on a loopback URI means "any free port".
     pub redirect_uri: Url,
     /// `https://login.microsoftonline.com` (no trailing slash).
     pub authority: Url,
-    /// `common`, `organizations`, `consumers`, a GUID or a domain.
-    pub tenant: String,
+    /// The authority's tenant segment (`common` by default, as ngrok signs in).
+    pub tenant: Tenant,
     /// `https://graph.microsoft.com` (no trailing slash).
     pub graph: Url,
     /// The HTTP client: trusts Mozilla's roots plus `--ca-cert`, follows no redirect.
@@ -53,7 +51,7 @@ impl FlowConfig {
     /// A `run` of `client_id` on `/common` with the default scopes and redirect, against
     /// `authority` and `graph`, through `http`.
     pub fn new(
-        client_id: &str,
+        client_id: ClientId,
         secret: SecretValue,
         authority: Url,
         graph: Url,
@@ -61,12 +59,12 @@ impl FlowConfig {
     ) -> Self {
         Self {
             mode: Mode::Run,
-            client_id: client_id.to_ascii_lowercase(),
+            client_id,
             secret,
             scopes: DEFAULT_SCOPES.split(' ').map(str::to_owned).collect(),
             redirect_uri: Url::parse(DEFAULT_REDIRECT).unwrap_or_else(|_| authority.clone()),
             authority,
-            tenant: "common".into(),
+            tenant: Tenant::Common,
             graph,
             http,
             probe_tenant: None,
@@ -86,11 +84,6 @@ impl FlowConfig {
     /// What the flow's redirect URI stands for.
     pub fn redirect_role(&self) -> RedirectRole {
         RedirectRole::of(self.redirect_uri.as_str())
-    }
-
-    /// `common` or `organizations`: the authority ngrok signs in through.
-    pub fn authority_is_multi_tenant(&self) -> bool {
-        matches!(self.tenant.as_str(), "common" | "organizations")
     }
 
     /// `{authority}/{tenant}`.

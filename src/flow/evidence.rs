@@ -2,6 +2,7 @@
 //! `flow` gathers it and judges nothing; `checks` turns it into findings, one judge per check id
 //! (DESIGN.md §1, §2). Server texts kept here are first lines, never whole bodies or tokens.
 
+use crate::entra::{ClientId, Tenant};
 use crate::mode::Mode;
 
 /// What the flow's own redirect URI stands for, so that its errors land on the right check.
@@ -37,20 +38,12 @@ impl RedirectRole {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Asked {
     pub mode: Mode,
-    pub client_id: String,
-    /// `common`, `organizations`, `consumers`, a GUID or a domain.
-    pub tenant: String,
+    pub client_id: ClientId,
+    pub tenant: Tenant,
     pub scopes: Vec<String>,
     /// The redirect URI sent with the flow's authorization request.
     pub redirect_uri: String,
     pub redirect: RedirectRole,
-}
-
-impl Asked {
-    /// `common` or `organizations`: the authorities ngrok signs in through.
-    pub fn multi_tenant_authority(&self) -> bool {
-        matches!(self.tenant.as_str(), "common" | "organizations")
-    }
 }
 
 /// Where in the flow an answer came from.

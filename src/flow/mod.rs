@@ -143,7 +143,8 @@ async fn one(cfg: &FlowConfig, console: &mut dyn Console) -> (Evidence, Option<T
         ..Evidence::default()
     };
     ev.redactor.add(cfg.secret.expose());
-    ev.redactor.add_basic(&cfg.client_id, cfg.secret.expose());
+    ev.redactor
+        .add_basic(cfg.client_id.as_str(), cfg.secret.expose());
     let mut tab = None;
     if let Err(e) = steps(cfg, console, &mut ev, &mut tab).await {
         ev.error = Some(e);

@@ -14,10 +14,11 @@ use crate::https;
 /// `probe` without a person: the secret, through a client-credentials grant on a tenant
 /// authority (the `--tenant` GUID or domain, else the registration's publisher domain).
 pub(super) async fn probe_secret(cfg: &FlowConfig, ev: &mut Evidence) -> Result<(), FlowError> {
-    let tenant = if cfg.authority_is_multi_tenant() || cfg.tenant == "consumers" {
+    // `common`, `organizations` and `consumers` name no one tenant of the app's service principal.
+    let tenant = if cfg.tenant.is_alias() {
         cfg.probe_tenant.clone()
     } else {
-        Some(cfg.tenant.clone())
+        Some(cfg.tenant.to_string())
     };
     let Some(tenant) = tenant else {
         ev.client_credentials = Some(ClientCredentials::NoTenant);
@@ -221,7 +222,15 @@ async fn id_token(
     };
     let nonce = req.nonce.secret();
     let verify = |jwks, jwks_raw| {
-        tokens::verify_id_token(raw, d, jwks, jwks_raw, &cfg.client_id, &cfg.secret, nonce)
+        tokens::verify_id_token(
+            raw,
+            d,
+            jwks,
+            jwks_raw,
+            cfg.client_id.as_str(),
+            &cfg.secret,
+            nonce,
+        )
     };
     let mut verdict = verify(&d.jwks, &d.jwks_raw);
     let mut rotated = false;

@@ -4,7 +4,7 @@
 //! header makes it unverifiable by design), the granted scopes from the response.
 
 use super::discovery::Discovered;
-use crate::registration::SecretValue;
+use crate::entra::SecretValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use openidconnect::core::{CoreIdToken, CoreJsonWebKeySet, CoreJwsSigningAlgorithm};
@@ -55,7 +55,7 @@ pub(crate) fn verify_id_token(
         )));
     }
     let tid = claims["tid"].as_str().unwrap_or_default();
-    if !crate::registration::is_guid(tid) {
+    if !crate::entra::is_guid(tid) {
         return Err(reject(format!("tid {tid:?} is not a tenant GUID")));
     }
     if let Some(nbf) = claims["nbf"].as_i64()

@@ -10,7 +10,8 @@ pub mod access;
 mod cost;
 mod read;
 
-use crate::registration::{Capped, SecretValue, read_capped};
+use crate::entra::SecretValue;
+use crate::registration::{Capped, read_capped};
 use serde::Deserialize;
 
 /// Policies are small; agent configs and Kubernetes manifests with many endpoints too.

@@ -3,8 +3,8 @@
 //! (Graph's alternate key, learn.microsoft.com/graph/api/application-get). Each answer is parsed
 //! by the same loader as a file; every way Graph can refuse is a typed [`GraphReadError`].
 
-use super::{Registration, SecretValue, parse_bytes};
-use crate::entra::GraphError;
+use super::{Registration, parse_bytes};
+use crate::entra::{ClientId, GraphError, SecretValue};
 use crate::https::{Client, HttpError};
 use crate::redact::Redactor;
 
@@ -59,7 +59,7 @@ pub async fn fetch(
     http: &Client,
     graph: &reqwest::Url,
     token: &SecretValue,
-    client_id: &str,
+    client_id: &ClientId,
 ) -> Result<Vec<(String, Registration)>, GraphReadError> {
     let base = graph.as_str().trim_end_matches('/');
     let mut redactor = Redactor::default();
@@ -99,7 +99,7 @@ pub async fn fetch(
             404 if what == "servicePrincipal" => {}
             404 => {
                 return Err(GraphReadError::NoApplication {
-                    id: client_id.into(),
+                    id: client_id.to_string(),
                     code: error().0,
                 });
             }

@@ -3,8 +3,9 @@
 use super::raw::{RawApp, RawPublicClient};
 use super::{
     AccessKind, Audience, EmulatedSp, EmulatorExtras, Implicit, Known, PasswordCredential,
-    Permission, Platform, RedirectUri, Registration, SecretValue, ServicePrincipal, Shape,
+    Permission, Platform, RedirectUri, Registration, ServicePrincipal, Shape,
 };
+use crate::entra::SecretValue;
 use std::io::Read;
 use std::path::Path;
 
@@ -495,7 +496,7 @@ pub(super) fn permissions(required: Vec<super::raw::RawResourceAccess>) -> Vec<P
             r.resource_access.into_iter().map(move |a| Permission {
                 resource_app_id: resource.clone(),
                 id: match crate::entra::graph_scope_by_name(&a.id).filter(|_| {
-                    by_name && !super::is_guid(&a.id) && a.kind.eq_ignore_ascii_case("scope")
+                    by_name && !crate::entra::is_guid(&a.id) && a.kind.eq_ignore_ascii_case("scope")
                 }) {
                     Some(s) => s.id.to_owned(),
                     None => a.id.to_ascii_lowercase(),

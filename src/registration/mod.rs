@@ -16,9 +16,9 @@ pub use load::{
     read_capped,
 };
 
+use crate::entra::SecretValue;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::fmt;
 
 /// Which JSON shape a registration came from. Field names in evidence follow the shape, so a
 /// user is told the name they see in their own file.
@@ -276,34 +276,6 @@ impl PasswordCredential {
     }
 }
 
-/// A secret value. `Debug` and `Display` never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretValue(String);
-
-impl SecretValue {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The value itself, for the one place that must send or compare it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SecretValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SecretValue([redacted])")
-    }
-}
-
-impl fmt::Display for SecretValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
 /// The `x-emulator` extension (DESIGN.md §6): what the emulator needs beyond Microsoft's fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EmulatorExtras {
@@ -516,16 +488,6 @@ pub fn show_id(value: &str) -> String {
     }
 }
 
-/// True when `s` is a GUID in the 8-4-4-4-12 hex form Entra uses for ids.
-pub fn is_guid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -534,16 +496,6 @@ mod tests {
     fn ids_that_may_be_secrets_are_not_shown() {
         assert_eq!(show_id("contoso"), "\"contoso\"");
         assert!(!show_id("Q1x8Q~ngrok.preflight-test-secret-value-01").contains("Q1x"));
-    }
-
-    #[test]
-    fn guid_shape() {
-        assert!(is_guid("e1fe6dd8-ba31-4d61-89e7-88639da4683d"));
-        assert!(is_guid("E1FE6DD8-BA31-4D61-89E7-88639DA4683D"));
-        assert!(!is_guid("e1fe6dd8ba314d6189e788639da4683d"));
-        assert!(!is_guid("e1fe6dd8-ba31-4d61-89e7-88639da4683"));
-        assert!(!is_guid("g1fe6dd8-ba31-4d61-89e7-88639da4683d"));
-        assert!(!is_guid("e1fe6dd8-ba31-4d61-89e7-88639da4683d "));
     }
 
     #[test]
@@ -558,11 +510,5 @@ mod tests {
         );
         assert!(Audience::MultipleOrgsAndPersonal.allows_personal());
         assert!(!Audience::MyOrg.is_multitenant());
-    }
-
-    #[test]
-    fn secret_value_never_formats() {
-        let s = SecretValue::new("abc~very-secret");
-        assert!(!format!("{s:?} {s}").contains("very-secret"));
     }
 }

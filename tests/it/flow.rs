@@ -159,7 +159,7 @@ async fn secret_id_instead_of_value_is_named() {
     let reg = app("good-multitenant.json");
     let e = emulator(vec![reg.clone()], &[]).await;
     let mut cfg = e.flow(&reg);
-    cfg.flow.secret = oauth_preflight::registration::SecretValue::new(
+    cfg.flow.secret = oauth_preflight::entra::SecretValue::new(
         reg.password_credentials[0].key_id.clone().unwrap(),
     );
     let out = check(&cfg).await;
@@ -280,7 +280,7 @@ async fn an_error_page_at_authorize_ends_in_findings_not_a_wait() {
     let reg = app("good-multitenant.json");
     let e = emulator(vec![reg.clone()], &[]).await;
     let mut cfg = e.flow(&reg);
-    cfg.flow.client_id = "5ca1ab1e-0000-4000-8000-000000000000".into();
+    cfg.flow.client_id = "5ca1ab1e-0000-4000-8000-000000000000".parse().unwrap();
     cfg.flow.opener = Opener::PrintOnly;
     cfg.flow.wait = std::time::Duration::from_secs(300);
     let start = std::time::Instant::now();

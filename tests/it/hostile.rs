@@ -10,10 +10,10 @@ use base64::Engine;
 use common::Recorder;
 use common::stand_in::{self, Resp, StandIn};
 use oauth_preflight::checks::Status;
+use oauth_preflight::entra::SecretValue;
 use oauth_preflight::flow::FlowConfig;
 use oauth_preflight::live::LiveConfig;
 use oauth_preflight::mode::Mode;
-use oauth_preflight::registration::SecretValue;
 use oauth_preflight::report::{self, Format, RenderOptions};
 use std::sync::{Arc, Mutex};
 
@@ -103,7 +103,7 @@ const SECRET: &str = "Q1x8Q~echo/secret+value\"with~tilde";
 
 fn config_with(s: &StandIn, secret: &str) -> LiveConfig {
     let mut f = FlowConfig::new(
-        "00000001-1111-4000-8000-000000000001",
+        "00000001-1111-4000-8000-000000000001".parse().unwrap(),
         SecretValue::new(secret),
         reqwest::Url::parse(&s.base).unwrap(),
         reqwest::Url::parse(&s.base).unwrap(),

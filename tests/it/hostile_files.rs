@@ -508,9 +508,9 @@ fn lint_from(graph: &str) -> String {
         },
         policy: Vec::new(),
         from_graph: Some(GraphSource {
-            client_id: GOOD_ID.into(),
+            client_id: GOOD_ID.parse().unwrap(),
             graph: reqwest::Url::parse(graph).unwrap(),
-            token: oauth_preflight::registration::SecretValue::new("eyJ0eXAi.graph-token.sig"),
+            token: oauth_preflight::entra::SecretValue::new("eyJ0eXAi.graph-token.sig"),
             http: oauth_preflight::https::client(None, timeout).unwrap(),
         }),
         identities: Vec::new(),

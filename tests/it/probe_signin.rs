@@ -7,10 +7,10 @@ use crate::common;
 use common::stand_in::{self, Resp, StandIn};
 use common::{Recorder, finding};
 use oauth_preflight::checks::Status;
+use oauth_preflight::entra::SecretValue;
 use oauth_preflight::flow::FlowConfig;
 use oauth_preflight::live::LiveConfig;
 use oauth_preflight::mode::Mode;
-use oauth_preflight::registration::SecretValue;
 
 /// What the canned authority answers at /authorize and at the token endpoint.
 #[derive(Clone, Copy)]
@@ -46,7 +46,7 @@ fn config(s: &StandIn) -> LiveConfig {
     let mut app = common::app("good-multitenant.json");
     app.publisher_domain = Some("contoso.example".into());
     let mut f = FlowConfig::new(
-        app.app_id.as_deref().unwrap(),
+        app.app_id.as_deref().unwrap().parse().unwrap(),
         SecretValue::new("Q1x8Q~not-checked-here"),
         reqwest::Url::parse(&s.base).unwrap(),
         reqwest::Url::parse(&s.base).unwrap(),

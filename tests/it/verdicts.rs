@@ -510,8 +510,8 @@ fn every_refusal_lands_in_a_finding() {
                 let ev = oauth_preflight::flow::Evidence {
                     asked: Some(Asked {
                         mode: Mode::Run,
-                        client_id: GOOD_ID.into(),
-                        tenant: "common".into(),
+                        client_id: GOOD_ID.parse().unwrap(),
+                        tenant: oauth_preflight::entra::Tenant::Common,
                         scopes: vec!["openid".into()],
                         redirect_uri: "http://localhost/cb".into(),
                         redirect: role,
@@ -743,4 +743,133 @@ fn one_code_two_owners_explain_of_a_pasted_50011_names_its_localhost_uri() {
             .contains("'User.Read api://other/read'"),
         "{scope}"
     );
+}
+
+/// A client id with letters, so that its case can differ (the fixtures' ids are all digits).
+const LETTERED_ID: &str = "abcdef01-1111-4000-8000-00000000c0de";
+
+/// The good app's registration file with `app_id` as its appId.
+fn good_app_file(app_id: &str) -> tempfile::NamedTempFile {
+    let text = std::fs::read_to_string(fixture("good-multitenant.json")).unwrap();
+    assert!(text.contains(GOOD_ID));
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), text.replace(GOOD_ID, app_id)).unwrap();
+    f
+}
+
+/// Client ids and tenants are compared as Entra compares them, without case, wherever they
+/// meet: `--client-id` in upper case finds the `--app` registration written in lower case, the
+/// emulator serves it, and `--tenant Organizations` is the multitenant authority. The report
+/// shows both in their canonical lower case.
+#[test]
+fn ids_and_tenants_differing_only_in_case_are_the_same_in_probe() {
+    let mut reg = app("good-multitenant.json");
+    reg.app_id = Some(LETTERED_ID.to_ascii_uppercase());
+    let bg = background(vec![reg.clone()], &[]);
+    let file = good_app_file(LETTERED_ID);
+    let upper = LETTERED_ID.to_ascii_uppercase();
+    let mut args = vec![
+        "probe",
+        "--client-id",
+        &upper,
+        "--tenant",
+        "Organizations",
+        "--app",
+        file.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    let target = bg.target();
+    args.extend(target.iter().map(String::as_str));
+    let out = cli(
+        &args,
+        &[("OAUTH_PREFLIGHT_CLIENT_SECRET", &common::secret(&reg))],
+        None,
+    );
+    assert_eq!(code(&out), 0, "{}{}", stderr(&out), stdout(&out));
+    let r = &json(&out)["reports"][0];
+    assert_eq!(r["target"]["client_id"], LETTERED_ID, "{r}");
+    assert_eq!(r["target"]["tenant"], "organizations", "{r}");
+    assert_eq!(
+        r["target"]["display_name"], "ngrok login (good)",
+        "--app was found: {r}"
+    );
+    assert_eq!(check_of(r, "app.exists")["status"], "pass", "{r}");
+    assert_eq!(check_of(r, "tenancy.multitenant")["status"], "pass", "{r}");
+}
+
+/// `lint` of several apps: an ngrok action whose client_id is an app's appId in another case
+/// names that app (judged with it, and passing), not "none of the linted apps".
+#[test]
+fn lint_matches_a_policy_client_id_in_another_case() {
+    let reg = app("good-multitenant.json");
+    let file = good_app_file(&LETTERED_ID.to_ascii_uppercase());
+    let policy = policy_file(&format!(
+        "          provider: microsoft\n          client_id: '{LETTERED_ID}'\n          client_secret: '{}'\n          scopes: [openid, email, profile, User.Read]\n",
+        common::secret(&reg)
+    ));
+    let out = cli(
+        &[
+            "lint",
+            "--at",
+            AT,
+            "--format",
+            "json",
+            "--ngrok-policy",
+            policy.path().to_str().unwrap(),
+            file.path().to_str().unwrap(),
+            &fixture("single-tenant.json"),
+        ],
+        &[],
+        None,
+    );
+    let v = json(&out);
+    let reports = v["reports"].as_array().unwrap();
+    assert_eq!(
+        reports.len(),
+        2,
+        "two apps, no target for the action alone: {v}"
+    );
+    let f = check_of(&reports[0], "ngrok.policy");
+    assert_eq!(f["status"], "pass", "{f}");
+    let other = reports[1]["checks"].as_array().unwrap();
+    assert!(!other.iter().any(|c| c["id"] == "ngrok.policy"), "{v}");
+}
+
+/// `tenancy.signed-in` called a personal account "a work or school account" when the token's
+/// `tid` spelled the consumers tenant in upper case (a case-sensitive comparison).
+#[test]
+fn signed_in_knows_the_consumers_tenant_in_any_case() {
+    use oauth_preflight::flow::evidence::{IdClaims, IdToken};
+    let judge = |tid: &str| {
+        let ev = oauth_preflight::flow::Evidence {
+            id_token: Some(IdToken::Valid(IdClaims {
+                kid: "k".into(),
+                iss: format!("https://login.microsoftonline.com/{tid}/v2.0"),
+                tid: tid.into(),
+                preferred_username: Some("carol@outlook.example".into()),
+                email: None,
+                rotated: false,
+                templated: true,
+            })),
+            ..Default::default()
+        };
+        let inputs = Inputs::live(
+            Mode::Run,
+            &ev,
+            LintOptions {
+                now: chrono::Utc::now(),
+                secret_min_days: 30,
+            },
+        );
+        checks::judge_one(CheckId::TenancySignedIn, &inputs).title
+    };
+    let consumers = oauth_preflight::entra::CONSUMERS_TENANT_ID;
+    for tid in [consumers.to_owned(), consumers.to_ascii_uppercase()] {
+        assert!(
+            judge(&tid).contains("a personal Microsoft account"),
+            "{tid}"
+        );
+    }
+    assert!(judge("72f988bf-86f1-41af-91ab-2d7cd011db47").contains("a work or school account"));
 }

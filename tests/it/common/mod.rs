@@ -342,10 +342,10 @@ impl Emu {
             .unwrap_or_else(|| {
                 // Random-looking, as Entra's are: a run of 8 of a credential's characters is
                 // redacted wherever it appears, so words in it would be cut out of reports.
-                oauth_preflight::registration::SecretValue::new("Q0x8Q~nS3cR7.zK4_pW9-mT2vL6yH5")
+                oauth_preflight::entra::SecretValue::new("Q0x8Q~nS3cR7.zK4_pW9-mT2vL6yH5")
             });
         let mut flow = FlowConfig::new(
-            &client_id(reg),
+            client_id(reg).parse().unwrap(),
             secret,
             reqwest::Url::parse(self.emu.authority()).unwrap(),
             reqwest::Url::parse(&self.emu.graph()).unwrap(),
