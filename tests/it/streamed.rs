@@ -287,3 +287,81 @@ fn a_step_summary_past_what_github_shows_is_cut() {
         &text[..200]
     );
 }
+
+/// A writer that keeps what it is given, for the test to read while the run goes on.
+#[derive(Clone, Default)]
+struct Recorder(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Recorder {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Recorder {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.borrow().clone()).unwrap()
+    }
+}
+
+/// The validated configuration of `oauth-preflight lint ARGS...`.
+fn lint_config(args: &[&str]) -> oauth_preflight::config::LintConfig {
+    use clap::Parser;
+    use oauth_preflight::cli::{Cli, Command};
+    let cli = Cli::try_parse_from(["oauth-preflight", "lint"].iter().chain(args)).unwrap();
+    let Command::Lint(lint) = &cli.command else {
+        unreachable!("lint")
+    };
+    oauth_preflight::config::lint(lint).unwrap()
+}
+
+/// Regression (issue 18, item 5): `lint` judged every app into a report held in memory, then
+/// made each format's whole text, before writing a byte: 200,000 apps of a `appId` alone took
+/// 868 MB and wrote 723 MB of JSON from one string. Each target is now written (human, JSON)
+/// as soon as it is judged, before the next app is judged, and only counts are kept.
+#[test]
+fn each_target_is_written_before_the_next_app_is_judged() {
+    use oauth_preflight::report::{Format, RenderOptions};
+    let root = common::root();
+    let files = [
+        root.join(fixture("tenant-list.json")),
+        root.join(fixture("good-multitenant.json")),
+    ];
+    let files: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
+    let cfg = lint_config(&[&["--at", AT], files.as_slice()].concat());
+    for format in [Format::Human, Format::Json] {
+        let written = Recorder::default();
+        let opts = RenderOptions {
+            format,
+            ..RenderOptions::default()
+        };
+        let mut sink = oauth_preflight::report::sink(opts, Box::new(written.clone()));
+        let mut judged = Vec::new();
+        oauth_preflight::lint::lint_each(&cfg, |report| {
+            let id = report.target.client_id.clone().unwrap();
+            assert!(
+                !written.text().contains(&id),
+                "{format:?}: {id} written early"
+            );
+            sink.target(&report).unwrap();
+            // Written now, while the apps after it are not judged yet.
+            assert!(written.text().contains(&id), "{format:?}: {id} held back");
+            judged.push(id);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(judged.len(), 4, "{format:?}");
+        let before_end = written.text();
+        sink.finish().unwrap();
+        let whole = written.text();
+        assert!(
+            whole.starts_with(&before_end),
+            "{format:?}: the end only appends"
+        );
+    }
+}
