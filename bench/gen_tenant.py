@@ -2,6 +2,8 @@
 """Writes an `az ad app list`-shaped JSON array of N realistic app registrations (about 5 KB each).
 
 Usage: gen_tenant.py N > tenant.json. Deterministic: the same N gives the same file.
+gen_tenant.py --minimal N: N apps of an appId alone (49 bytes each), the input of issue 18's
+output amplification: each costs a whole report of failing checks.
 """
 import json
 import random
@@ -67,6 +69,9 @@ def app(i, r):
 
 
 def main():
+    if sys.argv[1] == "--minimal":
+        minimal(int(sys.argv[2]))
+        return
     n = int(sys.argv[1])
     r = random.Random(42)
     out = sys.stdout
@@ -77,6 +82,15 @@ def main():
         # az prints with indent=2
         out.write(json.dumps(app(i, r), indent=2))
     out.write("\n]\n")
+
+
+def minimal(n):
+    r = random.Random(42)
+    out = sys.stdout
+    out.write("[\n")
+    for i in range(n):
+        out.write(("," if i else "") + json.dumps({"appId": guid(r)}, separators=(",", ":")) + "\n")
+    out.write("]\n")
 
 
 if __name__ == "__main__":

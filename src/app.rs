@@ -29,9 +29,10 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             let out = output(&cli, &args.out)?;
             let cfg = crate::config::lint(args)?;
             let prepared = out.prepare(&cfg.inputs)?;
-            let mut reports = crate::lint::lint_files(&cfg)?;
-            out.deliver(&mut reports, prepared)?;
-            Ok(out.verdict(&reports))
+            // Each report is written as soon as it is judged, then dropped (issue 18).
+            let mut stream = out.stream(prepared);
+            crate::lint::lint_each(&cfg, |mut report| stream.target(&mut report))?;
+            stream.finish()
         }
         Command::Emulate(args) => {
             if cli.global.any() {

@@ -6,7 +6,6 @@
 use super::Report;
 use crate::checks::{Baseline, Status};
 use crate::error::Error;
-use crate::exit::Exit;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -188,48 +187,4 @@ impl Earlier {
             }
         }
     }
-}
-
-/// With a baseline, only regressions fail: a check failing now (or warning, with `--strict`)
-/// that was not failing before, or that is new.
-pub(super) fn verdict(reports: &[Report], strict: bool) -> Exit {
-    let failing = |s: Status| rank(s, strict) == 2;
-    let regressed = reports.iter().flat_map(|r| &r.checks).any(|f| {
-        failing(f.status) && matches!(f.baseline, Some(Baseline::Regressed | Baseline::New))
-    });
-    if regressed {
-        Exit::CheckFailed
-    } else {
-        Exit::Ok
-    }
-}
-
-/// With a baseline where every failing check (warnings too with `--strict`) is unchanged since
-/// it: the line that says why a run with failing checks exits 0 (DESIGN.md §9.2). `None`
-/// without a baseline, with nothing failing, or with a regression (the exit is 1).
-pub(super) fn all_failing_unchanged(reports: &[Report], strict: bool) -> Option<String> {
-    let checks = || reports.iter().flat_map(|r| &r.checks);
-    if checks().all(|f| f.baseline.is_none()) {
-        return None;
-    }
-    let failing: Vec<_> = checks().filter(|f| rank(f.status, strict) == 2).collect();
-    if failing.is_empty()
-        || failing
-            .iter()
-            .any(|f| f.baseline != Some(Baseline::Unchanged))
-    {
-        return None;
-    }
-    let mut ids: Vec<&str> = Vec::new();
-    for f in &failing {
-        if !ids.contains(&f.id.as_str()) {
-            ids.push(f.id.as_str());
-        }
-    }
-    let n = failing.len();
-    let s = if n == 1 { "" } else { "s" };
-    Some(format!(
-        "{n} failing check{s} unchanged since the baseline ({}): only a regression fails the run, so it exits 0",
-        ids.join(", ")
-    ))
 }

@@ -6,7 +6,8 @@
 //! the human report. GitHub shows 10 annotations of a type per step: the 10th says how many more
 //! there are.
 
-use super::{RenderOptions, Report, total};
+use super::sink::Sink;
+use super::{Report, Tally};
 use crate::checks::{Finding, Status};
 use std::io::{self, Write};
 
@@ -26,124 +27,169 @@ pub(super) fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-struct Annotation<'a> {
-    report: &'a Report,
-    finding: &'a Finding,
+/// A finding to annotate, with what its message names of its target.
+struct Annotation {
+    /// The file lint read, where it is one (not standard input, not Graph).
+    file: Option<String>,
+    label: String,
+    address: Option<String>,
+    finding: Finding,
 }
 
-fn command(kind: &str, a: &Annotation<'_>, several: bool) -> String {
-    let f = a.finding;
-    let mut props = Vec::new();
-    if let Some(file) = a
-        .report
-        .target
-        .source
-        .as_deref()
-        // A file lint read: not standard input, not Graph.
-        .filter(|s| *s != "<stdin>" && !s.starts_with("graph:"))
-    {
-        props.push(format!("file={}", escape_property(file)));
+impl Annotation {
+    fn of(report: &Report, finding: &Finding) -> Self {
+        Self {
+            file: report
+                .target
+                .source
+                .clone()
+                .filter(|s| s != "<stdin>" && !s.starts_with("graph:")),
+            label: report.label(),
+            address: report.target.address.clone(),
+            finding: finding.clone(),
+        }
     }
-    props.push(format!("title={}", escape_property(f.id.as_str())));
-    let mut message = f.title.clone();
-    if several {
-        message = format!("{} ({message})", a.report.label());
+
+    fn command(&self, kind: &str, several: bool) -> String {
+        let f = &self.finding;
+        let mut props = Vec::new();
+        if let Some(file) = &self.file {
+            props.push(format!("file={}", escape_property(file)));
+        }
+        props.push(format!("title={}", escape_property(f.id.as_str())));
+        let mut message = f.title.clone();
+        if several {
+            message = format!("{} ({message})", self.label);
+        }
+        // Terraform or ARM: the resource in the file.
+        if let Some(address) = &self.address {
+            message = format!("{address}: {message}");
+        }
+        // The evidence names what the fix refers to ("the entries named above").
+        if !f.evidence.is_empty() {
+            let evidence = f.evidence.trim_end_matches('.');
+            message = format!("{}. Evidence: {evidence}", message.trim_end_matches('.'));
+        }
+        if let Some(fix) = &f.fix {
+            message = format!("{}. Fix: {fix}", message.trim_end_matches('.'));
+        }
+        format!("::{kind} {}::{}", props.join(","), escape_data(&message))
     }
-    // Terraform or ARM: the resource in the file.
-    if let Some(address) = &a.report.target.address {
-        message = format!("{address}: {message}");
-    }
-    // The evidence names what the fix refers to ("the entries named above").
-    if !f.evidence.is_empty() {
-        let evidence = f.evidence.trim_end_matches('.');
-        message = format!("{}. Evidence: {evidence}", message.trim_end_matches('.'));
-    }
-    if let Some(fix) = &f.fix {
-        message = format!("{}. Fix: {fix}", message.trim_end_matches('.'));
-    }
-    format!("::{kind} {}::{}", props.join(","), escape_data(&message))
 }
 
-fn emit(
-    out: &mut dyn Write,
-    kind: &str,
-    list: &[Annotation<'_>],
-    several: bool,
-    what: &str,
-    room: usize,
-) -> io::Result<()> {
-    if room == 0 {
-        return Ok(());
+/// The annotations of one type: GitHub shows 10, so only the first 10 are held (the message
+/// names the target only when there are several, known at the end); the rest are counted.
+#[derive(Default)]
+struct Held {
+    first: Vec<Annotation>,
+    count: usize,
+}
+
+impl Held {
+    fn add(&mut self, report: &Report, finding: &Finding) {
+        if self.first.len() < LIMIT {
+            self.first.push(Annotation::of(report, finding));
+        }
+        self.count += 1;
     }
-    for (i, a) in list.iter().enumerate() {
-        if i == room - 1 && list.len() > room {
-            let more = list.len() - i;
-            writeln!(
-                out,
-                "::{kind} title=oauth-preflight::{more} more {what} (GitHub shows {LIMIT} annotations of a type per step): see the step summary or the report"
-            )?;
+
+    /// Writes at most `room` annotations; when there are more, the last line says how many.
+    fn emit(
+        &self,
+        out: &mut dyn Write,
+        kind: &str,
+        several: bool,
+        what: &str,
+        room: usize,
+    ) -> io::Result<()> {
+        if room == 0 {
             return Ok(());
         }
-        writeln!(out, "{}", command(kind, a, several))?;
+        for (i, a) in self.first.iter().enumerate() {
+            if i == room - 1 && self.count > room {
+                let more = self.count - i;
+                writeln!(
+                    out,
+                    "::{kind} title=oauth-preflight::{more} more {what} (GitHub shows {LIMIT} annotations of a type per step): see the step summary or the report"
+                )?;
+                return Ok(());
+            }
+            writeln!(out, "{}", a.command(kind, several))?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
-pub(super) fn render(
-    reports: &[Report],
-    opts: RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let several = reports.len() > 1;
-    let pick = |s: Status| -> Vec<Annotation<'_>> {
-        reports
-            .iter()
-            .flat_map(|r| {
-                r.checks.iter().map(move |f| Annotation {
-                    report: r,
-                    finding: f,
-                })
-            })
-            .filter(|a| a.finding.status == s)
-            .collect()
-    };
-    let (fails, warns) = (pick(Status::Fail), pick(Status::Warn));
-    // A run that could not complete comes first: past 10 errors GitHub shows no more.
-    let mut stopped = 0;
-    for r in reports {
+/// The workflow commands: a run that could not complete at once (those come first: past 10
+/// errors GitHub shows no more), the failing checks then the warnings at the end.
+pub(super) struct Github<'a> {
+    out: Box<dyn Write + 'a>,
+    strict: bool,
+    fails: Held,
+    warns: Held,
+    tally: Tally,
+}
+
+impl<'a> Github<'a> {
+    pub(super) fn new(strict: bool, out: Box<dyn Write + 'a>) -> Self {
+        Self {
+            out,
+            strict,
+            fails: Held::default(),
+            warns: Held::default(),
+            tally: Tally::new(strict),
+        }
+    }
+}
+
+impl Sink for Github<'_> {
+    fn target(&mut self, r: &Report) -> io::Result<()> {
+        self.tally.add(r);
         if let Some(e) = &r.error {
-            stopped += 1;
             writeln!(
-                out,
+                self.out,
                 "::error title=oauth-preflight::{}",
                 escape_data(&format!("{}: could not complete: {}", r.label(), e.message))
             )?;
         }
+        for f in &r.checks {
+            match f.status {
+                Status::Fail => self.fails.add(r, f),
+                Status::Warn => self.warns.add(r, f),
+                Status::Pass | Status::Skip => {}
+            }
+        }
+        Ok(())
     }
-    let room = LIMIT.saturating_sub(stopped);
-    emit(out, "error", &fails, several, "failing checks", room)?;
-    emit(out, "warning", &warns, several, "warnings", LIMIT)?;
-    let s = total(reports);
-    let mut strict = if opts.strict {
-        " (--strict: warnings fail)".to_owned()
-    } else {
-        String::new()
-    };
-    if let Some(line) = super::baseline::all_failing_unchanged(reports, opts.strict) {
-        strict.push_str(&format!("; {line}"));
+
+    fn finish(&mut self) -> io::Result<()> {
+        let t = &self.tally;
+        let several = t.targets > 1;
+        let room = LIMIT.saturating_sub(t.stopped);
+        let out = &mut self.out;
+        self.fails
+            .emit(out, "error", several, "failing checks", room)?;
+        self.warns
+            .emit(out, "warning", several, "warnings", LIMIT)?;
+        let s = t.summary;
+        let mut strict = if self.strict {
+            " (--strict: warnings fail)".to_owned()
+        } else {
+            String::new()
+        };
+        if let Some(line) = t.all_failing_unchanged() {
+            strict.push_str(&format!("; {line}"));
+        }
+        writeln!(
+            out,
+            "::notice title=oauth-preflight::{}",
+            escape_data(&format!(
+                "{} target(s): {} pass, {} warn, {} fail, {} skip{strict}",
+                t.targets, s.pass, s.warn, s.fail, s.skip
+            ))
+        )?;
+        out.flush()
     }
-    writeln!(
-        out,
-        "::notice title=oauth-preflight::{}",
-        escape_data(&format!(
-            "{} target(s): {} pass, {} warn, {} fail, {} skip{strict}",
-            reports.len(),
-            s.pass,
-            s.warn,
-            s.fail,
-            s.skip
-        ))
-    )
 }
 
 #[cfg(test)]

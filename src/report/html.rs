@@ -10,7 +10,8 @@
 //! A4 and Letter alike (`@page` margins only, so the printer's paper size stands; folded
 //! sections unfold where the browser allows it).
 
-use super::{Report, Summary, total};
+use super::sink::{Sink, Spool};
+use super::{Report, Summary, Tally};
 use crate::checks::{Finding, Status};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -212,33 +213,63 @@ fn target(out: &mut String, r: &Report, verbose: bool) {
     out.push_str("</section>\n");
 }
 
-/// The report file: every target, the tool and the time.
-pub(super) fn render(reports: &[Report], verbose: bool, out: &mut dyn Write) -> io::Result<()> {
-    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    out.write_all(document(reports, verbose, &at).as_bytes())
+/// The report file: the totals come first, so the targets are spooled and copied after them;
+/// the tool and the time at the end.
+pub(super) struct Html<'a> {
+    out: Box<dyn Write + 'a>,
+    verbose: bool,
+    targets: Spool,
+    tally: Tally,
+    /// The time it was generated; now, when it is written, unless a test fixes it.
+    at: Option<String>,
+    /// One target's text, before it goes to the spool.
+    text: String,
 }
 
-/// The report file's text, generated at `at`.
-fn document(reports: &[Report], verbose: bool, at: &str) -> String {
-    let mut out = String::with_capacity(8192);
-    head(&mut out, "oauth-preflight report");
-    let s = total(reports);
-    let _ = write!(
-        out,
-        "<header><h1 class=\"{}\">oauth-preflight report</h1>\n<p class=\"counts\">{} target(s): {}</p></header>\n<main>\n",
-        if s.fail > 0 { "bad" } else { "ok" },
-        reports.len(),
-        counts(s)
-    );
-    for r in reports {
-        target(&mut out, r, verbose);
+impl<'a> Html<'a> {
+    pub(super) fn new(verbose: bool, out: Box<dyn Write + 'a>) -> Self {
+        Self {
+            out,
+            verbose,
+            targets: Spool::new(),
+            tally: Tally::default(),
+            at: None,
+            text: String::new(),
+        }
     }
-    let _ = write!(
-        out,
-        "</main>\n<footer><p class=\"about\">{} · generated {at}</p></footer>\n</body></html>\n",
-        tool()
-    );
-    out
+}
+
+impl Sink for Html<'_> {
+    fn target(&mut self, r: &Report) -> io::Result<()> {
+        self.tally.add(r);
+        self.text.clear();
+        target(&mut self.text, r, self.verbose);
+        self.targets.write_all(self.text.as_bytes())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let at = self.at.take().unwrap_or_else(|| {
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        });
+        let mut text = String::with_capacity(8192);
+        head(&mut text, "oauth-preflight report");
+        let s = self.tally.summary;
+        let _ = write!(
+            text,
+            "<header><h1 class=\"{}\">oauth-preflight report</h1>\n<p class=\"counts\">{} target(s): {}</p></header>\n<main>\n",
+            if s.fail > 0 { "bad" } else { "ok" },
+            self.tally.targets,
+            counts(s)
+        );
+        self.out.write_all(text.as_bytes())?;
+        self.targets.copy_to(&mut self.out)?;
+        write!(
+            self.out,
+            "</main>\n<footer><p class=\"about\">{} · generated {at}</p></footer>\n</body></html>\n",
+            tool()
+        )?;
+        self.out.flush()
+    }
 }
 
 /// The verdict of `run` for the browser's tab: the failing and warning checks with their
@@ -326,6 +357,19 @@ mod tests {
         );
         f.fix_command = Some("az ad app update --id x --web-redirect-uris '<a>'".into());
         Report::new(Mode::Run, target, vec![f])
+    }
+
+    /// The report file of `reports`, generated at `at`.
+    fn document(reports: &[Report], verbose: bool, at: &str) -> String {
+        let mut page = Vec::new();
+        let mut html = Html::new(verbose, Box::new(&mut page));
+        html.at = Some(at.to_owned());
+        for r in reports {
+            html.target(r).unwrap();
+        }
+        html.finish().unwrap();
+        drop(html);
+        String::from_utf8(page).unwrap()
     }
 
     #[test]

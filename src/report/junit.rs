@@ -2,7 +2,8 @@
 //! `skip` a `<skipped>`, `warn` a `<failure>` only with `--strict` (else noted in `<system-out>`).
 //! Written by hand: a dozen lines of escaping do not justify a dependency.
 
-use super::{RenderOptions, Report, total};
+use super::sink::{Sink, Spool};
+use super::{Report, Tally};
 use crate::checks::Status;
 use std::io::{self, Write};
 
@@ -29,83 +30,110 @@ fn esc(s: &str) -> String {
     out
 }
 
-pub(super) fn render(
-    reports: &[Report],
-    opts: RenderOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let failing = |s: Status| s.fails(opts.strict);
-    let count_failures = |r: &Report| r.checks.iter().filter(|f| failing(f.status)).count();
-    let all = total(reports);
-    let failures: usize = reports.iter().map(count_failures).sum();
-    let errors = reports.iter().filter(|r| r.error.is_some()).count();
-    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+/// JUnit XML: the `<testsuites>` element's counts are known at the end, so the suites are
+/// spooled and copied after it.
+pub(super) struct Junit<'a> {
+    out: Box<dyn Write + 'a>,
+    strict: bool,
+    suites: Spool,
+    tally: Tally,
+}
+
+impl<'a> Junit<'a> {
+    pub(super) fn new(strict: bool, out: Box<dyn Write + 'a>) -> Self {
+        Self {
+            out,
+            strict,
+            suites: Spool::new(),
+            tally: Tally::new(strict),
+        }
+    }
+}
+
+impl Sink for Junit<'_> {
+    fn target(&mut self, report: &Report) -> io::Result<()> {
+        self.tally.add(report);
+        suite(&mut self.suites, report, self.strict)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let t = &self.tally;
+        let all = t.summary;
+        writeln!(self.out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+        writeln!(
+            self.out,
+            r#"<testsuites name="oauth-preflight" tests="{}" failures="{}" errors="{}" skipped="{}">"#,
+            all.pass + all.warn + all.fail + all.skip + t.stopped,
+            t.failures,
+            t.stopped,
+            all.skip
+        )?;
+        self.suites.copy_to(&mut self.out)?;
+        writeln!(self.out, "</testsuites>")?;
+        self.out.flush()
+    }
+}
+
+/// One `<testsuite>`: a target, a `<testcase>` per check.
+fn suite(out: &mut dyn Write, r: &Report, strict: bool) -> io::Result<()> {
+    let failing = |s: Status| s.fails(strict);
+    let error = usize::from(r.error.is_some());
     writeln!(
         out,
-        r#"<testsuites name="oauth-preflight" tests="{}" failures="{failures}" errors="{errors}" skipped="{}">"#,
-        all.pass + all.warn + all.fail + all.skip + errors,
-        all.skip
+        r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{error}" skipped="{}">"#,
+        esc(&format!("{} {}", r.mode.as_str(), r.label())),
+        r.checks.len() + error,
+        r.checks.iter().filter(|f| failing(f.status)).count(),
+        r.summary.skip
     )?;
-    for r in reports {
-        let error = usize::from(r.error.is_some());
-        writeln!(
+    let class = esc(&format!(
+        "oauth-preflight.{}.{}",
+        r.mode.as_str(),
+        r.target.client_id.as_deref().unwrap_or("unknown")
+    ));
+    for f in &r.checks {
+        write!(
             out,
-            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{error}" skipped="{}">"#,
-            esc(&format!("{} {}", r.mode.as_str(), r.label())),
-            r.checks.len() + error,
-            count_failures(r),
-            r.summary.skip
+            r#"    <testcase classname="{class}" name="{}">"#,
+            esc(&f.key())
         )?;
-        let class = esc(&format!(
-            "oauth-preflight.{}.{}",
-            r.mode.as_str(),
-            r.target.client_id.as_deref().unwrap_or("unknown")
-        ));
-        for f in &r.checks {
+        let body = match &f.fix {
+            Some(fix) => format!(
+                "{}\nevidence: {}\nfix: {fix}\ndocs: {}",
+                f.title, f.evidence, f.docs
+            ),
+            None => format!("{}\nevidence: {}", f.title, f.evidence),
+        };
+        if failing(f.status) {
             write!(
                 out,
-                r#"    <testcase classname="{class}" name="{}">"#,
-                esc(&f.key())
+                r#"<failure message="{}" type="{}">{}</failure>"#,
+                esc(&f.title),
+                f.status.as_str(),
+                esc(&body)
             )?;
-            let body = match &f.fix {
-                Some(fix) => format!(
-                    "{}\nevidence: {}\nfix: {fix}\ndocs: {}",
-                    f.title, f.evidence, f.docs
-                ),
-                None => format!("{}\nevidence: {}", f.title, f.evidence),
-            };
-            if failing(f.status) {
-                write!(
-                    out,
-                    r#"<failure message="{}" type="{}">{}</failure>"#,
-                    esc(&f.title),
-                    f.status.as_str(),
-                    esc(&body)
-                )?;
-            } else if f.status == Status::Skip {
-                write!(out, r#"<skipped message="{}"/>"#, esc(&f.evidence))?;
+        } else if f.status == Status::Skip {
+            write!(out, r#"<skipped message="{}"/>"#, esc(&f.evidence))?;
+        } else {
+            let tag = if f.status == Status::Warn {
+                "warning: "
             } else {
-                let tag = if f.status == Status::Warn {
-                    "warning: "
-                } else {
-                    ""
-                };
-                write!(out, "<system-out>{tag}{}</system-out>", esc(&body))?;
-            }
-            writeln!(out, "</testcase>")?;
+                ""
+            };
+            write!(out, "<system-out>{tag}{}</system-out>", esc(&body))?;
         }
-        if let Some(e) = &r.error {
-            // The run itself could not complete: an <error>, which CI shows apart from failures.
-            writeln!(
-                out,
-                r#"    <testcase classname="{class}" name="run"><error message="{}" type="incomplete">{}</error></testcase>"#,
-                esc(&e.message),
-                esc(&e.message)
-            )?;
-        }
-        writeln!(out, "  </testsuite>")?;
+        writeln!(out, "</testcase>")?;
     }
-    writeln!(out, "</testsuites>")
+    if let Some(e) = &r.error {
+        // The run itself could not complete: an <error>, which CI shows apart from failures.
+        writeln!(
+            out,
+            r#"    <testcase classname="{class}" name="run"><error message="{}" type="incomplete">{}</error></testcase>"#,
+            esc(&e.message),
+            esc(&e.message)
+        )?;
+    }
+    writeln!(out, "  </testsuite>")
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@
 //! (<https://github.github.com/gfm/#backslash-escapes>), or put in a code span whose fence is
 //! longer than any run of backticks in it (<https://github.github.com/gfm/#code-spans>).
 
-use super::{Report, total};
+use super::sink::{Sink, Spool};
+use super::{Report, Tally};
 use crate::checks::Status;
 use std::io::{self, Write};
 
@@ -57,69 +58,104 @@ fn icon(s: Status) -> &'static str {
     }
 }
 
-pub(super) fn render(reports: &[Report], strict: bool, out: &mut dyn Write) -> io::Result<()> {
-    let s = total(reports);
-    writeln!(out, "## oauth-preflight\n")?;
+/// The Markdown summary: the totals come first, so the targets are spooled and copied after
+/// them.
+pub(super) struct Markdown<W> {
+    out: W,
+    targets: Spool,
+    tally: Tally,
+}
+
+impl<W: Write> Markdown<W> {
+    pub(super) fn new(strict: bool, out: W) -> Self {
+        Self {
+            out,
+            targets: Spool::new(),
+            tally: Tally::new(strict),
+        }
+    }
+
+    /// Keeps only the first `n` bytes of the targets (the step summary: GitHub shows 1 MiB).
+    pub(super) fn at_most(mut self, n: usize) -> Self {
+        self.targets = Spool::at_most(n);
+        self
+    }
+
+    /// Where it was written.
+    pub(super) fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: Write> Sink for Markdown<W> {
+    fn target(&mut self, r: &Report) -> io::Result<()> {
+        self.tally.add(r);
+        section(&mut self.targets, r)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        let t = &self.tally;
+        let s = t.summary;
+        writeln!(self.out, "## oauth-preflight\n")?;
+        writeln!(
+            self.out,
+            "{} target(s): **{} fail**, {} warn, {} pass, {} skip\n",
+            t.targets, s.fail, s.warn, s.pass, s.skip
+        )?;
+        self.targets.copy_to(&mut self.out)?;
+        if let Some(line) = t.all_failing_unchanged() {
+            writeln!(self.out, "**Baseline:** {line}.\n")?;
+        }
+        self.out.flush()
+    }
+}
+
+/// One target: its counts, and a table of the checks that need attention.
+fn section(out: &mut dyn Write, r: &Report) -> io::Result<()> {
+    let place = match (&r.target.source, &r.target.address) {
+        (Some(src), Some(address)) => Some(format!("{src}, {address}")),
+        (Some(src), None) => Some(src.clone()),
+        (None, address) => address.clone(),
+    };
+    let head = match place {
+        Some(at) => format!("{} {} ({})", r.mode.as_str(), code(&r.label()), cell(&at)),
+        None => format!("{} {}", r.mode.as_str(), code(&r.label())),
+    };
     writeln!(
         out,
-        "{} target(s): **{} fail**, {} warn, {} pass, {} skip\n",
-        reports.len(),
-        s.fail,
-        s.warn,
-        s.pass,
-        s.skip
+        "### {head}: {} fail, {} warn, {} pass, {} skip\n",
+        r.summary.fail, r.summary.warn, r.summary.pass, r.summary.skip
     )?;
-    for r in reports {
-        let place = match (&r.target.source, &r.target.address) {
-            (Some(src), Some(address)) => Some(format!("{src}, {address}")),
-            (Some(src), None) => Some(src.clone()),
-            (None, address) => address.clone(),
-        };
-        let head = match place {
-            Some(at) => format!("{} {} ({})", r.mode.as_str(), code(&r.label()), cell(&at)),
-            None => format!("{} {}", r.mode.as_str(), code(&r.label())),
+    if let Some(e) = &r.error {
+        writeln!(out, "**Could not complete:** {}\n", cell(&e.message))?;
+    }
+    let attention: Vec<_> = r
+        .checks
+        .iter()
+        .filter(|f| f.status >= Status::Warn || f.baseline_regressed())
+        .collect();
+    if attention.is_empty() {
+        return writeln!(out, "No failing or warning check.\n");
+    }
+    writeln!(out, "| check | status | finding | evidence | fix |")?;
+    writeln!(out, "| --- | --- | --- | --- | --- |")?;
+    for f in attention {
+        let mark = if f.baseline_regressed() {
+            " (regressed)"
+        } else {
+            ""
         };
         writeln!(
             out,
-            "### {head}: {} fail, {} warn, {} pass, {} skip\n",
-            r.summary.fail, r.summary.warn, r.summary.pass, r.summary.skip
+            "| `{}` | {}{mark} | {} | {} | {} |",
+            f.id,
+            icon(f.status),
+            cell(&f.title),
+            cell(&f.evidence),
+            fix_cell(f)
         )?;
-        if let Some(e) = &r.error {
-            writeln!(out, "**Could not complete:** {}\n", cell(&e.message))?;
-        }
-        let attention: Vec<_> = r
-            .checks
-            .iter()
-            .filter(|f| f.status >= Status::Warn || f.baseline_regressed())
-            .collect();
-        if attention.is_empty() {
-            writeln!(out, "No failing or warning check.\n")?;
-            continue;
-        }
-        writeln!(out, "| check | status | finding | evidence | fix |")?;
-        writeln!(out, "| --- | --- | --- | --- | --- |")?;
-        for f in attention {
-            let mark = if f.baseline_regressed() {
-                " (regressed)"
-            } else {
-                ""
-            };
-            writeln!(
-                out,
-                "| `{}` | {}{mark} | {} | {} | {} |",
-                f.id,
-                icon(f.status),
-                cell(&f.title),
-                cell(&f.evidence),
-                fix_cell(f)
-            )?;
-        }
-        writeln!(out)?;
     }
-    if let Some(line) = super::baseline::all_failing_unchanged(reports, strict) {
-        writeln!(out, "**Baseline:** {line}.\n")?;
-    }
-    Ok(())
+    writeln!(out)
 }
 
 /// The fix, and its command as a code span (a `|` in it escaped, as GFM splits cells at one

@@ -1,6 +1,7 @@
 //! Reports: findings grouped per target, rendered as human text, JSON (`oauth-preflight/report/v1`,
 //! DESIGN.md §5), JUnit XML, GitHub workflow commands, Markdown or HTML (DESIGN.md §9.3), and
-//! written where `--output` says. The HTML verdict page of `run`'s browser tab is made here too.
+//! written where `--output` says, target by target ([`Sink`]: issue 18, item 5). The HTML
+//! verdict page of `run`'s browser tab is made here too.
 
 mod baseline;
 mod github;
@@ -9,17 +10,20 @@ mod human;
 mod junit;
 mod markdown;
 mod output;
+mod sink;
+mod tally;
 mod text;
 
 pub use crate::mode::Mode;
 pub use baseline::Earlier;
 pub use html::verdict_page;
-pub use output::{Output, Prepared, verdict};
+pub use output::{Output, Prepared, Stream, verdict};
+pub use sink::{Sink, render, sink};
+pub use tally::Tally;
 pub use text::one_line;
 
 use crate::checks::{Finding, Status};
 use serde::Serialize;
-use std::io::{self, Write};
 
 /// The JSON schema id; bumped only for incompatible changes.
 pub const SCHEMA: &str = "oauth-preflight/report/v1";
@@ -228,46 +232,4 @@ pub struct RenderOptions {
     pub verbose: bool,
     /// Warnings count as failures (`--strict`): JUnit reports them as failures.
     pub strict: bool,
-}
-
-#[derive(Serialize)]
-struct Document<'a> {
-    schema: &'static str,
-    tool: Tool,
-    /// RFC 3339, UTC.
-    generated_at: String,
-    reports: &'a [Report],
-}
-
-#[derive(Serialize)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
-}
-
-/// Writes `reports` in the chosen format.
-pub fn render(reports: &[Report], opts: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    match opts.format {
-        Format::Human => human::render(reports, opts, out),
-        Format::Json => {
-            serde_json::to_writer(
-                &mut *out,
-                &Document {
-                    schema: SCHEMA,
-                    tool: Tool {
-                        name: env!("CARGO_PKG_NAME"),
-                        version: env!("CARGO_PKG_VERSION"),
-                    },
-                    generated_at: chrono::Utc::now()
-                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    reports,
-                },
-            )?;
-            out.write_all(b"\n")
-        }
-        Format::Junit => junit::render(reports, opts, out),
-        Format::Github => github::render(reports, opts, out),
-        Format::Markdown => markdown::render(reports, opts.strict, out),
-        Format::Html => html::render(reports, opts.verbose, out),
-    }
 }

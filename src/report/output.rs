@@ -2,14 +2,16 @@
 //! code they make (with `--baseline`, regressions only). The output file is
 //! checked, and created, before any network or browser step (DESIGN.md §8.1): a person must not
 //! sign in only to lose the report to a missing directory. No output may be an input or another
-//! output, and each is opened once: the handle made before the flow is the one written.
+//! output, and each is opened once: the handle made before the flow is the one written. Every
+//! output is written target by target ([`Stream`]), all at once, as each app is judged: no
+//! report is kept after it is written (issue 18, item 5).
 
-use super::{Earlier, Format, RenderOptions, Report, render};
-use crate::checks::Status;
+use super::markdown::Markdown;
+use super::{Earlier, Format, RenderOptions, Report, Sink, Tally};
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::same_file::{Named, refuse_clashes};
-use std::io::{IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 
 /// The validated output flags.
 #[derive(Debug, Default)]
@@ -80,7 +82,7 @@ impl Output {
     /// another report file, then creates (truncates) every report file now, so that a path that
     /// cannot be written fails before the flow: a missing directory, a directory, a read-only
     /// place. A character device (e.g. `/dev/full`) gets one newline as a test write. The files
-    /// stay open until [`Output::deliver`] writes them: closing a FIFO would end its reader.
+    /// stay open until [`Output::stream`] writes them: closing a FIFO would end its reader.
     pub fn prepare(&self, inputs: &[Named]) -> Result<Prepared, Error> {
         let all: Vec<Named> = inputs.iter().chain(&self.inputs).cloned().collect();
         refuse_clashes(&self.named(), &all).map_err(Error::Usage)?;
@@ -100,68 +102,164 @@ impl Output {
         }
     }
 
-    /// Compares with the baseline, then writes every report: `--format` to `--output` or
-    /// standard output, each `--report`, and the step summary.
-    /// A step summary that cannot be written is a warning on standard error: the verdict
-    /// stands.
-    pub fn deliver(&self, reports: &mut [Report], prepared: Prepared) -> Result<(), Error> {
-        if let Some(b) = &self.baseline {
-            b.compare(reports, self.strict);
-        }
-        for ((format, path), file) in self.files().zip(prepared.files) {
-            let mut w = std::io::BufWriter::new(file);
-            render(reports, self.options(format), &mut w)
-                .and_then(|()| w.flush())
-                .map_err(|e| output_error(path, e))?;
-        }
-        if self.path.is_none() {
+    /// Starts writing the reports of this run: `--format` to `--output` or standard output,
+    /// each `--report`, and the step summary, each target as it comes ([`Stream::target`]).
+    /// Nothing is written before the first target (or [`Stream::finish`]): an input error found
+    /// before it leaves every output empty.
+    pub fn stream(&self, prepared: Prepared) -> Stream<'_> {
+        let files = self
+            .files()
+            .zip(prepared.files)
+            .map(|((format, path), file)| {
+                let out = Box::new(BufWriter::new(file));
+                (path.to_owned(), super::sink(self.options(format), out))
+            })
+            .collect();
+        let stdout = self.path.is_none().then(|| {
             let stdout = std::io::stdout();
             let mut opts = self.options(self.format);
             opts.color = self.format == Format::Human && stdout.is_terminal() && !self.no_color;
-            let mut w = std::io::BufWriter::new(stdout.lock());
-            match render(reports, opts, &mut w).and_then(|()| w.flush()) {
-                // `| head` closed the pipe: the reader has what it wanted.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                other => other.map_err(|e| output_error("standard output", e))?,
-            }
+            super::sink(opts, Box::new(BufWriter::new(stdout.lock())))
+        });
+        // The targets past what GitHub shows are not kept either.
+        let summary = self.step_summary.as_ref().map(|path| {
+            let markdown = Markdown::new(self.strict, Capped::default()).at_most(MAX_SUMMARY + 1);
+            (path.clone(), markdown)
+        });
+        Stream {
+            output: self,
+            files,
+            stdout,
+            summary,
+            tally: Tally::new(self.strict),
         }
-        if let Some(path) = &self.step_summary
-            && let Err(e) = self.summarize(reports, path)
-        {
-            let _ = writeln!(
-                std::io::stderr(),
-                "warning: cannot append the step summary to {path} (GITHUB_STEP_SUMMARY): {e}; the verdict stands"
-            );
-        }
-        Ok(())
     }
 
-    /// Appends the Markdown summary to the step summary file.
-    fn summarize(&self, reports: &[Report], path: &str) -> std::io::Result<()> {
-        let mut text = Vec::new();
-        render(reports, self.options(Format::Markdown), &mut text)?;
-        if text.len() > MAX_SUMMARY {
-            cut_utf8(&mut text, MAX_SUMMARY);
-            text.extend_from_slice(
-                b"\n\n(cut at 1000 KiB: GitHub shows no more; see the JSON report)\n",
-            );
+    /// Compares with the baseline, then writes every report: [`Output::stream`] of `reports`
+    /// (`run` and `probe` have one).
+    pub fn deliver(&self, reports: &mut [Report], prepared: Prepared) -> Result<(), Error> {
+        let mut stream = self.stream(prepared);
+        for r in reports {
+            stream.target(r)?;
         }
-        std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(path)?
-            .write_all(&text)
+        stream.finish().map(drop)
     }
 
     /// The exit code of these reports: a failing check (or a warning with `--strict`) is exit
     /// 1; with a baseline, only a regression is.
     pub fn verdict(&self, reports: &[Report]) -> Exit {
-        if self.baseline.is_some() {
-            super::baseline::verdict(reports, self.strict)
-        } else {
-            verdict(reports, self.strict)
+        let mut tally = Tally::new(self.strict);
+        for r in reports {
+            tally.add(r);
         }
+        tally.verdict(self.baseline.is_some())
     }
+}
+
+/// The reports of one run being written: each target is compared with the baseline, written to
+/// every output and counted, then dropped by the caller; only the counts stay.
+#[must_use = "the reports end with Stream::finish"]
+pub struct Stream<'a> {
+    output: &'a Output,
+    /// `--output` then each `--report`, by path.
+    files: Vec<(String, Box<dyn Sink>)>,
+    /// Standard output, while it is open: `| head` may close it, and the rest is still written.
+    stdout: Option<Box<dyn Sink>>,
+    /// `GITHUB_STEP_SUMMARY`: its path, and the Markdown summary (as much as GitHub shows).
+    summary: Option<(String, Markdown<Capped>)>,
+    tally: Tally,
+}
+
+impl Stream<'_> {
+    /// Compares `report` with the baseline and writes it to every output.
+    pub fn target(&mut self, report: &mut Report) -> Result<(), Error> {
+        if let Some(b) = &self.output.baseline {
+            b.compare(std::slice::from_mut(report), self.output.strict);
+        }
+        self.tally.add(report);
+        self.each(|sink| sink.target(report))?;
+        if let Some((path, markdown)) = &mut self.summary
+            && let Err(e) = markdown.target(report)
+        {
+            summary_warning(path, &e);
+            self.summary = None;
+        }
+        Ok(())
+    }
+
+    /// Ends every output (a format whose head holds totals writes it now with the targets
+    /// spooled), appends the step summary, and gives the exit code of the targets written.
+    /// A step summary that cannot be written is a warning on standard error: the verdict
+    /// stands.
+    pub fn finish(mut self) -> Result<Exit, Error> {
+        self.each(|sink| sink.finish())?;
+        if let Some((path, mut markdown)) = self.summary.take()
+            && let Err(e) = markdown
+                .finish()
+                .and_then(|()| append(&path, markdown.into_inner()))
+        {
+            summary_warning(&path, &e);
+        }
+        Ok(self.tally.verdict(self.output.baseline.is_some()))
+    }
+
+    /// `write` on every report file (the first that fails is the error) and on standard output
+    /// (a closed pipe ends it there, and only there).
+    fn each(
+        &mut self,
+        mut write: impl FnMut(&mut dyn Sink) -> std::io::Result<()>,
+    ) -> Result<(), Error> {
+        for (path, sink) in &mut self.files {
+            write(sink.as_mut()).map_err(|e| output_error(path, e))?;
+        }
+        if let Some(sink) = &mut self.stdout {
+            match write(sink.as_mut()) {
+                // `| head` closed the pipe: the reader has what it wanted.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => self.stdout = None,
+                other => other.map_err(|e| output_error("standard output", e))?,
+            }
+        }
+        Ok(())
+    }
+}
+
+fn summary_warning(path: &str, e: &std::io::Error) {
+    let _ = writeln!(
+        std::io::stderr(),
+        "warning: cannot append the step summary to {path} (GITHUB_STEP_SUMMARY): {e}; the verdict stands"
+    );
+}
+
+/// The step summary's text: its first [`MAX_SUMMARY`] bytes, and one more to know there were
+/// more (GitHub shows no more).
+#[derive(Debug, Default)]
+struct Capped(Vec<u8>);
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = (MAX_SUMMARY + 1).saturating_sub(self.0.len());
+        self.0.extend_from_slice(&buf[..buf.len().min(room)]);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Appends the Markdown summary to the step summary file, cut where GitHub stops reading.
+fn append(path: &str, Capped(mut text): Capped) -> std::io::Result<()> {
+    if text.len() > MAX_SUMMARY {
+        cut_utf8(&mut text, MAX_SUMMARY);
+        text.extend_from_slice(
+            b"\n\n(cut at 1000 KiB: GitHub shows no more; see the JSON report)\n",
+        );
+    }
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)?
+        .write_all(&text)
 }
 
 /// The report files, open since [`Output::prepare`], in the order of `--output` then `--report`.
@@ -207,17 +305,11 @@ fn is_char_device(_: &std::fs::Metadata) -> bool {
 
 /// Exit 1 when a check failed (or warned, with `--strict`).
 pub fn verdict(reports: &[Report], strict: bool) -> Exit {
-    let worst = reports
-        .iter()
-        .flat_map(|r| &r.checks)
-        .map(|f| f.status)
-        .max()
-        .unwrap_or(Status::Pass);
-    if worst.fails(strict) {
-        Exit::CheckFailed
-    } else {
-        Exit::Ok
+    let mut tally = Tally::new(strict);
+    for r in reports {
+        tally.add(r);
     }
+    tally.verdict(false)
 }
 
 #[cfg(test)]

@@ -30,5 +30,6 @@ mod real_world;
 mod robustness;
 mod run_cli;
 mod service_principal;
+mod streamed;
 mod verdict_tab;
 mod verdicts;
