@@ -9,10 +9,12 @@ use crate::exit::Exit;
 fn print(bytes: &[u8]) -> Result<Exit, Error> {
     use std::io::Write;
     match std::io::stdout().lock().write_all(bytes) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output {
-            path: "standard output".into(),
-            source: e,
-        }),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::from(crate::report::OutputError::Write {
+                path: "standard output".into(),
+                source: e,
+            }))
+        }
         _ => Ok(Exit::Ok),
     }
 }
@@ -31,8 +33,8 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
             let prepared = out.prepare(&cfg.inputs)?;
             // Each report is written as soon as it is judged, then dropped (issue 18).
             let mut stream = out.stream(prepared);
-            crate::lint::lint_each(&cfg, |mut report| stream.target(&mut report))?;
-            stream.finish()
+            crate::lint::lint_each(&cfg, |mut report| Ok(stream.target(&mut report)?))?;
+            Ok(stream.finish()?)
         }
         Command::Emulate(args) => {
             if cli.global.any() {
@@ -63,9 +65,11 @@ pub fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Manpage => {
             let mut buf = Vec::new();
             crate::manpage::render(<Cli as clap::CommandFactory>::command(), &mut buf).map_err(
-                |source| Error::Output {
-                    path: "the man page".into(),
-                    source,
+                |source| {
+                    Error::from(crate::report::OutputError::Write {
+                        path: "the man page".into(),
+                        source,
+                    })
                 },
             )?;
             print(&buf)

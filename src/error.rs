@@ -9,6 +9,7 @@ use crate::https::ClientError;
 use crate::ngrok::PolicyError;
 use crate::registration::LoadError;
 use crate::registration::graph::GraphReadError;
+use crate::report::OutputError;
 
 /// Why a command could not produce a (complete) report. Messages are one line and never hold
 /// a secret.
@@ -40,12 +41,9 @@ pub enum Error {
     /// Something outside the user's input failed.
     #[error("{0}")]
     Incomplete(String),
-    #[error("cannot write the report to {path}: {source}")]
-    Output {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// A report that cannot be written, or may not be (`--output`, `--report`, `--baseline`).
+    #[error(transparent)]
+    Output(#[from] OutputError),
 }
 
 impl Error {
@@ -53,7 +51,7 @@ impl Error {
     /// could not complete. The only place that decides it.
     pub fn exit(&self) -> Exit {
         let input = match self {
-            Self::Load(_) | Self::Policy(_) | Self::Usage(_) | Self::Output { .. } => true,
+            Self::Load(_) | Self::Policy(_) | Self::Usage(_) | Self::Output(_) => true,
             Self::Client(e) => matches!(e, ClientError::NotPem(_) | ClientError::NoCertificate),
             Self::Graph(e) => matches!(e, GraphReadError::NoApplication { .. }),
             Self::Flow(e) => matches!(e, FlowError::Usage(_)),
@@ -123,6 +121,15 @@ mod tests {
             ),
             (PolicyError::TooLarge("x".into()).into(), Exit::Input),
             (Error::Runtime(io()), Exit::Incomplete),
+            (OutputError::Clash("x".into()).into(), Exit::Input),
+            (
+                OutputError::Write {
+                    path: "x".into(),
+                    source: io(),
+                }
+                .into(),
+                Exit::Input,
+            ),
             (Error::Usage("x".into()), Exit::Input),
             (Error::Incomplete("x".into()), Exit::Incomplete),
         ];

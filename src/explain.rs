@@ -49,10 +49,12 @@ pub fn run(what: &[String], format: Format) -> Result<Exit, Error> {
         .and_then(|()| stdout.flush())
     {
         // `| head` closed the pipe: the reader has what it wanted.
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output {
-            path: "standard output".into(),
-            source: e,
-        }),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::from(crate::report::OutputError::Write {
+                path: "standard output".into(),
+                source: e,
+            }))
+        }
         _ => Ok(Exit::Ok),
     }
 }

@@ -3,9 +3,9 @@
 //! (worse than before, or new and failing) fails the run, so CI can adopt the tool on an app
 //! that is not clean yet and still stop anything from getting worse.
 
+use super::OutputError as Error;
 use super::Report;
 use crate::checks::{Baseline, Status};
-use crate::error::Error;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -133,7 +133,10 @@ impl<'de> Deserialize<'de> for Index {
 impl Earlier {
     /// Reads an earlier `oauth-preflight/report/v1` JSON report, as a stream.
     pub fn load(path: &str) -> Result<Self, Error> {
-        let bad = |why: String| Error::Usage(format!("--baseline {path}: {why}"));
+        let bad = |why: String| Error::Baseline {
+            path: path.to_owned(),
+            why,
+        };
         let file = crate::registration::read_capped(path, crate::registration::MAX_INPUT_BYTES)
             .map_err(|e| match e {
                 crate::registration::Capped::TooLarge => bad("larger than 256 MiB".into()),

@@ -17,7 +17,7 @@ mod text;
 pub use crate::mode::Mode;
 pub use baseline::Earlier;
 pub use html::verdict_page;
-pub use output::{Output, Prepared, Stream, verdict};
+pub use output::{Output, OutputError, Prepared, Stream, verdict};
 pub use sink::{Sink, render, sink};
 pub use tally::Tally;
 pub use text::one_line;

@@ -8,7 +8,6 @@
 
 use super::markdown::Markdown;
 use super::{Earlier, Format, RenderOptions, Report, Sink, Tally};
-use crate::error::Error;
 use crate::exit::Exit;
 use crate::same_file::{Named, refuse_clashes};
 use std::io::{BufWriter, IsTerminal, Write};
@@ -48,8 +47,27 @@ fn cut_utf8(text: &mut Vec<u8>, max: usize) {
     text.truncate(end);
 }
 
+/// Why a report could not be written, or may not be: each is the user's to change (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot write the report to {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An output that is an input or another output (compared as files).
+    #[error("{0}")]
+    Clash(String),
+    /// A `--baseline` that cannot be read.
+    #[error("--baseline {path}: {why}")]
+    Baseline { path: String, why: String },
+}
+
+type Error = OutputError;
+
 fn output_error(path: &str, source: std::io::Error) -> Error {
-    Error::Output {
+    Error::Write {
         path: path.to_owned(),
         source,
     }
@@ -85,7 +103,7 @@ impl Output {
     /// stay open until [`Output::stream`] writes them: closing a FIFO would end its reader.
     pub fn prepare(&self, inputs: &[Named]) -> Result<Prepared, Error> {
         let all: Vec<Named> = inputs.iter().chain(&self.inputs).cloned().collect();
-        refuse_clashes(&self.named(), &all).map_err(Error::Usage)?;
+        refuse_clashes(&self.named(), &all).map_err(Error::Clash)?;
         let files = self
             .files()
             .map(|(_, path)| prepare_file(path))

@@ -136,7 +136,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     (
         "report",
         &[
-            "app", "config", "lint", "live", "emulate", "explain", "emulator", "flow",
+            "app", "config", "lint", "live", "emulate", "explain", "emulator", "flow", "error",
         ],
     ),
     (
@@ -181,6 +181,7 @@ fn only_commands_and_config_import_the_commands_error() {
         "flow",
         "checks",
         "emulator",
+        "report",
     ]) {
         assert_eq!(breaks(m, &error), ["error"], "{m} may import crate::error");
     }
