@@ -4,6 +4,7 @@
 //! verdict page of `run`'s browser tab is made here too.
 
 mod baseline;
+mod formats;
 mod github;
 mod html;
 mod human;
@@ -16,9 +17,10 @@ mod text;
 
 pub use crate::mode::Mode;
 pub use baseline::Earlier;
+pub use formats::{render, sink};
 pub use html::verdict_page;
 pub use output::{Output, OutputError, Prepared, Stream, verdict};
-pub use sink::{Sink, render, sink};
+pub use sink::Sink;
 pub use tally::Tally;
 pub use text::one_line;
 

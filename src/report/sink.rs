@@ -3,7 +3,7 @@
 //! totals), and keeps only a [`Tally`](super::Tally). 200,000 apps cost one report's memory, not 700 MB of
 //! report text.
 
-use super::{Format, RenderOptions, Report, SCHEMA};
+use super::{Report, SCHEMA};
 use std::io::{self, BufWriter, Seek, Write};
 
 /// One report format, written target by target.
@@ -13,27 +13,6 @@ pub trait Sink {
     /// Writes what comes after the last target (with a spooling format, the head, then the
     /// spooled targets), and flushes.
     fn finish(&mut self) -> io::Result<()>;
-}
-
-/// The sink of `opts.format`, writing to `out`.
-pub fn sink<'a>(opts: RenderOptions, out: Box<dyn Write + 'a>) -> Box<dyn Sink + 'a> {
-    match opts.format {
-        Format::Human => Box::new(super::human::Human::new(opts, out)),
-        Format::Json => Box::new(Json::new(out)),
-        Format::Junit => Box::new(super::junit::Junit::new(opts.strict, out)),
-        Format::Github => Box::new(super::github::Github::new(opts.strict, out)),
-        Format::Markdown => Box::new(super::markdown::Markdown::new(opts.strict, out)),
-        Format::Html => Box::new(super::html::Html::new(opts.verbose, out)),
-    }
-}
-
-/// Writes `reports` in the chosen format.
-pub fn render(reports: &[Report], opts: RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let mut s = sink(opts, Box::new(out));
-    for r in reports {
-        s.target(r)?;
-    }
-    s.finish()
 }
 
 /// The targets of a format whose head holds the totals (JUnit, Markdown, HTML): in memory up to
@@ -84,13 +63,13 @@ impl Write for Spool {
 
 /// `oauth-preflight/report/v1` (DESIGN.md §5), written element by element: the bytes of
 /// `serde_json::to_writer` of the whole document, one report at a time.
-struct Json<'a> {
+pub(super) struct Json<'a> {
     out: Box<dyn Write + 'a>,
     started: bool,
 }
 
 impl<'a> Json<'a> {
-    fn new(out: Box<dyn Write + 'a>) -> Self {
+    pub(super) fn new(out: Box<dyn Write + 'a>) -> Self {
         Self {
             out,
             started: false,
@@ -139,7 +118,7 @@ impl Sink for Json<'_> {
 mod tests {
     use super::*;
     use crate::checks::{CheckId, Finding};
-    use crate::report::{Mode, Target};
+    use crate::report::{Format, Mode, RenderOptions, Target, render};
 
     fn reports() -> Vec<Report> {
         let t = |id: &str, name: &str| Target {
