@@ -51,12 +51,15 @@ impl Error {
     /// could not complete. The only place that decides it.
     pub fn exit(&self) -> Exit {
         let input = match self {
-            Self::Load(_) | Self::Policy(_) | Self::Usage(_) | Self::Output(_) => true,
+            Self::Load(_) | Self::Policy(_) | Self::Usage(_) => true,
+            // A report's temporary file is the machine's; the rest of output is the user's.
+            Self::Output(e) => !matches!(e, OutputError::Spool { .. }),
             Self::Client(e) => matches!(e, ClientError::NotPem(_) | ClientError::NoCertificate),
             Self::Graph(e) => matches!(e, GraphReadError::NoApplication { .. }),
             Self::Flow(e) => matches!(e, FlowError::Usage(_)),
-            // The port is taken, or the system gave no randomness: not the user's input.
-            Self::Emulator(e) => !matches!(e, EmulatorError::Listen(..) | EmulatorError::Random),
+            // An app or a user the flags named is the user's; the port, the CA, the keys and
+            // the system's randomness are not.
+            Self::Emulator(e) => matches!(e, EmulatorError::App(..) | EmulatorError::User(..)),
             Self::Runtime(_) | Self::Incomplete(_) => false,
         };
         if input { Exit::Input } else { Exit::Incomplete }
@@ -115,6 +118,57 @@ mod tests {
                 Exit::Incomplete,
             ),
             (EmulatorError::Random.into(), Exit::Incomplete),
+            (
+                EmulatorError::Keys(crate::emulator::KeyError::Generate("x".into())).into(),
+                Exit::Incomplete,
+            ),
+            (
+                EmulatorError::User("x".into(), "y".into()).into(),
+                Exit::Input,
+            ),
+            (
+                OutputError::Spool {
+                    path: "x".into(),
+                    source: io(),
+                }
+                .into(),
+                Exit::Incomplete,
+            ),
+            (
+                GraphReadError::Forbidden {
+                    what: "application",
+                    code: "x".into(),
+                }
+                .into(),
+                Exit::Incomplete,
+            ),
+            (
+                GraphReadError::Redirected {
+                    url: "x".into(),
+                    status: 301,
+                    to: "y".into(),
+                }
+                .into(),
+                Exit::Incomplete,
+            ),
+            (
+                GraphReadError::Failed {
+                    url: "x".into(),
+                    status: 500,
+                    message: "y".into(),
+                }
+                .into(),
+                Exit::Incomplete,
+            ),
+            (
+                GraphReadError::NotAnObject {
+                    url: "x".into(),
+                    what: "application",
+                    why: "y".into(),
+                }
+                .into(),
+                Exit::Incomplete,
+            ),
             (
                 EmulatorError::App("x".into(), "y".into()).into(),
                 Exit::Input,

@@ -107,29 +107,55 @@ pub(super) fn other_tenant(i: &Inputs<'_>) -> Finding {
             };
         }
     }
-    let home = i
+    // The home tenant: the service principal's appOwnerOrganizationId, else the first sign-in's
+    // tid. Unknown is never "another tenant": a value that is not a GUID decides nothing.
+    let from_sp = i
         .reg
         .and_then(|r| r.service_principal.as_ref())
-        .and_then(|sp| sp.app_owner_organization_id.clone())
-        .or_else(|| match &ev.id_token {
-            Some(IdToken::Valid(c)) => Some(c.tid.clone()),
-            _ => None,
-        });
+        .and_then(|sp| sp.app_owner_organization_id.as_deref());
+    let from_token = match &ev.id_token {
+        Some(IdToken::Valid(c)) => Some(c.tid.as_str()),
+        _ => None,
+    };
+    let home_id = match (from_sp, from_token) {
+        (Some(sp), _) if Guid::parse(sp.trim()).is_ok() => Guid::parse(sp.trim()).ok(),
+        (Some(sp), _) => {
+            return Finding::skip(
+                ID,
+                format!(
+                    "the service principal's appOwnerOrganizationId {sp:?} is not a GUID, so the app's home tenant is not known and no sign-in can be called another tenant's: pass --app with az ad sp show's answer"
+                ),
+            );
+        }
+        (None, Some(tid)) => match Guid::parse(tid) {
+            Ok(g) => Some(g),
+            Err(_) => {
+                return Finding::skip(
+                    ID,
+                    format!(
+                        "the first sign-in's tid {tid:?} is not a GUID, so the app's home tenant is not known"
+                    ),
+                );
+            }
+        },
+        (None, None) => None,
+    };
     // Without it, a success cannot be called "another tenant".
-    let Some(home) = home else {
+    let Some(home_id) = home_id else {
         return Finding::skip(
             ID,
             "the app's home tenant is not known (the first sign-in did not complete): sign in first with a user of the app's tenant, or pass --app with its service principal (appOwnerOrganizationId)",
         );
     };
-    let home_id = Guid::parse(&home).ok();
+    let home = home_id.as_str();
     let mut same = Vec::new();
     let mut why_not = Vec::new();
     for t in &ev.other_accounts {
         match &t.outcome {
-            AccountOutcome::SignedIn { who, tid, graph }
-                if !home_id.as_ref().is_some_and(|h| h.is(tid)) =>
-            {
+            AccountOutcome::SignedIn { who, tid, .. } if Guid::parse(tid).is_err() => {
+                why_not.push(format!("{who}: its tid {tid:?} is not a GUID"));
+            }
+            AccountOutcome::SignedIn { who, tid, graph } if !home_id.is(tid) => {
                 let evidence = format!("{who}: tid = {tid:?}, home tenant = {home:?}");
                 return match graph {
                     Some(GraphMe::Found { .. }) => Finding::pass(

@@ -5,7 +5,9 @@
 //! A comparison of raw strings that forgets it is a false verdict (an upper-case
 //! `appOwnerOrganizationId` once made the home tenant look foreign). Here a [`Guid`] is held in
 //! lower case, so `==` on it, on a [`ClientId`] and on a [`Tenant`] is Entra's comparison by
-//! construction; [`ClientId::is`] is the one comparison of a client id with raw text.
+//! construction; [`ClientId::is`] compares a client id with raw text. (Raw appIds read from
+//! files are joined to their service principals without case in `registration`, as text: an
+//! export's placeholder ids must join too.)
 //!
 //! Raw inputs that may be wrong (a registration's `appId`, a policy's `client_id`) stay text
 //! where they are read: a malformed one is a finding with a report, never a parse error.

@@ -94,6 +94,28 @@ pub async fn fetch(
                     what,
                     why: said(&e.to_string()),
                 })?;
+                // Only the app asked for is linted: an answer about another app (a proxy, a
+                // stand-in, a list) would be a verdict on the wrong app.
+                let found: Vec<String> = regs
+                    .iter()
+                    .filter(|r| {
+                        !r.app_id
+                            .as_deref()
+                            .is_some_and(|id| client_id.is(id.trim()))
+                    })
+                    .map(|r| said(r.app_id.as_deref().unwrap_or("no appId")))
+                    .collect();
+                if !found.is_empty() || regs.is_empty() {
+                    return Err(GraphReadError::NotAnObject {
+                        url,
+                        what,
+                        why: if regs.is_empty() {
+                            "none".into()
+                        } else {
+                            format!("another app's ({}), not {client_id}", found.join(", "))
+                        },
+                    });
+                }
                 out.extend(regs.into_iter().map(|r| (format!("graph:{path}"), r)));
             }
             404 if what == "servicePrincipal" => {}

@@ -19,7 +19,7 @@ pub use crate::mode::Mode;
 pub use baseline::Earlier;
 pub use formats::{render, sink};
 pub use html::verdict_page;
-pub use output::{Output, OutputError, Prepared, Stream, verdict};
+pub use output::{Output, OutputError, Prepared, Stream};
 pub use sink::Sink;
 pub use tally::Tally;
 pub use text::one_line;
@@ -166,15 +166,6 @@ impl Report {
                 .unwrap_or_else(|| "(unnamed app)".into()),
         }
     }
-}
-
-/// The summary over several reports.
-pub fn total(reports: &[Report]) -> Summary {
-    let mut s = Summary::default();
-    for r in reports {
-        s.merge(r.summary);
-    }
-    s
 }
 
 /// Output format (`--format`).

@@ -62,14 +62,24 @@ pub enum OutputError {
     /// A `--baseline` that cannot be read.
     #[error("--baseline {path}: {why}")]
     Baseline { path: String, why: String },
+    /// The temporary file that holds a JUnit, Markdown or HTML report's targets until its
+    /// totals are known failed: the machine's problem, not the user's (exit 3).
+    #[error("cannot write the report to {path}: {source}")]
+    Spool {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 type Error = OutputError;
 
 fn output_error(path: &str, source: std::io::Error) -> Error {
-    Error::Write {
-        path: path.to_owned(),
-        source,
+    let path = path.to_owned();
+    if super::sink::is_spooling(&source) {
+        Error::Spool { path, source }
+    } else {
+        Error::Write { path, source }
     }
 }
 
@@ -154,23 +164,14 @@ impl Output {
     }
 
     /// Compares with the baseline, then writes every report: [`Output::stream`] of `reports`
-    /// (`run` and `probe` have one).
-    pub fn deliver(&self, reports: &mut [Report], prepared: Prepared) -> Result<(), Error> {
+    /// (`run` and `probe` have one). The exit code of what was written, as [`Stream::finish`]
+    /// gives it.
+    pub fn deliver(&self, reports: &mut [Report], prepared: Prepared) -> Result<Exit, Error> {
         let mut stream = self.stream(prepared);
         for r in reports {
             stream.target(r)?;
         }
-        stream.finish().map(drop)
-    }
-
-    /// The exit code of these reports: a failing check (or a warning with `--strict`) is exit
-    /// 1; with a baseline, only a regression is.
-    pub fn verdict(&self, reports: &[Report]) -> Exit {
-        let mut tally = Tally::new(self.strict);
-        for r in reports {
-            tally.add(r);
-        }
-        tally.verdict(self.baseline.is_some())
+        stream.finish()
     }
 }
 
@@ -319,15 +320,6 @@ fn is_char_device(m: &std::fs::Metadata) -> bool {
 #[cfg(not(unix))]
 fn is_char_device(_: &std::fs::Metadata) -> bool {
     false
-}
-
-/// Exit 1 when a check failed (or warned, with `--strict`).
-pub fn verdict(reports: &[Report], strict: bool) -> Exit {
-    let mut tally = Tally::new(strict);
-    for r in reports {
-        tally.add(r);
-    }
-    tally.verdict(false)
 }
 
 #[cfg(test)]

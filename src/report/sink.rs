@@ -38,26 +38,48 @@ impl Spool {
 
     /// Copies what was kept to `out`.
     pub(super) fn copy_to(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        self.file.flush()?;
+        self.file.flush().map_err(spooling)?;
         let file = self.file.get_mut();
-        file.rewind()?;
-        io::copy(file, out)?;
-        Ok(())
+        file.rewind().map_err(spooling)?;
+        let mut chunk = vec![0; 64 << 10];
+        loop {
+            match io::Read::read(file, &mut chunk) {
+                Ok(0) => return Ok(()),
+                Ok(n) => out.write_all(&chunk[..n])?,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(spooling(e)),
+            }
+        }
     }
+}
+
+/// A failure of the spool's temporary file, not of the report's own output: the machine's
+/// (exit 3), told apart from a write to the output (exit 2) by [`is_spooling`].
+#[derive(Debug, thiserror::Error)]
+#[error("a temporary file under $TMPDIR (or /tmp) could not hold the report: {0}")]
+struct Spooling(io::Error);
+
+fn spooling(e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), Spooling(e))
+}
+
+/// `e` is a failure of a spool's temporary file.
+pub(super) fn is_spooling(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Spooling>())
 }
 
 impl Write for Spool {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let keep = buf.len().min(self.room);
         if keep > 0 {
-            self.file.write_all(&buf[..keep])?;
+            self.file.write_all(&buf[..keep]).map_err(spooling)?;
             self.room -= keep;
         }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
+        self.file.flush().map_err(spooling)
     }
 }
 

@@ -499,6 +499,8 @@ fn graph_answering(head: &'static str) -> String {
 
 fn lint_from(graph: &str) -> String {
     use oauth_preflight::config::{GraphSource, LintConfig};
+    // The process's TLS provider, whichever test runs first.
+    common::install_crypto();
     let timeout = Duration::from_secs(1);
     let cfg = LintConfig {
         files: Vec::new(),
@@ -546,4 +548,17 @@ fn a_graph_redirect_or_time_out_says_what_happened() {
         assert!(e.contains("timed out after 1 s"), "{e}");
         assert!(!e.contains("decoding"), "{e}");
     }
+}
+
+/// Regression (review of issue 19): a Graph (or a proxy) answering with another app's object
+/// had that app linted under the id asked for: a verdict on the wrong app. Now it is exit 3
+/// naming both ids, whether the other app comes alone or in a list.
+#[test]
+fn a_graph_answer_about_another_app_is_refused() {
+    const OTHER: &str = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 109\r\n\r\n{\"appId\":\"99999999-1111-4000-8000-000000000009\",\"displayName\":\"other\",\"signInAudience\":\"AzureADMultipleOrgs\"}";
+    let e = lint_from(&graph_answering(OTHER));
+    assert!(
+        e.contains("another app's (99999999-1111-4000-8000-000000000009), not 00000001-1111-4000-8000-000000000001"),
+        "{e}"
+    );
 }

@@ -1,7 +1,10 @@
 //! Reports written target by target (issue 18, item 5): every format of several targets, byte
 //! for byte (the snapshots were taken from the whole-report renderers the streaming ones
-//! replaced), with a baseline and `--strict`, GitHub's annotation limit, the step summary, and
-//! each `--report` file equal to its format on standard output.
+//! replaced; one difference is accepted: the human format's id column is as wide as the longest
+//! id of its own target, as the widest of all is known only at the end, which changes the
+//! padding of a target whose checks differ, e.g. a service principal alone), with a baseline and
+//! `--strict`, GitHub's annotation limit, the step summary, and each `--report` file equal to
+//! its format on standard output.
 
 use crate::common;
 
@@ -363,5 +366,26 @@ fn each_target_is_written_before_the_next_app_is_judged() {
             whole.starts_with(&before_end),
             "{format:?}: the end only appends"
         );
+    }
+}
+
+/// Regression (review of issue 18, item 5): JUnit, Markdown and HTML keep their targets in a
+/// temporary file until the totals are known; a `$TMPDIR` that cannot hold them is the machine's
+/// problem (exit 3, saying so), not a usage error (it was exit 2, "cannot write the report to
+/// standard output: No such file or directory"). Human and JSON need no temporary file.
+#[test]
+fn a_temporary_directory_that_cannot_hold_the_report_is_exit_3() {
+    // Past the spool's first MiB kept in memory.
+    let many = failing_apps(3000);
+    let file = many.path().to_str().unwrap();
+    let env = [("TMPDIR", "/nonexistent/oauth-preflight-test")];
+    for format in ["junit", "markdown", "html"] {
+        let out = common::cli(&["lint", "--format", format, file], &env, None);
+        assert_eq!(code(&out), 3, "{format}: {}", stderr(&out));
+        assert!(stderr(&out).contains("temporary file"), "{}", stderr(&out));
+    }
+    for format in ["human", "json"] {
+        let out = common::cli(&["lint", "--format", format, file], &env, None);
+        assert_eq!(code(&out), 1, "{format}: {}", stderr(&out));
     }
 }

@@ -556,44 +556,71 @@ fn every_refusal_lands_in_a_finding() {
 fn other_tenant_compares_tenant_ids_without_case() {
     use oauth_preflight::flow::evidence::{AccountOutcome, AccountTry, GraphMe, IdClaims, IdToken};
     let home = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-    let judge = |tid: &str| {
-        let ev = oauth_preflight::flow::Evidence {
-            id_token: Some(IdToken::Valid(IdClaims {
-                kid: "k".into(),
-                iss: format!("https://login.microsoftonline.com/{home}/v2.0"),
-                tid: home.into(),
-                preferred_username: Some("alice@contoso.example".into()),
-                email: None,
-                rotated: false,
-                templated: true,
-            })),
-            other_accounts: vec![AccountTry {
-                hint: Some("bob@example".into()),
-                outcome: AccountOutcome::SignedIn {
-                    who: "bob@example".into(),
-                    tid: tid.into(),
-                    graph: Some(GraphMe::Found {
-                        id: None,
-                        display_name: None,
-                        mail: None,
-                        upn: Some("bob@example".into()),
-                    }),
-                },
-            }],
-            ..Default::default()
-        };
-        let inputs = Inputs::live(
-            Mode::Run,
-            &ev,
-            LintOptions {
-                now: chrono::Utc::now(),
-                secret_min_days: 30,
-            },
-        );
-        checks::judge_one(CheckId::TenancyOtherTenant, &inputs).status
+    // The service principal's appOwnerOrganizationId, else the first sign-in's tid.
+    let sp_app = |owner: &str| {
+        let text = std::fs::read_to_string(common::root().join(fixture("sp-disabled.json")))
+            .unwrap()
+            .replace("2a7b0e5c-0b62-4c7e-9a1d-c0a7050c0a70", owner);
+        oauth_preflight::registration::parse_bytes(text.as_bytes())
+            .unwrap()
+            .remove(0)
     };
+    let judge_with =
+        |first: &str, tid: &str, reg: Option<&oauth_preflight::registration::Registration>| {
+            let ev = oauth_preflight::flow::Evidence {
+                id_token: Some(IdToken::Valid(IdClaims {
+                    kid: "k".into(),
+                    iss: format!("https://login.microsoftonline.com/{first}/v2.0"),
+                    tid: first.into(),
+                    preferred_username: Some("alice@contoso.example".into()),
+                    email: None,
+                    rotated: false,
+                    templated: true,
+                })),
+                other_accounts: vec![AccountTry {
+                    hint: Some("bob@example".into()),
+                    outcome: AccountOutcome::SignedIn {
+                        who: "bob@example".into(),
+                        tid: tid.into(),
+                        graph: Some(GraphMe::Found {
+                            id: None,
+                            display_name: None,
+                            mail: None,
+                            upn: Some("bob@example".into()),
+                        }),
+                    },
+                }],
+                ..Default::default()
+            };
+            let inputs = Inputs {
+                reg,
+                ..Inputs::live(
+                    Mode::Run,
+                    &ev,
+                    LintOptions {
+                        now: chrono::Utc::now(),
+                        secret_min_days: 30,
+                    },
+                )
+            };
+            checks::judge_one(CheckId::TenancyOtherTenant, &inputs).status
+        };
+    let judge = |tid: &str| judge_with(home, tid, None);
+    let other = "a1b2c3d4-0000-4000-8000-000000000002";
     assert_eq!(judge(&home.to_uppercase()), Status::Skip);
-    assert_eq!(judge("a1b2c3d4-0000-4000-8000-000000000002"), Status::Pass);
+    assert_eq!(judge(other), Status::Pass);
+    // Unknown is never another tenant (regression: a home that did not parse made every
+    // sign-in "another tenant's", a pass for the home tenant's own user).
+    assert_eq!(judge("not-a-tenant"), Status::Skip);
+    assert_eq!(judge_with("not-a-tenant", other, None), Status::Skip);
+    let braced = sp_app(&format!("{{{}}}", home.to_uppercase()));
+    assert_eq!(judge_with(home, home, Some(&braced)), Status::Skip);
+    assert_eq!(judge_with(home, other, Some(&braced)), Status::Skip);
+    // The service principal's tenant, in any case, is the home even when the first sign-in
+    // came from elsewhere.
+    let upper = sp_app(&home.to_uppercase());
+    assert_eq!(judge_with(other, home, Some(&upper)), Status::Skip);
+    assert_eq!(judge_with(home, other, Some(&upper)), Status::Pass);
 }
 
 /// `lint --format json` of a fixture: its one report's `redirect.ngrok`.
