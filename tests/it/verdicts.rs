@@ -850,6 +850,8 @@ fn lint_matches_a_policy_client_id_in_another_case() {
         &[],
         None,
     );
+    // single-tenant.json fails on its own: exit 1 whatever the policy's verdict.
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
     let v = json(&out);
     let reports = v["reports"].as_array().unwrap();
     assert_eq!(
