@@ -9,7 +9,8 @@
 //! <https://learn.microsoft.com/graph/templates/reference/applications>,
 //! <https://learn.microsoft.com/azure/azure-resource-manager/templates/syntax>
 
-use super::load::{ParseError, build, deserialize};
+use super::build::build;
+use super::parse::{ParseError, deserialize};
 use super::raw::RawApp;
 use super::{Field, Registration, ServicePrincipal, Shape, Undecided};
 use serde::Deserialize;

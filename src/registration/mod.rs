@@ -5,9 +5,11 @@
 //! The shape is detected from the fields present, never chosen by a flag.
 
 mod arm;
+mod build;
 pub mod graph;
 mod graph_json;
 mod load;
+mod parse;
 mod raw;
 mod terraform;
 

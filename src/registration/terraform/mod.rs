@@ -12,7 +12,7 @@
 mod address;
 mod resources;
 
-use super::load::{ParseError, deserialize};
+use super::parse::{ParseError, deserialize};
 use super::{Field, Registration, Shape, Undecided};
 use address::{APP_TYPES, Config, ConfigModule, Place};
 use resources::{Child, Got, View};
