@@ -4,8 +4,8 @@
 
 use super::raw::{RawApp, RawPublicClient, RawResourceAccess};
 use super::{
-    AccessKind, Audience, EmulatedSp, EmulatorExtras, Implicit, Known, PasswordCredential,
-    Permission, Platform, RedirectUri, Registration, ServicePrincipal, Shape,
+    AccessKind, Audience, EmulatedSp, EmulatorExtras, EmulatorSlot, Implicit, Known,
+    PasswordCredential, Permission, Platform, RedirectUri, Registration, ServicePrincipal, Shape,
 };
 use crate::entra::SecretValue;
 
@@ -108,19 +108,21 @@ pub(super) fn build(mut raw: RawApp) -> Registration {
         emulator: raw
             .x_emulator
             .take()
-            .map_or_else(EmulatorExtras::default, |x| EmulatorExtras {
-                secrets: x
-                    .secrets
-                    .into_iter()
-                    .map(|s| (s.key_id.to_ascii_lowercase(), SecretValue::new(s.value)))
-                    .collect(),
-                home_tenant: x.home_tenant,
-                admin_consented: x.admin_consented,
-                service_principal: x.service_principal.map(|s| EmulatedSp {
-                    account_enabled: s.account_enabled.unwrap_or(true),
-                    assignment_required: s.app_role_assignment_required.unwrap_or(false),
-                    assigned: s.assigned.iter().map(|u| u.to_ascii_lowercase()).collect(),
-                }),
+            .map_or_else(EmulatorSlot::default, |x| {
+                EmulatorSlot::new(EmulatorExtras {
+                    secrets: x
+                        .secrets
+                        .into_iter()
+                        .map(|s| (s.key_id.to_ascii_lowercase(), SecretValue::new(s.value)))
+                        .collect(),
+                    home_tenant: x.home_tenant,
+                    admin_consented: x.admin_consented,
+                    service_principal: x.service_principal.map(|s| EmulatedSp {
+                        account_enabled: s.account_enabled.unwrap_or(true),
+                        assignment_required: s.app_role_assignment_required.unwrap_or(false),
+                        assigned: s.assigned.iter().map(|u| u.to_ascii_lowercase()).collect(),
+                    }),
+                })
             }),
         app_id: raw.app_id,
         object_id: raw.id.or(raw.object_id),
@@ -137,7 +139,7 @@ pub(super) fn build(mut raw: RawApp) -> Registration {
             .verified_publisher
             .and_then(|v| v.verified_publisher_id)
             .is_some_and(|id| !id.is_empty()),
-        service_principal: sp,
+        service_principal: sp.map(Box::new),
         address: None,
     }
 }
