@@ -10,7 +10,7 @@ use super::{
 use crate::entra::SecretValue;
 
 /// Holds at least one field of an app registration or service principal.
-pub(super) fn looks_like_registration(raw: &RawApp) -> bool {
+pub(super) fn looks_like_registration<L>(raw: &RawApp<L>) -> bool {
     raw.app_id.is_some()
         || raw.service_principal_type.is_some()
         || raw.sign_in_audience.is_some()
@@ -22,7 +22,7 @@ pub(super) fn looks_like_registration(raw: &RawApp) -> bool {
         || raw.password_credentials.is_some()
 }
 
-fn detect_shape(raw: &RawApp) -> Shape {
+fn detect_shape<L>(raw: &RawApp<L>) -> Shape {
     // `az ad sp show` output has `replyUrls` too: detect the service principal first.
     if raw.service_principal_type.is_some() || raw.app_owner_organization_id.is_some() {
         Shape::ServicePrincipal
@@ -41,7 +41,7 @@ fn detect_shape(raw: &RawApp) -> Shape {
 }
 
 /// The registration `raw` holds, whatever it lacks.
-pub(super) fn build(mut raw: RawApp) -> Registration {
+pub(super) fn build<L>(mut raw: RawApp<L>) -> Registration {
     let shape = detect_shape(&raw);
     let sp = (shape == Shape::ServicePrincipal).then(|| ServicePrincipal {
         object_id: raw.id.clone().or_else(|| raw.object_id.clone()),
@@ -145,7 +145,7 @@ pub(super) fn build(mut raw: RawApp) -> Registration {
 }
 
 /// The implicit-grant switches, from `web.implicitGrantSettings` or the manifest's names.
-fn implicit(raw: &RawApp) -> Implicit {
+fn implicit<L>(raw: &RawApp<L>) -> Implicit {
     let web = raw
         .web
         .as_ref()
@@ -163,7 +163,7 @@ fn implicit(raw: &RawApp) -> Implicit {
 }
 
 /// Every redirect URI with its platform, whichever shape listed it.
-fn redirect_uris(raw: &mut RawApp) -> Vec<RedirectUri> {
+fn redirect_uris<L>(raw: &mut RawApp<L>) -> Vec<RedirectUri> {
     let mut out = Vec::new();
     let mut push = |uris: Option<Vec<String>>, platform| {
         out.extend(

@@ -112,12 +112,9 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Vec<Registration>, ParseError> {
         return Err(ParseError::Empty);
     };
     match first {
-        b'[' => {
-            let raws: Vec<RawApp> = deserialize(bytes)?;
-            normalise_list(raws, "$")
-        }
+        b'[' => deserialize::<Apps>(bytes)?.finish("$"),
         b'{' => {
-            let mut raw: RawApp = deserialize(bytes)?;
+            let mut raw: RawApp<Apps> = deserialize(bytes)?;
             // Infrastructure as code, detected from its top-level fields (DESIGN.md §9.4).
             if raw.is_terraform() {
                 return super::terraform::parse(bytes);
@@ -126,7 +123,7 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Vec<Registration>, ParseError> {
                 return super::arm::parse(bytes);
             }
             match raw.value.take() {
-                Some(list) => normalise_list(list, "$.value"),
+                Some(list) => list.finish("$.value"),
                 None => Ok(vec![normalise(raw, "$")?]),
             }
         }
@@ -141,23 +138,69 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Vec<Registration>, ParseError> {
     }
 }
 
-fn normalise_list(raws: Vec<RawApp>, at: &str) -> Result<Vec<Registration>, ParseError> {
-    if raws.is_empty() {
-        return Err(ParseError::NoApps);
-    }
-    let regs = raws
-        .into_iter()
-        .enumerate()
-        .map(|(i, raw)| normalise(raw, &format!("{at}[{i}]")).map(|r| ((), r)))
-        .collect::<Result<Vec<_>, _>>()?;
-    // An application and its service principal in one document (`[app, sp]`) are one target.
-    Ok(join_service_principals(regs)
-        .into_iter()
-        .map(|(_, r)| r)
-        .collect())
+/// A list of apps, each turned into its registration as soon as it is read, so that only one
+/// app's raw fields exist at a time: 200,000 apps are 200,000 registrations, never as many raw
+/// apps beside them (issue 18, item 5). Serde drives it, so a type error still names its JSON
+/// path (`$[1].appId`) and ends the read; the apps after the first that is not a registration
+/// are still read, for such an error, and not kept.
+#[derive(Debug, Default)]
+struct Apps {
+    regs: Vec<Registration>,
+    /// The index of the first item that is no app registration.
+    stray: Option<usize>,
 }
 
-fn normalise(raw: RawApp, at: &str) -> Result<Registration, ParseError> {
+impl<'de> serde::Deserialize<'de> for Apps {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Each;
+        impl<'de> serde::de::Visitor<'de> for Each {
+            type Value = Apps;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Apps, A::Error> {
+                let mut apps = Apps::default();
+                let mut i = 0;
+                while let Some(raw) = seq.next_element::<RawApp>()? {
+                    if apps.stray.is_none() {
+                        if looks_like_registration(&raw) {
+                            apps.regs.push(build(raw));
+                        } else {
+                            apps.stray = Some(i);
+                        }
+                    }
+                    i += 1;
+                }
+                Ok(apps)
+            }
+        }
+        d.deserialize_seq(Each)
+    }
+}
+
+impl Apps {
+    /// The registrations of the list at `at`, each service principal beside its application.
+    fn finish(self, at: &str) -> Result<Vec<Registration>, ParseError> {
+        if let Some(i) = self.stray {
+            return Err(ParseError::NotARegistration(format!("{at}[{i}]")));
+        }
+        if self.regs.is_empty() {
+            return Err(ParseError::NoApps);
+        }
+        let regs = self.regs;
+        if !regs.iter().any(|r| r.shape == Shape::ServicePrincipal) {
+            return Ok(regs);
+        }
+        // An application and its service principal in one document (`[app, sp]`) are one target.
+        let paired = regs.into_iter().map(|r| ((), r)).collect();
+        Ok(join_service_principals(paired)
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect())
+    }
+}
+
+fn normalise<L>(raw: RawApp<L>, at: &str) -> Result<Registration, ParseError> {
     if !looks_like_registration(&raw) {
         return Err(ParseError::NotARegistration(at.to_owned()));
     }
@@ -234,6 +277,26 @@ mod tests {
         assert!(err("[]").contains("no app registrations"));
         assert!(err(r#"{"value":[]}"#).contains("no app registrations"));
         assert!(err("[1]").contains("$[0]"));
+        // A type error anywhere in a list comes before an item that is no registration.
+        assert!(err(r#"[{"bar":2},{"appId":5}]"#).contains("$[1].appId"));
+        assert!(err(r#"{"value":[{"appId":"a"},{"bar":2}]}"#).contains("at $.value[1]"));
+        let e = err(r#"{"value":[{"appId":"a"},{"appId":5}]}"#);
+        assert!(e.contains("$.value[1].appId"), "{e}");
+        assert!(err(r#"{"value":5}"#).contains("expected a sequence"));
+        let e = err(r#"[{"appId":"a","value":[{"appId":5}]}]"#);
+        assert!(e.contains("$[0].value[0].appId"), "{e}");
+    }
+
+    /// Issue 18, item 5: the raw fields of a list's apps are never all held at once; each app
+    /// is a registration as soon as it is read (in an array and in a Graph list alike).
+    #[test]
+    fn a_list_is_read_one_app_at_a_time() {
+        let apps = vec![r#"{"appId":"a"}"#; 1000].join(",");
+        for doc in [format!("[{apps}]"), format!(r#"{{"value":[{apps}]}}"#)] {
+            super::super::raw::census::peak();
+            assert_eq!(parse_bytes(doc.as_bytes()).unwrap().len(), 1000);
+            assert_eq!(super::super::raw::census::peak(), 1, "{}", &doc[..20]);
+        }
     }
 
     #[test]
