@@ -9,7 +9,8 @@
 //! <https://learn.microsoft.com/graph/templates/reference/applications>,
 //! <https://learn.microsoft.com/azure/azure-resource-manager/templates/syntax>
 
-use super::load::{ParseError, build, deserialize};
+use super::build::build;
+use super::parse::{ParseError, deserialize};
 use super::raw::RawApp;
 use super::{Field, Registration, ServicePrincipal, Shape, Undecided};
 use serde::Deserialize;
@@ -316,7 +317,7 @@ fn service_principal(
         .map(|&i| &mut apps[i])
         .filter(|a| a.service_principal.is_none());
     if let Some(app) = app {
-        app.service_principal = Some(sp);
+        app.service_principal = Some(Box::new(sp));
         undecide(app, &own);
         return None;
     }
@@ -326,7 +327,7 @@ fn service_principal(
         .get("displayName")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    reg.service_principal = Some(sp);
+    reg.service_principal = Some(Box::new(sp));
     undecide(&mut reg, &expressions);
     Some(reg)
 }

@@ -13,12 +13,14 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-/// One JSON document: an app, or a Graph list response whose `value` holds apps.
+/// One JSON document: an app, or a Graph list response whose `value` holds apps. `L` is what
+/// `value` is read into: the loader reads a document's list as it goes (each app turned into a
+/// registration as soon as it is read, issue 18, item 5); in an app of a list, [`Nested`].
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct RawApp {
+pub(crate) struct RawApp<L = Nested> {
     /// Graph list responses: `{"@odata.context": "...", "value": [...]}`.
-    pub(crate) value: Option<Vec<Self>>,
+    pub(crate) value: Option<L>,
 
     pub(crate) app_id: Option<String>,
     /// Object id (Graph and AAD Graph manifest); legacy manifests call it `objectId`.
@@ -78,9 +80,20 @@ pub(crate) struct RawApp {
     pub(crate) schema: Option<IgnoredAny>,
     pub(crate) content_version: Option<IgnoredAny>,
     pub(crate) resources: Option<IgnoredAny>,
+
+    /// Counts the raw apps alive at once, for the test that a list is read one app at a time.
+    #[cfg(test)]
+    #[serde(skip)]
+    #[allow(dead_code, reason = "dropped with the app, never read")]
+    pub(crate) census: census::Alive,
 }
 
-impl RawApp {
+/// A `value` inside an app of a list: read, so that its errors are the input's, and never used.
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Nested(#[allow(dead_code, reason = "read for its errors only")] Vec<RawApp>);
+
+impl<L> RawApp<L> {
     /// `terraform show -json` of a plan (`planned_values`, `resource_changes`) or of state
     /// (`values`): its `format_version` or `terraform_version` tell.
     /// <https://developer.hashicorp.com/terraform/internals/json-format>
@@ -233,4 +246,40 @@ pub(crate) struct RawEmulatorSp {
 pub(crate) struct RawEmulatorSecret {
     pub(crate) key_id: String,
     pub(crate) value: String,
+}
+
+/// How many raw apps are alive at once on this thread: a test's evidence that a list is read
+/// one app at a time (issue 18, item 5), which no bound on memory would show as plainly.
+#[cfg(test)]
+pub(crate) mod census {
+    use std::cell::Cell;
+
+    thread_local! {
+        static ALIVE: Cell<usize> = const { Cell::new(0) };
+        static PEAK: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// One per raw app: serde makes it (`Default`) when the app is read, and drops it with it.
+    #[derive(Debug)]
+    pub(crate) struct Alive(());
+
+    impl Default for Alive {
+        fn default() -> Self {
+            let alive = ALIVE.get() + 1;
+            ALIVE.set(alive);
+            PEAK.set(PEAK.get().max(alive));
+            Self(())
+        }
+    }
+
+    impl Drop for Alive {
+        fn drop(&mut self) {
+            ALIVE.set(ALIVE.get() - 1);
+        }
+    }
+
+    /// The most raw apps alive at once since the last call.
+    pub(crate) fn peak() -> usize {
+        PEAK.replace(ALIVE.get())
+    }
 }

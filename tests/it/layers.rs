@@ -222,6 +222,45 @@ fn no_module_imports_one_above_it() {
     assert!(violations.is_empty(), "{violations:#?}");
 }
 
+/// Inside `registration`, the loader only dispatches a document to its parser: the parsers
+/// (apps, Terraform, ARM) take what they share from `parse` and `build`, and no file but
+/// `mod.rs` names `load`, so no circle runs back through it.
+#[test]
+fn registration_parsers_never_import_the_loader() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/registration");
+    let mut files = Vec::new();
+    sources(&dir, &mut files);
+    let names_load = |code: &str| {
+        code.match_indices("load").any(|(i, _)| {
+            let before = &code[..i];
+            let after = code[i + 4..].chars().next();
+            let word_end = !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            word_end && (before.ends_with("::") || before.ends_with('{') || before.ends_with(", "))
+        })
+    };
+    let back: Vec<String> = files
+        .iter()
+        .filter(|f| **f != dir.join("mod.rs") && **f != dir.join("load.rs"))
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or(&text);
+            let code: Vec<&str> = code
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect();
+            names_load(&code.join("\n"))
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(
+        back.is_empty(),
+        "these import registration::load: {back:#?}"
+    );
+    assert!(names_load("use super::load::{ParseError, build};"));
+    assert!(names_load("use super::super::{load, raw};"));
+    assert!(!names_load("use super::{Registration, load_path};"));
+}
+
 /// A new top-level module has a place in the layers before it lands: a leaf, a root, or a
 /// row of what it must never import. Without one, nothing above would hold it.
 #[test]

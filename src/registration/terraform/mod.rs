@@ -12,7 +12,7 @@
 mod address;
 mod resources;
 
-use super::load::{ParseError, deserialize};
+use super::parse::{ParseError, deserialize};
 use super::{Field, Registration, Shape, Undecided};
 use address::{APP_TYPES, Config, ConfigModule, Place};
 use resources::{Child, Got, View};
@@ -482,7 +482,7 @@ fn assemble(inv: &Inventory<'_>, config: &Config<'_>) -> Result<Vec<Registration
         match target {
             Target::App(i) if apps[i].reg.service_principal.is_none() => {
                 let reg = &mut apps[i].reg;
-                reg.service_principal = Some(sp);
+                reg.service_principal = Some(Box::new(sp));
                 reg.known.undecided.extend(undecided);
             }
             _ => {
@@ -500,7 +500,7 @@ fn assemble(inv: &Inventory<'_>, config: &Config<'_>) -> Result<Vec<Registration
                     .and_then(Value::as_str)
                     .filter(|s| !s.is_empty())
                     .map(str::to_owned);
-                reg.service_principal = Some(sp);
+                reg.service_principal = Some(Box::new(sp));
                 reg.known.undecided.extend(undecided);
                 alone.push(reg);
             }

@@ -3,7 +3,8 @@
 //! terraform-provider-azuread, `docs/resources/*.md`). A value Terraform will only know after
 //! apply becomes an [`Undecided`] field, never a default: checks skip it and say so.
 
-use super::super::load::{ParseError, permissions};
+use super::super::build::permissions;
+use super::super::parse::ParseError;
 use super::super::raw::{RawAccess, RawResourceAccess};
 use super::super::{
     Audience, Field, PasswordCredential, Platform, RedirectUri, Registration, ServicePrincipal,
