@@ -1,6 +1,5 @@
 //! Which constant-time-hardened RSA in our dependency tree signs RS256 fastest?
-//! The tree's provider (aws-lc-rs, via rustls) against the `rsa` crate (via openidconnect), one core,
-//! the emulator's key.
+//! ring (via rustls) against the `rsa` crate (via openidconnect), one core, the emulator's key.
 //! Run: `cargo bench --bench rsa_sign`. Prints signatures per second for each.
 
 use base64::Engine;
@@ -40,12 +39,12 @@ fn main() {
         .decode(pem)
         .unwrap();
 
-    let ring_key = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&der).unwrap();
-    let rng = aws_lc_rs::rand::SystemRandom::new();
-    let ring_rate = rate("aws-lc-rs 1 (emulator)", |m| {
-        let mut sig = vec![0; ring_key.public_modulus_len()];
+    let ring_key = ring::signature::RsaKeyPair::from_pkcs8(&der).unwrap();
+    let rng = ring::rand::SystemRandom::new();
+    let ring_rate = rate("ring 0.17 (emulator)", |m| {
+        let mut sig = vec![0; ring_key.public().modulus_len()];
         ring_key
-            .sign(&aws_lc_rs::signature::RSA_PKCS1_SHA256, &rng, m, &mut sig)
+            .sign(&ring::signature::RSA_PKCS1_SHA256, &rng, m, &mut sig)
             .unwrap();
         sig
     });
@@ -54,8 +53,7 @@ fn main() {
     let mut os = rsa_rng();
     let rsa_rate = rate("rsa 0.9 (RustCrypto)", |m| {
         let mut prefixed = SHA256_PREFIX.to_vec();
-        prefixed
-            .extend_from_slice(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, m).as_ref());
+        prefixed.extend_from_slice(ring::digest::digest(&ring::digest::SHA256, m).as_ref());
         rsa_key
             .sign_with_rng(&mut os, rsa::Pkcs1v15Sign::new_unprefixed(), &prefixed)
             .unwrap()
@@ -65,7 +63,7 @@ fn main() {
 
 /// A rand_core 0.6 RNG over ring's, for the rsa crate's blinding.
 fn rsa_rng() -> impl rand_core::CryptoRngCore {
-    struct R(aws_lc_rs::rand::SystemRandom);
+    struct R(ring::rand::SystemRandom);
     impl rand_core::RngCore for R {
         fn next_u32(&mut self) -> u32 {
             rand_core::impls::next_u32_via_fill(self)
@@ -74,7 +72,7 @@ fn rsa_rng() -> impl rand_core::CryptoRngCore {
             rand_core::impls::next_u64_via_fill(self)
         }
         fn fill_bytes(&mut self, d: &mut [u8]) {
-            aws_lc_rs::rand::SecureRandom::fill(&self.0, d).unwrap();
+            ring::rand::SecureRandom::fill(&self.0, d).unwrap();
         }
         fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), rand_core::Error> {
             self.fill_bytes(d);
@@ -82,5 +80,5 @@ fn rsa_rng() -> impl rand_core::CryptoRngCore {
         }
     }
     impl rand_core::CryptoRng for R {}
-    R(aws_lc_rs::rand::SystemRandom::new())
+    R(ring::rand::SystemRandom::new())
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // One TLS crypto provider for the process (STYLE.md stack notes).
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     match app::run(cli) {
         Ok(exit) => exit.into(),

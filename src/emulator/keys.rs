@@ -1,16 +1,16 @@
 //! Signing keys, the JWKS document and RS256 JWT signing.
 //!
-//! Signing and key generation use aws-lc-rs, the tree's one crypto provider (constant-time, and
-//! the fastest RSA in our tree: see `bench/emulator.sh` and `cargo bench --bench rsa_sign`).
-//! Keys are embedded test keys by default, for a fast start and stable snapshots;
-//! `--generate-keys` makes fresh ones. As on Entra, `kid` equals `x5t` (the base64url
+//! Signing uses ring's RSA (the tree's one crypto provider; constant-time, and the fastest RSA
+//! in our tree: see `bench/emulator.sh` and `cargo bench --bench rsa_sign`). Keys are embedded
+//! test keys by default, for a fast start and stable snapshots; `--generate-keys` makes fresh
+//! ones with the `rsa` crate (ring cannot generate RSA keys). As on Entra, `kid` equals `x5t` (the base64url
 //! SHA-1 thumbprint of the key's certificate) and every JWK carries an `issuer`:
 //! <https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-the-signing-key-issuer>
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ring::rand::SystemRandom;
+use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 
@@ -54,9 +54,9 @@ impl SigningKey {
         what: &'static str,
     ) -> Result<Self, KeyError> {
         let pair = RsaKeyPair::from_pkcs8(pkcs8).map_err(|_| KeyError::Material(what))?;
-        let thumb = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, cert);
-        let components: aws_lc_rs::rsa::PublicKeyComponents<Vec<u8>> =
-            aws_lc_rs::signature::KeyPair::public_key(&pair).into();
+        let thumb = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, cert);
+        let components: ring::rsa::PublicKeyComponents<Vec<u8>> =
+            ring::signature::KeyPair::public_key(&pair).into();
         Ok(Self {
             kid: URL_SAFE_NO_PAD.encode(thumb.as_ref()),
             role,
@@ -96,7 +96,7 @@ impl SigningKey {
 
     /// RS256 over `signing_input` (`base64url(header).base64url(claims)`), base64url.
     pub(crate) fn sign(&self, rng: &SystemRandom, signing_input: &[u8]) -> String {
-        let mut sig = vec![0; self.pair.public_modulus_len()];
+        let mut sig = vec![0; self.pair.public().modulus_len()];
         // Fails only for a wrong buffer length, which the line above rules out.
         if self
             .pair
@@ -164,10 +164,41 @@ pub(crate) fn encode_jwt(
     format!("{}.{claims}.{sig}", b64(header))
 }
 
+/// ring's system RNG for the `rsa` crate, which generates keys (ring cannot).
+struct RingRng(SystemRandom);
+
+impl rand_core::RngCore for RingRng {
+    fn next_u32(&mut self) -> u32 {
+        rand_core::impls::next_u32_via_fill(self)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        rand_core::impls::next_u64_via_fill(self)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        // The OS entropy source does not fail once the process runs; zeros are never kept
+        // because try_fill_bytes is what the key generator calls.
+        let _ = self.try_fill_bytes(dest);
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        ring::rand::SecureRandom::fill(&self.0, dest).map_err(|_| {
+            rand_core::Error::from(
+                std::num::NonZeroU32::new(rand_core::Error::CUSTOM_START)
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+            )
+        })
+    }
+}
+
+impl rand_core::CryptoRng for RingRng {}
+
 impl KeySet {
     /// Fresh RSA-2048 keys and self-signed certificates (`--generate-keys`); slower to start.
     pub(crate) fn generate() -> Result<Self, KeyError> {
-        use aws_lc_rs::encoding::AsDer;
+        use rsa::pkcs8::EncodePrivateKey;
+        let mut rng = RingRng(SystemRandom::new());
         let roles = [
             (KeyRole::Org, "generated org key 1"),
             (KeyRole::Org, "generated org key 2"),
@@ -177,10 +208,9 @@ impl KeySet {
         let mut keys = Vec::new();
         for (role, what) in roles {
             let gen_err = |e: &dyn std::fmt::Display| KeyError::Generate(format!("{what}: {e}"));
-            let private = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-                .map_err(|e| gen_err(&e))?;
-            let pkcs8 = private.as_der().map_err(|e| gen_err(&e))?;
-            let der = PrivatePkcs8KeyDer::from(pkcs8.as_ref().to_vec());
+            let private = rsa::RsaPrivateKey::new(&mut rng, 2048).map_err(|e| gen_err(&e))?;
+            let pkcs8 = private.to_pkcs8_der().map_err(|e| gen_err(&e))?;
+            let der = PrivatePkcs8KeyDer::from(pkcs8.as_bytes().to_vec());
             let pair = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&der, &rcgen::PKCS_RSA_SHA256)
                 .map_err(|e| gen_err(&e))?;
             let mut params =
@@ -224,16 +254,12 @@ mod tests {
         let key = &set.keys[0];
         let rng = SystemRandom::new();
         let sig = URL_SAFE_NO_PAD.decode(key.sign(&rng, b"a.b")).unwrap();
-        let public = aws_lc_rs::signature::RsaPublicKeyComponents {
+        let public = ring::signature::RsaPublicKeyComponents {
             n: URL_SAFE_NO_PAD.decode(&key.n).unwrap(),
             e: URL_SAFE_NO_PAD.decode(&key.e).unwrap(),
         };
         public
-            .verify(
-                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
-                b"a.b",
-                &sig,
-            )
+            .verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, b"a.b", &sig)
             .unwrap();
     }
 }

@@ -129,7 +129,7 @@ fn b64(v: &[u8]) -> String {
 }
 
 fn sha256(v: &[u8]) -> Vec<u8> {
-    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, v)
+    ring::digest::digest(&ring::digest::SHA256, v)
         .as_ref()
         .to_vec()
 }
@@ -402,14 +402,14 @@ impl State {
     /// <https://learn.microsoft.com/entra/identity-platform/access-tokens#token-lifetime>
     pub(crate) fn lifetime(&self) -> Duration {
         let mut b = [0u8; 2];
-        let _ = aws_lc_rs::rand::SecureRandom::fill(&self.rng, &mut b);
+        let _ = ring::rand::SecureRandom::fill(&self.rng, &mut b);
         Duration::seconds(3600 + i64::from(u16::from_le_bytes(b) % 1800))
     }
 
     /// Seals a JSON value: base64url(payload || HMAC-SHA256(payload)).
     pub(crate) fn seal_value(&self, v: &Value) -> String {
         let mut payload = serde_json::to_vec(v).unwrap_or_default();
-        let tag = aws_lc_rs::hmac::sign(&self.seal, &payload);
+        let tag = ring::hmac::sign(&self.seal, &payload);
         payload.extend_from_slice(tag.as_ref());
         b64(&payload)
     }
@@ -419,7 +419,7 @@ impl State {
         let raw = URL_SAFE_NO_PAD.decode(sealed).ok()?;
         let split = raw.len().checked_sub(32)?;
         let (payload, tag) = raw.split_at(split);
-        aws_lc_rs::hmac::verify(&self.seal, payload, tag).ok()?;
+        ring::hmac::verify(&self.seal, payload, tag).ok()?;
         serde_json::from_slice(payload).ok()
     }
 }

@@ -28,9 +28,9 @@ pub use tls::TlsError;
 
 use crate::entra::ClientId;
 use crate::registration::{Platform, Registration};
-use aws_lc_rs::rand::SystemRandom;
 use chrono::{DateTime, Utc};
 use keys::KeySet;
+use ring::rand::SystemRandom;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -194,7 +194,7 @@ pub(crate) struct State {
     pub(crate) clock: Clock,
     pub(crate) rng: SystemRandom,
     /// Seals opaque tokens (personal-account access tokens, refresh tokens).
-    pub(crate) seal: aws_lc_rs::hmac::Key,
+    pub(crate) seal: ring::hmac::Key,
     pub(crate) codes: Mutex<codes::Codes>,
     pub(crate) log_requests: bool,
     /// `key-rotation`: the rotated key has signed a token, so the JWKS lists it from now on.
@@ -217,14 +217,14 @@ impl State {
         use base64::Engine;
         let mut buf = vec![0u8; n];
         // SystemRandom fails only if the OS has no entropy source at all.
-        let _ = aws_lc_rs::rand::SecureRandom::fill(&self.rng, &mut buf);
+        let _ = ring::rand::SecureRandom::fill(&self.rng, &mut buf);
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
     }
 
     /// A random GUID (trace ids, session ids).
     pub(crate) fn guid(&self) -> String {
         let mut b = [0u8; 16];
-        let _ = aws_lc_rs::rand::SecureRandom::fill(&self.rng, &mut b);
+        let _ = ring::rand::SecureRandom::fill(&self.rng, &mut b);
         format_guid(b)
     }
 
@@ -330,7 +330,7 @@ impl Emulator {
         let tls = tls::generate()?;
         let base = format!("https://{addr}");
         let rng = SystemRandom::new();
-        let seal = aws_lc_rs::hmac::Key::generate(aws_lc_rs::hmac::HMAC_SHA256, &rng)
+        let seal = ring::hmac::Key::generate(ring::hmac::HMAC_SHA256, &rng)
             .map_err(|_| EmulatorError::Random)?;
         let state = Arc::new(State {
             discovery: discovery::Cache::new(&base, &keys),

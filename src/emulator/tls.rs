@@ -50,7 +50,7 @@ pub(crate) fn generate() -> Result<Tls, TlsError> {
     let leaf_key = KeyPair::generate().map_err(err)?;
     let leaf_cert = leaf.signed_by(&leaf_key, &issuer).map_err(err)?;
 
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(err)?

@@ -197,7 +197,7 @@ fn pkce_ok(challenge: &(String, String), verifier: Option<&str>) -> bool {
     let Some(v) = verifier else { return false };
     match challenge.1.as_str() {
         "S256" => {
-            let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, v.as_bytes());
+            let hash = ring::digest::digest(&ring::digest::SHA256, v.as_bytes());
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hash) == challenge.0
         }
         _ => v == challenge.0,

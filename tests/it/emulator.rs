@@ -530,8 +530,8 @@ async fn code_binding_pkce_and_parameters() {
     let verifier = "x".repeat(50);
     let challenge = {
         use base64::Engine;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
-            &aws_lc_rs::digest::SHA256,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(ring::digest::digest(
+            &ring::digest::SHA256,
             verifier.as_bytes(),
         ))
     };

@@ -129,7 +129,7 @@ pub(crate) struct Emu {
 }
 
 pub(crate) fn install_crypto() {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 pub(crate) async fn emulator(apps: Vec<Registration>, faults: &[&str]) -> Emu {

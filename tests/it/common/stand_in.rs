@@ -94,7 +94,7 @@ fn tls() -> (tokio_rustls::TlsAcceptor, String) {
     let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
     let leaf_key = KeyPair::generate().unwrap();
     let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
