@@ -6,7 +6,8 @@
 # another fresh clone (its own target: the CI's wall time). Ripgrep 14.1.1's clean build is timed
 # in the same run as the yardstick (DESIGN/issue 19: ours should take at most twice as long).
 # Usage: bench/before_after.sh BEFORE_REV [AFTER_REV]   (AFTER defaults to HEAD). Results in
-# bench/out/before_after/.
+# bench/out/before_after/. STEPS (default "release tests ci") and SIDES (default "before after")
+# choose what runs; RIPGREP=0 skips the yardstick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -48,12 +49,14 @@ ci() { # rev
   (cd "$d" && CI=true clock "ci-$1" bash .ci/run)
   rm -rf "$d"
 }
-: > "$out/summary.txt"
-echo "before $before, after $after, $(nproc) cores" | tee -a "$out/summary.txt"
-cargo install --quiet --locked ripgrep@14.1.1 --root "$work/rg-dl" > /dev/null 2>&1 || true
-CARGO_TARGET_DIR=$work/rg-target clock "ripgrep-14.1.1" cargo install --locked --offline ripgrep@14.1.1 --root "$work/rg"
-rm -rf "$work/rg-target" "$work/rg" "$work/rg-dl"
-for step in release tests ci; do
-  "$step" "$before"
-  "$step" "$after"
+echo "before $before, after $after, $(nproc) cores, $(date -u +%FT%TZ)" | tee -a "$out/summary.txt"
+if [ "${RIPGREP:-1}" != 0 ]; then
+  cargo install --quiet --locked ripgrep@14.1.1 --root "$work/rg-dl" > /dev/null 2>&1 || true
+  CARGO_TARGET_DIR=$work/rg-target clock "ripgrep-14.1.1" cargo install --locked --offline ripgrep@14.1.1 --root "$work/rg"
+  rm -rf "$work/rg-target" "$work/rg" "$work/rg-dl"
+fi
+for step in ${STEPS:-release tests ci}; do
+  for side in ${SIDES:-before after}; do
+    if [ "$side" = before ]; then "$step" "$before"; else "$step" "$after"; fi
+  done
 done
