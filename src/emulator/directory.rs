@@ -142,6 +142,18 @@ pub enum Authority {
 }
 
 impl Authority {
+    /// Every authority the emulator serves: the three aliases, then each organisation.
+    pub(crate) fn all() -> Vec<Self> {
+        let mut all = vec![Self::Common, Self::Organizations, Self::Consumers];
+        all.extend(
+            TENANTS
+                .iter()
+                .filter(|t| !t.is_consumers())
+                .map(|t| Self::Tenant(t)),
+        );
+        all
+    }
+
     /// Resolves a path segment, parsed as the client parses `--tenant` ([`entra::Tenant`]);
     /// `None` is AADSTS90002 (tenant not found). The short names `contoso`/`fabrikam` are not
     /// authorities, as on the real platform.
@@ -218,18 +230,7 @@ mod tests {
     /// client's multi-tenant authorities, are the ones whose issuer the emulator templates.
     #[test]
     fn every_authority_round_trips_through_the_shared_tenant_parser() {
-        let mut all = vec![
-            Authority::Common,
-            Authority::Organizations,
-            Authority::Consumers,
-        ];
-        all.extend(
-            TENANTS
-                .iter()
-                .filter(|t| !t.is_consumers())
-                .map(|t| Authority::Tenant(t)),
-        );
-        for a in all {
+        for a in Authority::all() {
             for seg in [a.segment().to_owned(), a.segment().to_ascii_uppercase()] {
                 let t = entra::Tenant::parse(&seg).unwrap();
                 assert_eq!(t.as_str(), a.segment(), "{seg}: canonical");

@@ -4,7 +4,7 @@
 //! `/common` and `/organizations` carry the templated issuer `…/{tenantid}/v2.0`, a tenant and
 //! `/consumers` a concrete one; no `code_challenge_methods_supported`, as Microsoft's.
 
-use super::directory::{Authority, CONSUMERS, TENANTS};
+use super::directory::{Authority, CONSUMERS};
 use super::keys::{KeyRole, KeySet};
 use bytes::Bytes;
 use serde_json::json;
@@ -17,26 +17,11 @@ pub(crate) struct Cache {
     jwks: HashMap<&'static str, (Bytes, Bytes)>,
 }
 
-fn authorities() -> Vec<Authority> {
-    let mut all = vec![
-        Authority::Common,
-        Authority::Organizations,
-        Authority::Consumers,
-    ];
-    all.extend(
-        TENANTS
-            .iter()
-            .filter(|t| !t.is_consumers())
-            .map(|t| Authority::Tenant(t)),
-    );
-    all
-}
-
 impl Cache {
     pub(crate) fn new(base: &str, keys: &KeySet) -> Self {
         let mut discovery = HashMap::new();
         let mut jwks = HashMap::new();
-        for a in authorities() {
+        for a in Authority::all() {
             discovery.insert(a.segment(), Bytes::from(document(base, a).to_string()));
             jwks.insert(
                 a.segment(),
