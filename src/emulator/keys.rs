@@ -3,8 +3,8 @@
 //! Signing uses ring's RSA (the tree's one crypto provider; constant-time, and the fastest RSA
 //! in our tree: see `bench/emulator.sh` and `cargo bench --bench rsa_sign`). Keys are embedded
 //! test keys by default, for a fast start and stable snapshots; `--generate-keys` makes fresh
-//! ones with the `rsa` crate (ring cannot generate RSA keys). As on Entra, `kid` equals `x5t` (the base64url
-//! SHA-1 thumbprint of the key's certificate) and every JWK carries an `issuer`:
+//! ones with the `rsa` crate (ring cannot generate RSA keys). As on Entra, `kid` equals `x5t`
+//! (the base64url SHA-1 thumbprint of the key's certificate) and every JWK carries an `issuer`:
 //! <https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-the-signing-key-issuer>
 
 use base64::Engine;
