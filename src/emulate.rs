@@ -32,7 +32,8 @@ pub fn run(
         for line in &secretless {
             let _ = writeln!(std::io::stderr(), "{line}");
         }
-        let stop = stop_signal();
+        // Registered before the ready line tells anyone the emulator is there.
+        let mut stop = crate::signals::Stop::register();
         // Without --ca-out the CA goes to a directory made for this run (mode 0700, a name no
         // one can guess), created new there: a file or link planted in /tmp is never followed.
         // The directory goes when this block ends, whatever ends it.
@@ -69,7 +70,7 @@ pub fn run(
             // A closed stdout must not stop the server: the reader may have what it needed.
             let _ = writeln!(out, "{line}").and_then(|()| out.flush());
         }
-        stop.await;
+        stop.recv().await;
         emulator.shutdown().await;
         if let Some(path) = ready_file {
             let _ = std::fs::remove_file(path);
@@ -120,58 +121,9 @@ fn secretless_apps(apps: &[crate::registration::Registration]) -> Vec<String> {
             let why = crate::emulator::app_secret::none_acceptable(reg, now)?;
             Some(format!(
                 "emulate: no secret is accepted for {} ({}): {why}",
-                printable(reg.label()),
+                crate::report::one_line(reg.label()),
                 reg.app_id.as_deref().unwrap_or("no appId")
             ))
         })
         .collect()
-}
-
-/// `text` with control characters shown as `\u{..}`: a display name must not drive the terminal.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// SIGINT, SIGTERM or SIGHUP (the terminal closed), each of which ends the serving cleanly.
-/// Registered when called, before the ready line tells anyone the emulator is there (a signal
-/// sent on reading it would otherwise kill the process, its files left behind); awaited later.
-fn stop_signal() -> impl Future<Output = ()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut int = signal(SignalKind::interrupt()).ok();
-        let mut term = signal(SignalKind::terminate()).ok();
-        let mut hup = signal(SignalKind::hangup()).ok();
-        async move {
-            tokio::select! {
-                () = next(&mut int) => {}
-                () = next(&mut term) => {}
-                () = next(&mut hup) => {}
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        async {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
-#[cfg(unix)]
-async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
-    match s {
-        Some(s) => {
-            s.recv().await;
-        }
-        None => std::future::pending::<()>().await,
-    }
 }

@@ -29,3 +29,4 @@ pub mod redact;
 pub mod registration;
 pub mod report;
 pub mod same_file;
+pub mod signals;

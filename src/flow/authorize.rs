@@ -126,7 +126,7 @@ pub(super) async fn wait_for_browser(
     server: &mut Option<callback::Callback>,
 ) -> Result<Option<Vec<(String, String)>>, FlowError> {
     // Listen for Ctrl-C before anyone can press it: it ends the wait cleanly (exit 3).
-    let mut interrupt = Interrupt::new();
+    let mut interrupt = crate::signals::Stop::register();
     console.say(&format!("Open this address to sign in:\n\n  {url}\n"));
     let launched = match browser::open(&cfg.opener, url) {
         Ok(l) => Some(l),
@@ -208,57 +208,6 @@ fn pasted(line: &str, redirect: &reqwest::Url) -> Result<Vec<(String, String)>, 
         return Err(refuse("carries no code and no error"));
     }
     Ok(q)
-}
-
-/// Ctrl-C (SIGINT), SIGTERM (`kill`, a CI runner's cancel) or SIGHUP (the terminal or the SSH
-/// session closed), registered as soon as it is made: each ends the wait cleanly, the report
-/// written (exit 3).
-struct Interrupt {
-    #[cfg(unix)]
-    interrupt: Option<tokio::signal::unix::Signal>,
-    #[cfg(unix)]
-    terminate: Option<tokio::signal::unix::Signal>,
-    #[cfg(unix)]
-    hangup: Option<tokio::signal::unix::Signal>,
-}
-
-#[cfg(unix)]
-async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
-    match s {
-        Some(s) => {
-            s.recv().await;
-        }
-        None => std::future::pending::<()>().await,
-    }
-}
-
-impl Interrupt {
-    fn new() -> Self {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Self {
-                interrupt: signal(SignalKind::interrupt()).ok(),
-                terminate: signal(SignalKind::terminate()).ok(),
-                hangup: signal(SignalKind::hangup()).ok(),
-            }
-        }
-        #[cfg(not(unix))]
-        Self {}
-    }
-
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        tokio::select! {
-            () = next(&mut self.interrupt) => {}
-            () = next(&mut self.terminate) => {}
-            () = next(&mut self.hangup) => {}
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }
 
 #[cfg(test)]

@@ -94,8 +94,9 @@ fn imports(text: &str) -> BTreeSet<String> {
 /// knowledge and its protocol values as types (client ids, tenants, secrets), which every layer
 /// below `config` handles; `exit` the exit codes; `https` the one HTTPS client; `redact` the
 /// credential scrubber; `mode` the run/probe/lint switch.
-const LEAVES: [&str; 7] = [
+const LEAVES: [&str; 8] = [
     "entra",
+    "signals",
     "exit",
     "https",
     "redact",
