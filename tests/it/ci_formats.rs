@@ -5,28 +5,9 @@ use crate::common;
 
 use common::{AT, code, fixture, run, stderr, stdout};
 
-/// `n` apps that fail 4 checks each (single tenant, no redirect, no User.Read, no secret).
-fn failing_apps(n: usize) -> tempfile::NamedTempFile {
-    let apps: Vec<serde_json::Value> = (0..n)
-        .map(|i| {
-            serde_json::json!({
-                "appId": format!("0000{i:04}-1111-4000-8000-000000000099"),
-                "displayName": format!("broken {i}"),
-                "signInAudience": "AzureADMyOrg",
-                "web": {"redirectUris": [], "implicitGrantSettings": {}},
-                "requiredResourceAccess": [],
-                "passwordCredentials": [],
-            })
-        })
-        .collect();
-    let f = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(f.path(), serde_json::to_string(&apps).unwrap()).unwrap();
-    f
-}
-
 #[test]
 fn github_shows_ten_annotations_of_a_type_and_counts_the_rest() {
-    let apps = failing_apps(7); // 28 failing checks
+    let apps = common::failing_apps(7, false); // 28 failing checks
     let out = run(&[
         "lint",
         "--at",

@@ -591,20 +591,7 @@ fn a_refused_sign_in_is_not_shown_as_a_success() {
     let args = run_args(&reg, &bg, &LOCAL);
     let args = strs(&args);
     let (child, url) = spawn_for_url(&args, &common::secret(&reg));
-    let q: Vec<(String, String)> = reqwest::Url::parse(&url)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect();
-    let get = |k: &str| q.iter().find(|(n, _)| n == k).unwrap().1.clone();
-    let mut back = reqwest::Url::parse(&get("redirect_uri")).unwrap();
-    back.query_pairs_mut()
-        .append_pair("state", &get("state"))
-        .append_pair("error", "access_denied")
-        .append_pair(
-            "error_description",
-            "AADSTS65004: User declined to consent.",
-        );
+    let back = common::child::declined(&url, "AADSTS65004: User declined to consent.");
     let page = bg.rt.block_on(async {
         bg.emu
             .http

@@ -132,30 +132,11 @@ fn every_format_when_every_failure_is_unchanged() {
     }
 }
 
-/// `n` apps that fail 4 checks and warn 1 (implicit ID tokens) each.
-fn failing_apps(n: usize) -> tempfile::NamedTempFile {
-    let apps: Vec<serde_json::Value> = (0..n)
-        .map(|i| {
-            serde_json::json!({
-                "appId": format!("0000{i:04}-1111-4000-8000-000000000099"),
-                "displayName": format!("broken {i}"),
-                "signInAudience": "AzureADMyOrg",
-                "web": {"redirectUris": [], "implicitGrantSettings": {"enableIdTokenIssuance": true}},
-                "requiredResourceAccess": [],
-                "passwordCredentials": [],
-            })
-        })
-        .collect();
-    let f = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(f.path(), serde_json::to_string(&apps).unwrap()).unwrap();
-    f
-}
-
 /// Past 10 annotations of a type, the 10th says how many more there are; exactly 10 are all
 /// shown.
 #[test]
 fn github_annotations_past_the_limit() {
-    let many = failing_apps(12);
+    let many = common::failing_apps(12, true);
     let out = run(&[
         "lint",
         "--at",
@@ -167,7 +148,7 @@ fn github_annotations_past_the_limit() {
     assert_eq!(code(&out), 1);
     let text = stdout(&out).replace(many.path().to_str().unwrap(), "[file]");
     snapshot("github-past-the-limit", &text);
-    let ten = failing_apps(10);
+    let ten = common::failing_apps(10, true);
     let out = run(&[
         "lint",
         "--at",
@@ -261,7 +242,7 @@ fn untimed(text: &str) -> String {
 /// totals are those of every target.
 #[test]
 fn a_step_summary_past_what_github_shows_is_cut() {
-    let apps = failing_apps(1500);
+    let apps = common::failing_apps(1500, true);
     let dir = tempfile::tempdir().unwrap();
     let summary = dir.path().join("summary.md");
     let out = common::cli(
@@ -376,7 +357,7 @@ fn each_target_is_written_before_the_next_app_is_judged() {
 #[test]
 fn a_temporary_directory_that_cannot_hold_the_report_is_exit_3() {
     // Past the spool's first MiB kept in memory.
-    let many = failing_apps(3000);
+    let many = common::failing_apps(3000, true);
     let file = many.path().to_str().unwrap();
     let env = [("TMPDIR", "/nonexistent/oauth-preflight-test")];
     for format in ["junit", "markdown", "html"] {

@@ -135,20 +135,10 @@ fn a_hostile_error_description_stays_text_in_the_verdict() {
     let reg = common::app("good-multitenant.json");
     let bg = background(vec![reg.clone()], &[]);
     let (child, url) = spawn_run(&reg, &bg, &["--timeout", "60"]);
-    let q: Vec<(String, String)> = reqwest::Url::parse(&url)
-        .unwrap()
-        .query_pairs()
-        .into_owned()
-        .collect();
-    let get = |k: &str| q.iter().find(|(n, _)| n == k).unwrap().1.clone();
-    let mut back = reqwest::Url::parse(&get("redirect_uri")).unwrap();
-    back.query_pairs_mut()
-        .append_pair("state", &get("state"))
-        .append_pair("error", "access_denied")
-        .append_pair(
-            "error_description",
-            &format!("AADSTS65004: User declined to consent. {HOSTILE}"),
-        );
+    let back = common::child::declined(
+        &url,
+        &format!("AADSTS65004: User declined to consent. {HOSTILE}"),
+    );
     let (headers, page) = bg
         .rt
         .block_on(common::child::browse(&bg.emu.http, back.as_str()));

@@ -47,3 +47,22 @@ pub(crate) async fn browse(
         }
     }
 }
+
+/// Where Entra would send the browser back after the person declined: the authorize URL's
+/// `redirect_uri` with its `state`, `error=access_denied` and `description`.
+pub(crate) fn declined(authorize: &str, description: &str) -> reqwest::Url {
+    let url = reqwest::Url::parse(authorize).unwrap();
+    let get = |k: &str| {
+        url.query_pairs()
+            .find(|(n, _)| n == k)
+            .unwrap()
+            .1
+            .into_owned()
+    };
+    let mut back = reqwest::Url::parse(&get("redirect_uri")).unwrap();
+    back.query_pairs_mut()
+        .append_pair("state", &get("state"))
+        .append_pair("error", "access_denied")
+        .append_pair("error_description", description);
+    back
+}

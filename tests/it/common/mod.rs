@@ -472,3 +472,28 @@ impl Background {
         ]
     }
 }
+
+/// A file of `n` apps that fail 4 checks each (single tenant, no redirect, no User.Read, no
+/// secret), and, with `implicit_id_tokens`, warn once more (implicit.disabled).
+pub(crate) fn failing_apps(n: usize, implicit_id_tokens: bool) -> tempfile::NamedTempFile {
+    let implicit = if implicit_id_tokens {
+        serde_json::json!({"enableIdTokenIssuance": true})
+    } else {
+        serde_json::json!({})
+    };
+    let apps: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "appId": format!("0000{i:04}-1111-4000-8000-000000000099"),
+                "displayName": format!("broken {i}"),
+                "signInAudience": "AzureADMyOrg",
+                "web": {"redirectUris": [], "implicitGrantSettings": implicit},
+                "requiredResourceAccess": [],
+                "passwordCredentials": [],
+            })
+        })
+        .collect();
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), serde_json::to_string(&apps).unwrap()).unwrap();
+    f
+}
